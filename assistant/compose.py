@@ -1,0 +1,80 @@
+"""The composition root: the one place that builds adapters and wires an Assistant.
+
+The CLI, the TUI and the tests all call `build_assistant`; nothing else constructs a
+backend or a store. Building is cheap: the model, the embedder and the database are
+opened lazily, so the TUI can paint before any heavy import.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.core import Assistant
+from assistant.llm.backend import ChatBackend
+from assistant.offline import enforce_offline
+from assistant.paths import Paths, ensure_private_dir, resolve_paths
+from assistant.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where the app lives and how it is configured, resolved once per process."""
+
+    paths: Paths
+    settings: Settings
+
+
+def load_environment(**overrides: object) -> Environment:
+    """Resolve paths and settings; keyword overrides come from command-line flags."""
+    enforce_offline()
+    paths = resolve_paths()
+    settings = load_settings(paths.config_file).with_overrides(**overrides)
+    return Environment(paths, settings)
+
+
+def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBackend]:
+    """A loader for the configured GGUF through llama.cpp (imported only when called)."""
+
+    def load(progress: Callable[[str], None]) -> ChatBackend:
+        from assistant.llm.catalog import resolve_model_path
+        from assistant.llm.gguf import read_gguf
+        from assistant.llm.llama import LlamaBackend, LoadOptions
+
+        path = resolve_model_path(env.settings.model, env.paths, progress)
+        progress(f"Reading {path.name}…")
+        info = read_gguf(path)
+        progress(f"Loading {info.name} ({info.architecture})…")
+        s = env.settings
+        backend = LlamaBackend(
+            info, LoadOptions(s.context_length, s.gpu_layers, s.threads, s.chat_template)
+        )
+        log.info(
+            "loaded %s: n_ctx=%d gpu_layers=%d threads=%d template=%s/%s",
+            path,
+            backend.context_length,
+            backend.gpu_layers,
+            backend.threads,
+            backend.template.source,
+            backend.template.name,
+        )
+        return backend
+
+    return load
+
+
+def build_assistant(
+    env: Environment | None = None, backend: ChatBackend | None = None
+) -> Assistant:
+    """Wire an Assistant: the LanceDB store in the data dir and the configured backend.
+
+    Tests pass a ready `backend` (the scripted fake, or a shared real one).
+    """
+    from assistant.store.lance import LanceStore
+
+    env = env or load_environment()
+    ensure_private_dir(env.paths.data)
+    store = LanceStore(env.paths.store)
+    loader = llama_loader(env) if backend is None else (lambda _progress: backend)
+    return Assistant(env.settings, store, loader)

@@ -1,0 +1,235 @@
+"""The Assistant service: the one entry point the TUI, the CLI and the tests use.
+
+It owns a turn end to end: record the user's message, fit the conversation into the
+context window, stream the reply from the backend, record the reply. It is plain
+synchronous Python; shells run it in their own threads. Nothing here imports Textual,
+llama.cpp or LanceDB.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from assistant.context import plan_prompt
+from assistant.errors import InputError, ModelError, NotFoundError
+from assistant.llm.backend import ChatBackend, ChatMessage, GenerationParams, Usage
+from assistant.records import Conversation, Message, new_id, title_from, utc_now
+from assistant.settings import Settings
+from assistant.store.port import Store
+
+# Loaded lazily so that building an Assistant (and painting the TUI) costs nothing.
+BackendLoader = Callable[[Callable[[str], None]], ChatBackend]
+MAX_INPUT_CHARS = 2_000_000
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    """The user's message is stored; the reply is about to stream."""
+
+    conversation: Conversation
+    user_message: Message | None
+
+
+@dataclass(frozen=True)
+class ReplyDelta:
+    """A piece of the reply text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TurnFinished:
+    """The reply is complete (or stopped) and stored."""
+
+    conversation: Conversation
+    user_message: Message | None
+    reply: Message
+    usage: Usage
+
+
+TurnEvent = TurnStarted | ReplyDelta | TurnFinished
+
+
+def clean_input(text: str) -> str:
+    """Validate user text: not empty, not binary, not absurdly long."""
+    if "\x00" in text:
+        raise InputError("the input looks like binary data (it contains NUL bytes)", "send text")
+    if len(text) > MAX_INPUT_CHARS:
+        raise InputError(
+            f"the input is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}",
+            "send a shorter text",
+        )
+    stripped = text.strip()
+    if not stripped:
+        raise InputError("nothing to send: the message is empty", "type a message")
+    return stripped
+
+
+class Assistant:
+    """Chat turns over one backend and one store."""
+
+    def __init__(self, settings: Settings, store: Store, load_backend: BackendLoader) -> None:
+        self.settings = settings
+        self.store = store
+        self._load_backend = load_backend
+        self._backend: ChatBackend | None = None
+        self._load_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._window_start: dict[str, int] = {}
+
+    # -- model -------------------------------------------------------------
+
+    def load(self, progress: Callable[[str], None] = lambda _: None) -> ChatBackend:
+        """Load the model once (idempotent, thread-safe); `progress` gets status lines."""
+        with self._load_lock:
+            if self._backend is None:
+                backend = self._load_backend(progress)
+                self._count = lru_cache(maxsize=4096)(backend.count_tokens)
+                self._backend = backend
+            return self._backend
+
+    @property
+    def backend(self) -> ChatBackend:
+        if self._backend is None:
+            raise ModelError("the model is not loaded yet", "wait for loading to finish")
+        return self._backend
+
+    @property
+    def loaded(self) -> bool:
+        return self._backend is not None
+
+    def params(self) -> GenerationParams:
+        s = self.settings
+        return GenerationParams(s.max_tokens, s.temperature, s.top_p, s.seed)
+
+    # -- conversations -----------------------------------------------------
+
+    def conversations(self, query: str = "") -> list[Conversation]:
+        """Conversations newest first, optionally filtered by a search text."""
+        return self.store.list_conversations(query)
+
+    def conversation(self, conversation_id: str) -> Conversation:
+        return self.store.get_conversation(conversation_id)
+
+    def messages(self, conversation_id: str) -> list[Message]:
+        """The active messages of a conversation, in order."""
+        return self.store.list_messages(conversation_id)
+
+    def set_system_prompt(self, conversation_id: str, text: str) -> Conversation:
+        """Change a conversation's system prompt (applies from its next turn)."""
+        conversation = replace(
+            self.store.get_conversation(conversation_id), system_prompt=text, updated_at=utc_now()
+        )
+        self.store.save_conversation(conversation)
+        return conversation
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        self.store.get_conversation(conversation_id)
+        self.store.delete_conversation(conversation_id)
+        self._window_start.pop(conversation_id, None)
+
+    # -- turns -------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask the reply in progress to stop; it ends within one token."""
+        self._stop.set()
+
+    def send(
+        self,
+        text: str,
+        conversation_id: str | None = None,
+        system_prompt: str | None = None,
+    ) -> Iterator[TurnEvent]:
+        """Send a user message and stream the reply.
+
+        With no `conversation_id` a new conversation starts, using `system_prompt` or the
+        configured default. Validation happens before anything is stored, so a rejected
+        message changes nothing.
+        """
+        content = clean_input(text)
+        backend = self.backend
+        now = utc_now()
+        if conversation_id is None:
+            conversation = Conversation(
+                id=new_id(),
+                title=title_from(content),
+                system_prompt=self.settings.system_prompt
+                if system_prompt is None
+                else system_prompt,
+                created_at=now,
+                updated_at=now,
+            )
+            history: list[Message] = []
+        else:
+            conversation = self.store.get_conversation(conversation_id)
+            history = self.store.list_messages(conversation_id)
+        user = Message(new_id(), conversation.id, "user", content, now, model=backend.name)
+        plan = self._plan(conversation, [*history, user])
+        self.store.save_conversation(replace(conversation, updated_at=now))
+        self.store.add_messages([user])
+        yield from self._reply(conversation, user, plan)
+
+    def regenerate(self, conversation_id: str) -> Iterator[TurnEvent]:
+        """Replace the last reply with a new one (the old one is kept as `replaced`)."""
+        conversation = self.store.get_conversation(conversation_id)
+        history = self.store.list_messages(conversation_id)
+        if not history or history[-1].role != "assistant":
+            raise NotFoundError("there is no reply to regenerate", "send a message first")
+        old_reply, history = history[-1], history[:-1]
+        plan = self._plan(conversation, history)
+        self.store.set_message_status([old_reply.id], "replaced")
+        yield from self._reply(conversation, None, plan)
+
+    def edit_last(self, conversation_id: str, text: str) -> Iterator[TurnEvent]:
+        """Resend the last user message with new text; the old pair is kept as `edited`."""
+        content = clean_input(text)
+        history = self.store.list_messages(conversation_id)
+        last_user = max((i for i, m in enumerate(history) if m.role == "user"), default=None)
+        if last_user is None:
+            raise NotFoundError("there is no message to edit", "send a message first")
+        edited = [m.id for m in history[last_user:]]
+        self.store.set_message_status(edited, "edited")
+        try:
+            yield from self.send(content, conversation_id)
+        except InputError:
+            self.store.set_message_status(edited, "active")
+            raise
+
+    def _plan(self, conversation: Conversation, history: list[Message]) -> list[ChatMessage]:
+        backend = self.backend
+        budget = backend.context_length - self.settings.max_tokens
+        plan = plan_prompt(
+            conversation.system_prompt,
+            [ChatMessage(m.role, m.content) for m in history],
+            self._count,
+            budget,
+            self._window_start.get(conversation.id, 0),
+        )
+        self._window_start[conversation.id] = plan.start
+        return plan.messages
+
+    def _reply(
+        self, conversation: Conversation, user: Message | None, prompt: list[ChatMessage]
+    ) -> Iterator[TurnEvent]:
+        backend = self.backend
+        self._stop.clear()
+        yield TurnStarted(conversation, user)
+        pieces: list[str] = []
+        for piece in backend.stream(prompt, self.params(), self._stop.is_set):
+            pieces.append(piece)
+            yield ReplyDelta(piece)
+        usage = backend.last_usage()
+        reply = Message(
+            new_id(),
+            conversation.id,
+            "assistant",
+            "".join(pieces).strip(),
+            utc_now(),
+            model=backend.name,
+            usage=usage.as_dict(),
+        )
+        self.store.add_messages([reply])
+        finished = replace(conversation, updated_at=reply.created_at)
+        self.store.save_conversation(finished)
+        yield TurnFinished(finished, user, reply, usage)

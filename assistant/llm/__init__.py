@@ -1,0 +1,1 @@
+"""Model adapters behind the ChatBackend port: llama.cpp, and a scripted fake for tests."""

@@ -1,0 +1,245 @@
+"""The llama.cpp backend (llama-cpp-python), the default way the assistant runs a model.
+
+`Llama` is not thread-safe, so every call into it runs on one dedicated worker thread
+owned by this object, whichever thread the caller is on. Prompts are rendered with our
+resolved chat template and passed as tokens, so we know exactly how many there are and
+how many llama.cpp could reuse from the previous turn's prefix.
+"""
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from assistant.errors import ModelError
+from assistant.llm.backend import ChatMessage, GenerationParams, StopCheck, Usage
+from assistant.llm.gguf import GGUFInfo
+from assistant.llm.templates import ChatTemplate, resolve_template
+
+T = TypeVar("T")
+FALLBACK_CONTEXT = 4096
+_DONE = object()
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to load the model: context cap, GPU layers, threads, template fallback."""
+
+    context_length: int
+    gpu_layers: int
+    threads: int
+    chat_template: str
+
+
+_LOG_CALLBACK: Any = None
+# ggml_log_level: 1 debug, 2 info, 3 warn, 4 error, 5 continuation of the previous line.
+_LEVELS = {2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
+
+
+def route_llama_logs() -> None:
+    """Send llama.cpp's own log lines to our log file, never to the terminal.
+
+    llama-cpp-python prints some of them to stderr even with verbose=False, which
+    would scribble over the TUI.
+    """
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is not None:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    llama_log = logging.getLogger("assistant.llama_cpp")
+
+    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+    def callback(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
+        line = text.decode("utf-8", "replace").rstrip()
+        if line:
+            llama_log.log(_LEVELS.get(level, logging.DEBUG), "%s", line)
+
+    _LOG_CALLBACK = callback
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+
+
+def gpu_offload_supported() -> bool:
+    """Whether this llama.cpp build can offload layers to a GPU (CUDA, Metal, Vulkan…)."""
+    import llama_cpp
+
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+def default_threads() -> int:
+    """One thread per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+class LlamaBackend:
+    """A ChatBackend over one `llama_cpp.Llama`, confined to one worker thread."""
+
+    def __init__(self, info: GGUFInfo, options: LoadOptions) -> None:
+        self.info = info
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
+        self._usage = Usage()
+        trained = info.context_length or FALLBACK_CONTEXT
+        self._n_ctx = min(trained, options.context_length)
+        supported = self._call(gpu_offload_supported)
+        self.gpu_layers = options.gpu_layers if supported else 0
+        self.threads = options.threads or default_threads()
+        self._llm = self._call(lambda: self._load())
+        bos, eos = self._call(self._special_tokens)
+        self.template: ChatTemplate = resolve_template(
+            info.chat_template, info.architecture, options.chat_template, bos, eos
+        )
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        return self._executor.submit(fn).result()
+
+    def _load(self) -> Any:
+        import llama_cpp
+
+        route_llama_logs()
+        try:
+            return llama_cpp.Llama(
+                model_path=str(self.info.path),
+                n_ctx=self._n_ctx,
+                n_batch=min(512, self._n_ctx),
+                n_gpu_layers=self.gpu_layers,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(
+                f"llama.cpp could not load {self.info.path.name} "
+                f"(architecture `{self.info.architecture}`): {exc}",
+                "the file may be damaged, or this llama-cpp-python build does not support "
+                "the architecture; try upgrading llama-cpp-python or another GGUF",
+            ) from None
+
+    def _special_tokens(self) -> tuple[str, str]:
+        def text(token: int) -> str:
+            if token < 0:
+                return ""
+            return bytes(self._llm.detokenize([token], special=True)).decode("utf-8", "replace")
+
+        return text(self._llm.token_bos()), text(self._llm.token_eos())
+
+    # -- ChatBackend --------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def context_length(self) -> int:
+        return self._n_ctx
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._call(lambda: self._tokenize(text, add_bos=False)))
+
+    def last_usage(self) -> Usage:
+        return self._usage
+
+    def _tokenize(self, text: str, add_bos: bool) -> list[int]:
+        return list(self._llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True))
+
+    def prompt_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
+        """The exact tokens a prompt renders to (BOS included when the model wants it)."""
+        prompt = self.template.render(messages)
+        return self._call(lambda: self._tokenize(prompt, add_bos=True))
+
+    def stream(
+        self, messages: Sequence[ChatMessage], params: GenerationParams, should_stop: StopCheck
+    ) -> Iterator[str]:
+        tokens = self.prompt_tokens(messages)
+        if len(tokens) + params.max_tokens > self._n_ctx:
+            raise ModelError(
+                f"the prompt ({len(tokens)} tokens) and reply ({params.max_tokens}) "
+                f"exceed the context window ({self._n_ctx})",
+                "lower max_tokens or raise context_length",
+            )
+        pieces: queue.Queue[object] = queue.Queue()
+        abandoned = threading.Event()
+        stopped = lambda: should_stop() or abandoned.is_set()  # noqa: E731
+        future = self._executor.submit(self._generate, tokens, params, stopped, pieces)
+        try:
+            while (item := pieces.get()) is not _DONE:
+                yield str(item)
+        finally:
+            abandoned.set()
+            future.result()
+
+    def _generate(
+        self,
+        tokens: list[int],
+        params: GenerationParams,
+        should_stop: StopCheck,
+        pieces: "queue.Queue[object]",
+    ) -> None:
+        try:
+            self._usage = self._run_completion(tokens, params, should_stop, pieces)
+        finally:
+            pieces.put(_DONE)
+
+    def _run_completion(
+        self,
+        tokens: list[int],
+        params: GenerationParams,
+        should_stop: StopCheck,
+        pieces: "queue.Queue[object]",
+    ) -> Usage:
+        import llama_cpp
+
+        cached = llama_cpp.Llama.longest_token_prefix(list(self._llm._input_ids), tokens)
+        # llama.cpp must evaluate at least the last prompt token to get logits.
+        cached = min(cached, len(tokens) - 1)
+        started = time.perf_counter()
+        first = 0.0
+        produced = 0
+        stopped = False
+        completion = self._llm.create_completion(
+            prompt=tokens,
+            max_tokens=params.max_tokens,
+            temperature=params.temperature,
+            top_p=params.top_p,
+            seed=None if params.seed < 0 else params.seed,
+            stop=list(self.template.stop),
+            stream=True,
+        )
+        try:
+            for chunk in completion:
+                if should_stop():
+                    stopped = True
+                    break
+                choice = chunk["choices"][0]
+                text = choice["text"]
+                if choice["finish_reason"] is None:
+                    produced += 1
+                if not first:
+                    first = time.perf_counter() - started
+                if text:
+                    pieces.put(text)
+        finally:
+            completion.close()
+        return Usage(
+            prompt_tokens=len(tokens),
+            completion_tokens=produced,
+            cached_prompt_tokens=cached,
+            ttft_s=first,
+            seconds=time.perf_counter() - started,
+            stopped=stopped,
+        )
+
+    def close(self) -> None:
+        """Free the model and its worker thread."""
+        llm = self._llm
+        self._call(lambda: llm.close() if hasattr(llm, "close") else None)
+        self._executor.shutdown(wait=True)

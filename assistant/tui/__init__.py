@@ -1,0 +1,1 @@
+"""The Textual TUI: a thin shell over the Assistant service."""

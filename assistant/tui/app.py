@@ -1,0 +1,354 @@
+"""The Textual app: paints at once, loads the model in a worker, streams replies.
+
+Widgets call only Assistant methods. Turns run in a thread worker; the worker posts
+past-tense messages (`ReplyChunk`, `ReplyFinished`, …) and the app renders them. Reply
+text goes through Textual's MarkdownStream, which batches fragments that arrive while
+a render is in progress instead of re-rendering the whole message on every token.
+"""
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Markdown
+from textual.widgets.markdown import MarkdownStream
+
+from assistant.compose import Environment, build_assistant
+from assistant.core import Assistant, ReplyDelta, TurnEvent, TurnFinished, TurnStarted
+from assistant.errors import AssistantError
+from assistant.llm.backend import ChatBackend
+from assistant.records import Message
+from assistant.tui.events import (
+    LoadFailed,
+    LoadProgressed,
+    ModelReady,
+    ReplyChunk,
+    ReplyFinished,
+    TurnBegan,
+    TurnFailed,
+)
+from assistant.tui.screens import ConversationPicker, SystemPromptEditor
+from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
+
+log = logging.getLogger(__name__)
+TurnFactory = Callable[[], Iterator[TurnEvent]]
+
+
+class AssistantApp(App[None]):
+    """The chat app over one Assistant."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "assistant"
+    BINDINGS = [
+        Binding("escape", "stop", "Stop", priority=True),
+        Binding("ctrl+r", "regenerate", "Regenerate"),
+        Binding("ctrl+e", "edit_last", "Edit last"),
+        Binding("ctrl+y", "copy_reply", "Copy reply"),
+        Binding("ctrl+n", "new_conversation", "New"),
+        Binding("ctrl+o", "conversations", "Conversations"),
+        Binding("ctrl+s", "system_prompt", "System prompt"),
+    ]
+
+    def __init__(self, env: Environment, assistant: Assistant) -> None:
+        super().__init__()
+        self.env = env
+        self.assistant = assistant
+        self.conversation_id: str | None = None
+        self.pending_system_prompt: str | None = None
+        self.editing = False
+        self.busy = False
+        self._stream: MarkdownStream | None = None
+        self._reply: ReplyBubble | None = None
+        self._reply_text: list[str] = []
+        self._last_usage_line = ""
+        self._restore_theme()
+
+    # -- layout --------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield VerticalScroll(id="chat")
+        yield Input(placeholder="Message (Enter to send)", id="prompt")
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt", Input).focus()
+        self.query_one("#chat", VerticalScroll).anchor()
+        self._load_model()
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    @property
+    def chat(self) -> VerticalScroll:
+        return self.query_one("#chat", VerticalScroll)
+
+    # -- theme ---------------------------------------------------------------
+
+    def _restore_theme(self) -> None:
+        try:
+            state = json.loads(self.env.paths.ui_state_file.read_text())
+            if state.get("theme") in self.available_themes:
+                self.theme = state["theme"]
+        except (OSError, ValueError):
+            pass
+
+    def watch_theme(self, theme: str) -> None:
+        path = self.env.paths.ui_state_file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"theme": theme}))
+        except OSError as exc:
+            log.warning("cannot save the theme: %s", exc)
+
+    # -- loading -------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load_model(self) -> None:
+        try:
+            self.assistant.load(lambda line: self.post_message(LoadProgressed(line)))
+        except AssistantError as exc:
+            self.post_message(LoadFailed(exc.message, exc.hint))
+            return
+        except Exception as exc:
+            log.exception("loading failed")
+            self.post_message(LoadFailed(f"loading failed: {exc}", "see the log file"))
+            return
+        self.post_message(ModelReady())
+
+    def on_load_progressed(self, event: LoadProgressed) -> None:
+        self.status.update(event.text)
+
+    def on_model_ready(self) -> None:
+        backend = self.assistant.backend
+        self.status.update(f"{backend.name} · context {backend.context_length} · ready")
+
+    def on_load_failed(self, event: LoadFailed) -> None:
+        self.status.update(f"Model not loaded: {event.message_text}")
+        self.notify(
+            f"{event.message_text}\n{event.hint}",
+            title="Cannot load the model",
+            severity="error",
+            timeout=30,
+        )
+
+    # -- sending -------------------------------------------------------------
+
+    @on(Input.Submitted, "#prompt")
+    def _submit(self, event: Input.Submitted) -> None:
+        text = event.value
+        if not text.strip():
+            return
+        if self.busy:
+            self.notify("A reply is still streaming; press Esc to stop it.", severity="warning")
+            return
+        if not self.assistant.loaded:
+            self.notify("The model is still loading; your message is kept.", severity="warning")
+            return
+        event.input.value = ""
+        if self.editing and self.conversation_id:
+            self.editing = False
+            conversation_id = self.conversation_id
+            self._remove_last_turn()
+            self._start_turn(lambda: self.assistant.edit_last(conversation_id, text), text)
+            return
+        conversation_id, system_prompt = self.conversation_id, self.pending_system_prompt
+        self._start_turn(
+            lambda: self.assistant.send(text, conversation_id, system_prompt=system_prompt), text
+        )
+
+    def _start_turn(self, turn: TurnFactory, user_text: str | None) -> None:
+        self.busy = True
+        self._pending_user_text = user_text
+        self._run_turn(turn, user_text)
+
+    @work(thread=True, exclusive=True, group="turn")
+    def _run_turn(self, turn: TurnFactory, user_text: str | None) -> None:
+        try:
+            for event in turn():
+                if isinstance(event, ReplyDelta):
+                    self.post_message(ReplyChunk(event.text))
+                elif isinstance(event, TurnStarted):
+                    self.post_message(TurnBegan(event))
+                elif isinstance(event, TurnFinished):
+                    self.post_message(ReplyFinished(event))
+        except AssistantError as exc:
+            self.post_message(TurnFailed(exc.message, exc.hint))
+        except Exception as exc:
+            log.exception("turn failed")
+            self.post_message(TurnFailed(f"unexpected error: {exc}", "see the log file"))
+
+    async def on_turn_began(self, event: TurnBegan) -> None:
+        self.conversation_id = event.event.conversation.id
+        self.pending_system_prompt = None
+        if event.event.user_message is not None:
+            await self.chat.mount(UserBubble(event.event.user_message.content))
+        self._reply = ReplyBubble(model=self.assistant.backend.name)
+        self._reply_text = []
+        await self.chat.mount(self._reply)
+        self._stream = Markdown.get_stream(self._reply.markdown)
+        self.status.update(f"{self.assistant.backend.name} · generating…")
+
+    async def on_reply_chunk(self, event: ReplyChunk) -> None:
+        self._reply_text.append(event.text)
+        if self._stream is not None:
+            await self._stream.write(event.text)
+
+    async def on_reply_finished(self, event: ReplyFinished) -> None:
+        turn = event.event
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        if self._reply is not None:
+            self._reply.text = turn.reply.content
+            # One full render at the end keeps code blocks exact whatever the chunking.
+            await self._reply.markdown.update(turn.reply.content)
+            self._reply = None
+        self.busy = False
+        usage = turn.usage
+        used = usage.prompt_tokens + usage.completion_tokens
+        state = " · stopped" if usage.stopped else ""
+        self.status.update(
+            f"{self.assistant.backend.name} · context {used}/{self.assistant.backend.context_length}"
+            f" · {usage.tokens_per_second:.1f} tok/s{state}"
+        )
+
+    async def on_turn_failed(self, event: TurnFailed) -> None:
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        self.busy = False
+        prompt = self.query_one("#prompt", Input)
+        if not prompt.value and self._pending_user_text and self._reply is None:
+            prompt.value = self._pending_user_text  # the message was not sent: keep it
+        self._reply = None
+        self.status.update(f"Error: {event.message_text}")
+        self.notify(f"{event.message_text}\n{event.hint}", title="Error", severity="error")
+
+    # -- actions -------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        if self.busy:
+            self.assistant.stop()
+        elif self.editing:
+            self.editing = False
+            self.query_one("#prompt", Input).value = ""
+
+    def action_regenerate(self) -> None:
+        if self.busy or self.conversation_id is None or not self.assistant.loaded:
+            return
+        bubbles = list(self.chat.query(ReplyBubble))
+        if bubbles:
+            bubbles[-1].remove()
+        conversation_id = self.conversation_id
+        self._start_turn(lambda: self.assistant.regenerate(conversation_id), None)
+
+    def action_edit_last(self) -> None:
+        users = list(self.chat.query(UserBubble))
+        if self.busy or not users:
+            return
+        prompt = self.query_one("#prompt", Input)
+        prompt.value = users[-1].text
+        prompt.focus()
+        self.editing = True
+        self.notify("Editing your last message: Enter resends it, Esc cancels.")
+
+    def _remove_last_turn(self) -> None:
+        children = list(self.chat.children)
+        last_user = max(
+            (i for i, w in enumerate(children) if isinstance(w, UserBubble)), default=None
+        )
+        if last_user is not None:
+            for widget in children[last_user:]:
+                widget.remove()
+
+    def action_copy_reply(self) -> None:
+        bubbles = list(self.chat.query(ReplyBubble))
+        if not bubbles:
+            self.notify("There is no reply to copy yet.")
+            return
+        self.copy_to_clipboard(bubbles[-1].text)
+        self.notify("Reply copied to the clipboard.")
+
+    def action_new_conversation(self) -> None:
+        if self.busy:
+            return
+        self.conversation_id = None
+        self.pending_system_prompt = None
+        self.chat.remove_children()
+        self.status.update("New conversation")
+        self.query_one("#prompt", Input).focus()
+
+    def action_conversations(self) -> None:
+        if self.busy:
+            return
+        self.push_screen(ConversationPicker(self.assistant.conversations), self._open_conversation)
+
+    async def _open_conversation(self, conversation_id: str | None) -> None:
+        if conversation_id is None:
+            return
+        await self.show_conversation(conversation_id)
+
+    async def show_conversation(self, conversation_id: str) -> None:
+        """Replace the chat view with a stored conversation."""
+        messages = self.assistant.messages(conversation_id)
+        await self.chat.remove_children()
+        await self.chat.mount_all(self._bubble(m) for m in messages)
+        self.conversation_id = conversation_id
+        self.pending_system_prompt = None
+        self.status.update(f"{self.assistant.conversation(conversation_id).title}")
+        self.chat.scroll_end(animate=False)
+
+    @staticmethod
+    def _bubble(message: Message) -> UserBubble | ReplyBubble:
+        if message.role == "user":
+            return UserBubble(message.content)
+        return ReplyBubble(message.content, message.model)
+
+    def action_system_prompt(self) -> None:
+        if self.conversation_id is not None:
+            current = self.assistant.conversation(self.conversation_id).system_prompt
+        else:
+            current = self.pending_system_prompt or self.assistant.settings.system_prompt
+        self.push_screen(SystemPromptEditor(current), self._save_system_prompt)
+
+    def _save_system_prompt(self, text: str | None) -> None:
+        if text is None:
+            return
+        if self.conversation_id is None:
+            self.pending_system_prompt = text
+        else:
+            self.assistant.set_system_prompt(self.conversation_id, text)
+        self.notify("System prompt saved for this conversation.")
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            action = binding.action
+            yield SystemCommand(
+                binding.description,
+                f"{binding.description} ({binding.key})",
+                lambda action=action: self.run_action(action),
+            )
+
+    async def action_quit(self) -> None:
+        self.assistant.stop()
+        self.exit()
+
+
+def make_app(env: Environment, backend: ChatBackend | None = None) -> AssistantApp:
+    """The one app factory, for the CLI and for tests (which pass a scripted backend)."""
+    return AssistantApp(env, build_assistant(env, backend))
+
+
+def run_tui(env: Environment) -> int:
+    """Run the TUI until the user quits."""
+    make_app(env).run()
+    return 0

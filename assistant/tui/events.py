@@ -1,0 +1,59 @@
+"""Messages that workers post to the app, named in the past tense for what happened."""
+
+from textual.message import Message
+
+from assistant.core import TurnFinished, TurnStarted
+
+
+class LoadProgressed(Message):
+    """A line of loading progress (model assembly, model load, embedder)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class ModelReady(Message):
+    """The model finished loading."""
+
+
+class LoadFailed(Message):
+    """Loading failed; the app stays open to show why."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__()
+        self.message_text = message
+        self.hint = hint
+
+
+class TurnBegan(Message):
+    """The user's message is stored and the reply starts."""
+
+    def __init__(self, event: TurnStarted) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ReplyChunk(Message):
+    """A piece of reply text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class ReplyFinished(Message):
+    """The reply is complete or stopped, and stored."""
+
+    def __init__(self, event: TurnFinished) -> None:
+        super().__init__()
+        self.event = event
+
+
+class TurnFailed(Message):
+    """A turn raised an error before or during the reply."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__()
+        self.message_text = message
+        self.hint = hint

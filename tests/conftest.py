@@ -1,0 +1,58 @@
+"""Shared fixtures: an isolated ASSISTANT_HOME per test, the real model loaded once."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.compose import Environment, llama_loader, load_environment
+from assistant.llm.default_model import default_model_path
+from assistant.llm.fake import ScriptedBackend
+from assistant.llm.llama import LlamaBackend
+from assistant.paths import resolve_paths
+from assistant.settings import Settings
+
+
+def _clear_assistant_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith("ASSISTANT_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh ASSISTANT_HOME for this test."""
+    _clear_assistant_env(monkeypatch)
+    root = tmp_path / "home"
+    monkeypatch.setenv("ASSISTANT_HOME", str(root))
+    return root
+
+
+@pytest.fixture
+def env(home: Path) -> Environment:
+    return load_environment()
+
+
+@pytest.fixture
+def fake() -> ScriptedBackend:
+    return ScriptedBackend()
+
+
+@pytest.fixture(scope="session")
+def gguf_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded default model, assembled once for the whole test session."""
+    return default_model_path(tmp_path_factory.mktemp("model-cache"))
+
+
+@pytest.fixture(scope="session")
+def real_backend(
+    gguf_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LlamaBackend]:
+    """The real Gemma 3 270M through llama-cpp-python, greedy so tests are repeatable."""
+    settings = Settings(model=str(gguf_path), temperature=0.0, seed=7, max_tokens=48)
+    env = Environment(resolve_paths(str(tmp_path_factory.mktemp("real-home"))), settings)
+    backend = llama_loader(env)(lambda _line: None)
+    assert isinstance(backend, LlamaBackend)
+    yield backend
+    backend.close()

@@ -1,0 +1,126 @@
+"""The Assistant service over the scripted backend and a real LanceDB store."""
+
+import threading
+
+import pytest
+
+from assistant.compose import Environment, build_assistant
+from assistant.core import Assistant, ReplyDelta, TurnEvent, TurnFinished, TurnStarted
+from assistant.errors import InputError, NotFoundError
+from assistant.llm.fake import ScriptedBackend
+
+
+def finished(events: list[TurnEvent]) -> TurnFinished:
+    last = events[-1]
+    assert isinstance(last, TurnFinished)
+    return last
+
+
+@pytest.fixture
+def assistant(env: Environment, fake: ScriptedBackend) -> Assistant:
+    a = build_assistant(env, fake)
+    a.load()
+    return a
+
+
+def test_send_streams_and_persists(assistant: Assistant, fake: ScriptedBackend) -> None:
+    fake.enqueue("Paris is the capital.")
+    events = list(assistant.send("Capital of France?"))
+    assert isinstance(events[0], TurnStarted)
+    deltas = [e.text for e in events if isinstance(e, ReplyDelta)]
+    assert len(deltas) == 4 and "".join(deltas) == "Paris is the capital."
+    turn = finished(events)
+    stored = assistant.messages(turn.conversation.id)
+    assert [(m.role, m.content) for m in stored] == [
+        ("user", "Capital of France?"),
+        ("assistant", "Paris is the capital."),
+    ]
+    assert assistant.conversation(turn.conversation.id).title == "Capital of France?"
+    assert fake.prompts[0][0].role == "system"
+
+
+def test_continue_conversation_sends_history(assistant: Assistant, fake: ScriptedBackend) -> None:
+    first = finished(list(assistant.send("one")))
+    finished(list(assistant.send("two", first.conversation.id)))
+    assert [m.content for m in fake.prompts[1][1:]] == ["one", "echo: one", "two"]
+    assert len(assistant.messages(first.conversation.id)) == 4
+
+
+def test_regenerate_replaces_last_reply(assistant: Assistant, fake: ScriptedBackend) -> None:
+    fake.enqueue("bad answer", "better answer")
+    turn = finished(list(assistant.send("q")))
+    again = finished(list(assistant.regenerate(turn.conversation.id)))
+    assert again.reply.content == "better answer"
+    assert [m.content for m in assistant.messages(turn.conversation.id)] == ["q", "better answer"]
+    old = assistant.store.get_message(turn.reply.id)
+    assert old.status == "replaced"
+    # the regenerated prompt did not contain the replaced answer
+    assert [m.content for m in fake.prompts[1][1:]] == ["q"]
+
+
+def test_edit_last_resends(assistant: Assistant) -> None:
+    turn = finished(list(assistant.send("helo")))
+    finished(list(assistant.edit_last(turn.conversation.id, "hello")))
+    assert [m.content for m in assistant.messages(turn.conversation.id)] == ["hello", "echo: hello"]
+    assert assistant.store.get_message(turn.user_message.id).status == "edited"  # type: ignore[union-attr]
+
+
+def test_stop_ends_within_one_token(assistant: Assistant, fake: ScriptedBackend) -> None:
+    fake.enqueue("one two three four five six")
+    fake.gate = threading.Event()
+    events = assistant.send("go")
+    seen = [next(events), next(events)]  # TurnStarted, "one"
+    assert isinstance(seen[1], ReplyDelta)
+    assistant.stop()
+    fake.gate.set()
+    rest = list(events)
+    turn = finished(rest)
+    assert turn.usage.stopped
+    assert turn.reply.content in ("one", "one two")
+    assert assistant.messages(turn.conversation.id)[-1].content == turn.reply.content
+
+
+@pytest.mark.parametrize("bad", ["", "   \n", "a\x00b"])
+def test_rejected_input_stores_nothing(assistant: Assistant, bad: str) -> None:
+    with pytest.raises(InputError):
+        list(assistant.send(bad))
+    assert assistant.conversations() == []
+
+
+def test_too_long_message_is_refused_before_storing(env: Environment) -> None:
+    a = build_assistant(env, ScriptedBackend(context_length=1024))
+    a.load()
+    with pytest.raises(InputError, match="too long"):
+        list(a.send("word " * 5000))
+    assert a.conversations() == []
+
+
+def test_unknown_conversation(assistant: Assistant) -> None:
+    with pytest.raises(NotFoundError):
+        list(assistant.send("hi", "nope"))
+    with pytest.raises(NotFoundError):
+        list(assistant.regenerate("nope"))
+
+
+def test_long_conversation_is_trimmed_not_failed(env: Environment) -> None:
+    fake = ScriptedBackend(context_length=700)
+    a = build_assistant(env, fake)
+    a.load()
+    conv = None
+    for i in range(40):
+        fake.enqueue(" ".join(["reply"] * 30))
+        turn = finished(list(a.send(f"question {i} " + "pad " * 30, conv)))
+        conv = turn.conversation.id
+    last_prompt = fake.prompts[-1]
+    assert last_prompt[0].role == "system"
+    assert last_prompt[-1].content.startswith("question 39")
+    assert len(last_prompt) < 80
+    assert len(a.messages(conv)) == 80  # nothing lost from the store
+
+
+def test_system_prompt_per_conversation(assistant: Assistant, fake: ScriptedBackend) -> None:
+    turn = finished(list(assistant.send("hi", system_prompt="Talk like a pirate.")))
+    assert fake.prompts[0][0].content == "Talk like a pirate."
+    assistant.set_system_prompt(turn.conversation.id, "Be formal.")
+    finished(list(assistant.send("again", turn.conversation.id)))
+    assert fake.prompts[1][0].content == "Be formal."

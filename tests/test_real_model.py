@@ -1,0 +1,112 @@
+"""Through the real stack: Gemma 3 270M in llama-cpp-python and LanceDB on disk."""
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant.compose import Environment, build_assistant
+from assistant.core import Assistant, ReplyDelta, TurnFinished
+from assistant.errors import ModelError
+from assistant.llm.backend import ChatMessage, GenerationParams
+from assistant.llm.gguf import read_gguf
+from assistant.llm.llama import LlamaBackend
+
+pytestmark = pytest.mark.real
+
+
+def run(events: object) -> tuple[list[str], TurnFinished]:
+    deltas, last = [], None
+    for event in events:  # type: ignore[attr-defined]
+        if isinstance(event, ReplyDelta):
+            deltas.append(event.text)
+        elif isinstance(event, TurnFinished):
+            last = event
+    assert last is not None
+    return deltas, last
+
+
+@pytest.fixture
+def assistant(env: Environment, real_backend: LlamaBackend) -> Assistant:
+    a = build_assistant(env, real_backend)
+    a.load()
+    return a
+
+
+def test_embedded_gguf_resolves_gemma_template_by_architecture(
+    gguf_path: Path, real_backend: LlamaBackend
+) -> None:
+    info = read_gguf(gguf_path)
+    assert info.architecture == "gemma3"
+    assert info.chat_template is None  # so the architecture's template must apply
+    assert (real_backend.template.source, real_backend.template.name) == ("architecture", "gemma")
+    tokens = real_backend.prompt_tokens([ChatMessage("user", "hi")])
+    assert tokens[0] == 2  # <bos> once, added by the tokenizer
+    assert tokens.count(2) == 1
+
+
+def test_context_comes_from_model_not_llama_default(real_backend: LlamaBackend) -> None:
+    assert real_backend.context_length == 8192  # min(model's 32768, default cap 8192)
+
+
+def test_streaming_reply_is_persisted(assistant: Assistant) -> None:
+    deltas, turn = run(assistant.send("Write a list of three fruits."))
+    assert len(deltas) > 3
+    assert turn.usage.completion_tokens > 3
+    assert turn.reply.content == "".join(deltas).strip()
+    stored = assistant.messages(turn.conversation.id)
+    assert [m.role for m in stored] == ["user", "assistant"]
+    assert stored[1].content == turn.reply.content
+
+
+def test_prefix_is_reused_on_the_next_turn(assistant: Assistant) -> None:
+    _, first = run(assistant.send("Hello there."))
+    _, second = run(assistant.send("Tell me more.", first.conversation.id))
+    assert second.usage.cached_prompt_tokens > first.usage.prompt_tokens // 2
+    assert second.usage.evaluated_prompt_tokens < second.usage.prompt_tokens
+
+
+def test_stop_ends_within_one_token(real_backend: LlamaBackend) -> None:
+    stop = threading.Event()
+    pieces = []
+    for piece in real_backend.stream(
+        [ChatMessage("user", "Count from one to one hundred.")],
+        GenerationParams(max_tokens=200, temperature=0.0),
+        stop.is_set,
+    ):
+        pieces.append(piece)
+        if len(pieces) == 3:
+            stop.set()
+    usage = real_backend.last_usage()
+    assert usage.stopped
+    assert len(pieces) <= 4
+    assert usage.completion_tokens <= 4
+
+
+def test_conversation_three_times_the_window_never_overflows(home: Path, gguf_path: Path) -> None:
+    from assistant.compose import load_environment
+
+    env = load_environment(model=str(gguf_path), context_length=512, max_tokens=24)
+    a = build_assistant(env)
+    backend = a.load()
+    assert backend.context_length == 512
+    conversation = None
+    pad = "Here is some more detail about my garden and the vegetables in it. " * 3
+    total_tokens = 0
+    turns = 0
+    while total_tokens < 3 * 512:
+        _, turn = run(a.send(f"Turn {turns}. {pad}", conversation))
+        conversation = turn.conversation.id
+        assert turn.usage.prompt_tokens + 24 <= 512
+        total_tokens = sum(backend.count_tokens(m.content) for m in a.messages(conversation))
+        turns += 1
+    assert len(a.messages(conversation)) == 2 * turns  # nothing dropped from the store
+    assert isinstance(backend, LlamaBackend)
+    backend.close()
+
+
+def test_truncated_gguf_is_a_clear_error(gguf_path: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(gguf_path.read_bytes()[: gguf_path.stat().st_size // 2])
+    with pytest.raises(ModelError, match="truncated"):
+        read_gguf(cut)

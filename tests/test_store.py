@@ -1,0 +1,83 @@
+"""The LanceDB store, on a real database in a temporary directory."""
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import NotFoundError, StoreError
+from assistant.records import Conversation, Message, new_id, utc_now
+from assistant.store.lance import SCHEMA_VERSION, LanceStore
+
+
+def conversation(title: str = "t") -> Conversation:
+    now = utc_now()
+    return Conversation(new_id(), title, "sys", now, now)
+
+
+def message(conv: Conversation, role: str, content: str, offset: int) -> Message:
+    return Message(new_id(), conv.id, role, content, utc_now() + timedelta(seconds=offset))  # type: ignore[arg-type]
+
+
+def test_schema_version_recorded(tmp_path: Path) -> None:
+    store = LanceStore(tmp_path / "s")
+    assert store.schema_version() == SCHEMA_VERSION
+    assert LanceStore(tmp_path / "s").schema_version() == SCHEMA_VERSION
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    store = LanceStore(tmp_path / "s")
+    store.schema_version()
+    store._write_version(SCHEMA_VERSION + 1)
+    with pytest.raises(StoreError, match="newer"):
+        LanceStore(tmp_path / "s").schema_version()
+
+
+def test_conversation_round_trip_and_upsert(tmp_path: Path) -> None:
+    store = LanceStore(tmp_path / "s")
+    conv = conversation("first")
+    store.save_conversation(conv)
+    store.save_conversation(replace(conv, title="renamed", system_prompt="new"))
+    loaded = LanceStore(tmp_path / "s").get_conversation(conv.id)
+    assert (loaded.title, loaded.system_prompt) == ("renamed", "new")
+    assert loaded.created_at == conv.created_at
+    assert len(store.list_conversations()) == 1
+
+
+def test_messages_in_order_and_status(tmp_path: Path) -> None:
+    store = LanceStore(tmp_path / "s")
+    conv = conversation()
+    store.save_conversation(conv)
+    msgs = [
+        message(conv, r, c, i)
+        for i, (r, c) in enumerate([("user", "a"), ("assistant", "b"), ("user", "c's")])
+    ]
+    store.add_messages(list(reversed(msgs)))
+    assert [m.content for m in store.list_messages(conv.id)] == ["a", "b", "c's"]
+    store.set_message_status([msgs[1].id], "replaced")
+    assert [m.content for m in store.list_messages(conv.id)] == ["a", "c's"]
+    assert len(store.list_messages(conv.id, include_inactive=True)) == 3
+    assert store.get_message(msgs[1].id).status == "replaced"
+    assert store.get_conversation(conv.id).message_count == 2
+
+
+def test_search_and_delete(tmp_path: Path) -> None:
+    store = LanceStore(tmp_path / "s")
+    a, b = conversation("About cats"), conversation("Other")
+    for c in (a, b):
+        store.save_conversation(c)
+    store.add_messages([message(b, "user", "my zebra is striped", 0)])
+    assert [c.id for c in store.list_conversations("cats")] == [a.id]
+    assert [c.id for c in store.list_conversations("ZEBRA")] == [b.id]
+    store.delete_conversation(b.id)
+    with pytest.raises(NotFoundError):
+        store.get_conversation(b.id)
+    assert store.list_messages(b.id) == []
+
+
+def test_quotes_in_ids_cannot_break_filters(tmp_path: Path) -> None:
+    store = LanceStore(tmp_path / "s")
+    store.save_conversation(conversation())
+    with pytest.raises(NotFoundError):
+        store.get_conversation("x' OR '1'='1")
