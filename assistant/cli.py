@@ -27,7 +27,7 @@ EXIT_INTERRUPTED = 130
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant",
-        description="A local-first assistant on a local GGUF model. With no command, opens the TUI.",
+        description="A local-first assistant on a local GGUF model. No command opens the TUI.",
     )
     parser.add_argument("--version", action="store_true", help="print version and llama.cpp build")
     parser.add_argument("--model", metavar="PATH", help="GGUF file, or a name from the catalog")
@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check model, store, embedder and GPU")
     doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("--model", metavar="PATH", dest="sub_model", help="check this GGUF")
 
     convs = sub.add_parser("conversations", help="list or delete conversations")
     conv_sub = convs.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -91,7 +92,7 @@ def _print_error(message: str, hint: str) -> None:
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.version:
         return _version()
-    model = getattr(args, "chat_model", None) or args.model
+    model = getattr(args, "sub_model", None) or args.model
     commands: dict[str | None, Callable[[argparse.Namespace, str | None], int]] = {
         None: _tui,
         "chat": _chat,
@@ -226,7 +227,7 @@ def _conversations(args: argparse.Namespace, model: str | None) -> int:
 
     assistant = build_assistant(_setup(model))
     if args.action == "list":
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": c.id,
                 "title": c.title,

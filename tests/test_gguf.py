@@ -15,7 +15,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_not_a_gguf(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "bad.gguf"
     path.write_bytes(content)
-    with pytest.raises(ModelError, match="not a GGUF|truncated"):
+    with pytest.raises(ModelError, match=r"not a GGUF|truncated"):
         read_gguf(path)
 
 

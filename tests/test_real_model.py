@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.compose import Environment, build_assistant
+from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, ReplyDelta, TurnFinished
 from assistant.errors import ModelError
 from assistant.llm.backend import ChatMessage, GenerationParams
@@ -27,7 +27,8 @@ def run(events: object) -> tuple[list[str], TurnFinished]:
 
 
 @pytest.fixture
-def assistant(env: Environment, real_backend: LlamaBackend) -> Assistant:
+def assistant(home: Path, real_backend: LlamaBackend) -> Assistant:
+    env = load_environment(max_tokens=48, temperature=0.0)
     a = build_assistant(env, real_backend)
     a.load()
     return a
@@ -84,8 +85,6 @@ def test_stop_ends_within_one_token(real_backend: LlamaBackend) -> None:
 
 
 def test_conversation_three_times_the_window_never_overflows(home: Path, gguf_path: Path) -> None:
-    from assistant.compose import load_environment
-
     env = load_environment(model=str(gguf_path), context_length=512, max_tokens=24)
     a = build_assistant(env)
     backend = a.load()

@@ -46,7 +46,6 @@ class ScriptedBackend:
         last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
         reply = self._replies.popleft() if self._replies else f"echo: {last_user}"
         words = reply.split(" ")
-        started = time.perf_counter()
         emitted, stopped = 0, False
         for index, word in enumerate(words[: params.max_tokens]):
             if should_stop():
@@ -62,8 +61,9 @@ class ScriptedBackend:
         self._usage = Usage(
             prompt_tokens=prompt_tokens,
             completion_tokens=emitted,
-            ttft_s=0.0,
-            seconds=time.perf_counter() - started,
+            # Synthetic timings (10 ms a word) keep status lines and snapshots repeatable.
+            ttft_s=0.01,
+            seconds=0.01 * emitted,
             stopped=stopped,
         )
 

@@ -36,7 +36,7 @@ class LoadOptions:
     chat_template: str
 
 
-_LOG_CALLBACK: Any = None
+_LOG_CALLBACK: list[Any] = []
 # ggml_log_level: 1 debug, 2 info, 3 warn, 4 error, 5 continuation of the previous line.
 _LEVELS = {2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
 
@@ -47,8 +47,7 @@ def route_llama_logs() -> None:
     llama-cpp-python prints some of them to stderr even with verbose=False, which
     would scribble over the TUI.
     """
-    global _LOG_CALLBACK
-    if _LOG_CALLBACK is not None:
+    if _LOG_CALLBACK:
         return
     import ctypes
 
@@ -62,7 +61,7 @@ def route_llama_logs() -> None:
         if line:
             llama_log.log(_LEVELS.get(level, logging.DEBUG), "%s", line)
 
-    _LOG_CALLBACK = callback
+    _LOG_CALLBACK.append(callback)  # kept alive: llama.cpp holds a raw pointer to it
     llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
 
 
@@ -93,7 +92,7 @@ class LlamaBackend:
         supported = self._call(gpu_offload_supported)
         self.gpu_layers = options.gpu_layers if supported else 0
         self.threads = options.threads or default_threads()
-        self._llm = self._call(lambda: self._load())
+        self._llm = self._call(self._load)
         bos, eos = self._call(self._special_tokens)
         self.template: ChatTemplate = resolve_template(
             info.chat_template, info.architecture, options.chat_template, bos, eos

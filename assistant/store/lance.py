@@ -102,7 +102,8 @@ class LanceStore:
             return
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"the store at {self.path} has schema v{version}, newer than this app (v{SCHEMA_VERSION})",
+                f"the store at {self.path} has schema v{version}, "
+                f"newer than this app's v{SCHEMA_VERSION}",
                 "upgrade the app",
             )
         while version < SCHEMA_VERSION:

@@ -47,7 +47,7 @@ class AssistantApp(App[None]):
     BINDINGS = [
         Binding("escape", "stop", "Stop", priority=True),
         Binding("ctrl+r", "regenerate", "Regenerate"),
-        Binding("ctrl+e", "edit_last", "Edit last"),
+        Binding("f2", "edit_last", "Edit last"),
         Binding("ctrl+y", "copy_reply", "Copy reply"),
         Binding("ctrl+n", "new_conversation", "New"),
         Binding("ctrl+o", "conversations", "Conversations"),
@@ -112,7 +112,7 @@ class AssistantApp(App[None]):
     @work(thread=True, exclusive=True, group="load")
     def _load_model(self) -> None:
         try:
-            self.assistant.load(lambda line: self.post_message(LoadProgressed(line)))
+            self.assistant.load(self._report_progress)
         except AssistantError as exc:
             self.post_message(LoadFailed(exc.message, exc.hint))
             return
@@ -121,6 +121,9 @@ class AssistantApp(App[None]):
             self.post_message(LoadFailed(f"loading failed: {exc}", "see the log file"))
             return
         self.post_message(ModelReady())
+
+    def _report_progress(self, line: str) -> None:
+        self.post_message(LoadProgressed(line))
 
     def on_load_progressed(self, event: LoadProgressed) -> None:
         self.status.update(event.text)
@@ -154,13 +157,13 @@ class AssistantApp(App[None]):
         event.input.value = ""
         if self.editing and self.conversation_id:
             self.editing = False
-            conversation_id = self.conversation_id
+            editing_id = self.conversation_id
             self._remove_last_turn()
-            self._start_turn(lambda: self.assistant.edit_last(conversation_id, text), text)
+            self._start_turn(lambda: self.assistant.edit_last(editing_id, text), text)
             return
-        conversation_id, system_prompt = self.conversation_id, self.pending_system_prompt
+        current_id, system_prompt = self.conversation_id, self.pending_system_prompt
         self._start_turn(
-            lambda: self.assistant.send(text, conversation_id, system_prompt=system_prompt), text
+            lambda: self.assistant.send(text, current_id, system_prompt=system_prompt), text
         )
 
     def _start_turn(self, turn: TurnFactory, user_text: str | None) -> None:
@@ -214,8 +217,9 @@ class AssistantApp(App[None]):
         usage = turn.usage
         used = usage.prompt_tokens + usage.completion_tokens
         state = " · stopped" if usage.stopped else ""
+        backend = self.assistant.backend
         self.status.update(
-            f"{self.assistant.backend.name} · context {used}/{self.assistant.backend.context_length}"
+            f"{backend.name} · context {used}/{backend.context_length}"
             f" · {usage.tokens_per_second:.1f} tok/s{state}"
         )
 
@@ -251,9 +255,9 @@ class AssistantApp(App[None]):
 
     def action_edit_last(self) -> None:
         users = list(self.chat.query(UserBubble))
-        if self.busy or not users:
-            return
         prompt = self.query_one("#prompt", Input)
+        if self.busy or not users or prompt.value:
+            return
         prompt.value = users[-1].text
         prompt.focus()
         self.editing = True

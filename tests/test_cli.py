@@ -1,0 +1,151 @@
+"""The `assistant` command, run as a real subprocess on the real model and store."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.real
+EXE = str(Path(sys.executable).with_name("assistant"))
+
+
+@pytest.fixture
+def cli_env(home: Path, gguf_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env |= {
+        "ASSISTANT_HOME": str(home),
+        "ASSISTANT_MODEL": str(gguf_path),
+        "ASSISTANT_MAX_TOKENS": "24",
+        "ASSISTANT_TEMPERATURE": "0",
+    }
+    return env
+
+
+def run(
+    args: list[str], env: dict[str, str], stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: PLW1510 (exit codes are asserted)
+        [EXE, *args],
+        input=stdin.decode("latin-1") if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        encoding="latin-1",
+    )
+
+
+def assert_clean_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert "hint: " in result.stderr
+    assert fragment in result.stderr
+
+
+def test_stdin_chat_on_the_embedded_default(home: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env |= {"ASSISTANT_HOME": str(home), "ASSISTANT_MAX_TOKENS": "16"}
+    result = run(["chat"], env, stdin=b"hello\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert (home / "cache" / "models" / "gemma-3-270m-q4_k_m.gguf").exists()
+
+
+def test_json_turns_continue_one_conversation(cli_env: dict[str, str]) -> None:
+    first = run(["chat", "--json", "hi"], cli_env)
+    assert first.returncode == 0, first.stderr
+    one = json.loads(first.stdout)
+    assert one["reply"] and one["message_ids"]["user"] and one["message_ids"]["assistant"]
+    assert one["usage"]["completion_tokens"] > 0
+    assert set(one["context"]) == {"preferences", "memories", "messages", "documents"}
+    second = run(["chat", "--json", "--conversation", one["conversation_id"], "and again"], cli_env)
+    assert second.returncode == 0, second.stderr
+    two = json.loads(second.stdout)
+    assert two["conversation_id"] == one["conversation_id"]
+    shown = run(["conversations", "show", one["conversation_id"], "--json"], cli_env)
+    messages = json.loads(shown.stdout)
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert [m["content"] for m in messages][::2] == ["hi", "and again"]
+    listed = json.loads(run(["conversations", "list", "--json"], cli_env).stdout)
+    assert [(c["id"], c["messages"]) for c in listed] == [(one["conversation_id"], 4)]
+
+
+def test_paths_json(cli_env: dict[str, str], home: Path) -> None:
+    result = run(["paths", "--json"], cli_env)
+    paths = json.loads(result.stdout)
+    assert set(paths) == {"config", "data", "cache", "models"}
+    assert all(p.startswith(str(home)) for p in paths.values())
+
+
+def test_version_names_the_build(cli_env: dict[str, str]) -> None:
+    result = run(["--version"], cli_env)
+    assert result.returncode == 0
+    assert "llama.cpp build:" in result.stdout and "GPU offload" in result.stdout
+
+
+def test_missing_model(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = run(["chat", "--model", str(tmp_path / "missing.gguf"), "hi"], cli_env)
+    assert_clean_error(result, "not found")
+
+
+def test_file_that_is_not_gguf(cli_env: dict[str, str], tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.gguf"
+    bogus.write_text("just some text, not a model at all")
+    assert_clean_error(run(["chat", "--model", str(bogus), "hi"], cli_env), "not a GGUF")
+
+
+def test_truncated_gguf(cli_env: dict[str, str], gguf_path: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(gguf_path.read_bytes()[:10_000_000])
+    assert_clean_error(run(["chat", "--model", str(cut), "hi"], cli_env), "truncated")
+
+
+@pytest.mark.parametrize(
+    ("stdin", "fragment"),
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"\xff\xfe\x00\x01binary", "not UTF-8"),
+        (b"a\x00b", "binary"),
+    ],
+)
+def test_bad_stdin(cli_env: dict[str, str], stdin: bytes, fragment: str) -> None:
+    assert_clean_error(run(["chat", "-"], cli_env, stdin=stdin), fragment)
+
+
+def test_huge_paste_is_refused_cleanly(cli_env: dict[str, str]) -> None:
+    result = run(["chat"], cli_env, stdin=b"lorem ipsum " * 90_000)  # ~1 MB
+    assert_clean_error(result, "too long")
+    listed = json.loads(run(["conversations", "list", "--json"], cli_env).stdout)
+    assert listed == []  # nothing half-stored
+
+
+def test_bad_config_names_key_and_file(cli_env: dict[str, str], home: Path) -> None:
+    config = home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("temprature = 0.5\n")
+    result = run(["chat", "hi"], cli_env)
+    assert_clean_error(result, "temprature")
+    assert str(config) in result.stderr
+
+
+def test_unknown_conversation(cli_env: dict[str, str]) -> None:
+    assert_clean_error(run(["chat", "--conversation", "nope", "hi"], cli_env), "no conversation")
+
+
+def test_doctor_passes_on_the_real_stack(cli_env: dict[str, str]) -> None:
+    result = run(["doctor"], cli_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("model", "store", "embedder", "gpu"):
+        assert any(line.startswith("ok") and name in line for line in result.stdout.splitlines())
+    assert "384 dimensions" in result.stdout
+
+
+def test_doctor_fails_with_reason(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = run(["doctor", "--model", str(tmp_path / "gone.gguf")], cli_env)
+    assert result.returncode == 1
+    assert "FAIL model" in result.stdout and "not found" in result.stdout

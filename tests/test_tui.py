@@ -1,0 +1,177 @@
+"""TUI behaviour with Pilot, on the scripted backend and a real store."""
+
+import json
+import threading
+
+from textual.widgets import TextArea
+
+from assistant.compose import Environment
+from assistant.llm.fake import ScriptedBackend
+from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
+from tests.tui_helpers import scripted_app, send, settle
+
+
+def texts(app: object, kind: type) -> list[str]:
+    return [w.text for w in app.query(kind)]  # type: ignore[attr-defined]
+
+
+async def test_paints_with_input_focused_then_loads(
+    env: Environment, fake: ScriptedBackend
+) -> None:
+    app = scripted_app(env, fake)
+    async with app.run_test() as pilot:
+        assert app.focused is not None and app.focused.id == "prompt"
+        await settle(pilot)
+        assert app.assistant.loaded
+        assert "scripted" in str(app.query_one(StatusBar).render())
+
+
+async def test_send_streams_reply_as_markdown(env: Environment, fake: ScriptedBackend) -> None:
+    fake.enqueue("Here is **bold** and `code`.")
+    app = scripted_app(env, fake)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "hello")
+        assert texts(app, UserBubble) == ["hello"]
+        assert texts(app, ReplyBubble) == ["Here is **bold** and `code`."]
+        status = str(app.query_one(StatusBar).render())
+        assert "tok/s" in status and "context" in status
+        assert app.conversation_id is not None
+        stored = app.assistant.messages(app.conversation_id)
+        assert [m.content for m in stored] == ["hello", "Here is **bold** and `code`."]
+
+
+async def test_escape_stops_a_reply(env: Environment, fake: ScriptedBackend) -> None:
+    fake.enqueue("one two three four five six seven")
+    fake.gate = threading.Event()
+    app = scripted_app(env, fake)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.click("#prompt")
+        await pilot.press("h", "i", "enter")
+        await pilot.pause()
+        assert app.busy
+        await pilot.press("escape")
+        fake.gate.set()
+        await settle(pilot)
+        assert not app.busy
+        assert fake.last_usage().stopped
+        assert texts(app, ReplyBubble)[0] in ("one", "one two")
+        assert "stopped" in str(app.query_one(StatusBar).render())
+
+
+async def test_regenerate_replaces_the_reply(env: Environment, fake: ScriptedBackend) -> None:
+    fake.enqueue("first try", "second try")
+    app = scripted_app(env, fake)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "question")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert texts(app, ReplyBubble) == ["second try"]
+        assert texts(app, UserBubble) == ["question"]
+
+
+async def test_edit_and_resend_last_message(env: Environment, fake: ScriptedBackend) -> None:
+    app = scripted_app(env, fake)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "helo")
+        await pilot.press("f2")
+        await pilot.press("end", "backspace", "l", "o", "enter")
+        await settle(pilot)
+        assert texts(app, UserBubble) == ["hello"]
+        assert texts(app, ReplyBubble) == ["echo: hello"]
+
+
+async def test_new_conversation_and_switch_back(env: Environment, fake: ScriptedBackend) -> None:
+    app = scripted_app(env, fake)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "apples")
+        first = app.conversation_id
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert texts(app, UserBubble) == [] and app.conversation_id is None
+        await send(pilot, "bananas")
+        assert app.conversation_id != first
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        for char in "apples":
+            await pilot.press(char)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.conversation_id == first
+        assert texts(app, UserBubble) == ["apples"]
+        assert texts(app, ReplyBubble) == ["echo: apples"]
+
+
+async def test_system_prompt_per_conversation(env: Environment, fake: ScriptedBackend) -> None:
+    app = scripted_app(env, fake)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        editor = app.screen.query_one(TextArea)
+        assert editor.text == env.settings.system_prompt
+        editor.load_text("Be terse.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await send(pilot, "hi")
+        assert fake.prompts[-1][0].content == "Be terse."
+        assert app.conversation_id is not None
+        assert app.assistant.conversation(app.conversation_id).system_prompt == "Be terse."
+
+
+async def test_send_while_loading_keeps_the_message(env: Environment) -> None:
+    backend = ScriptedBackend()
+    gate = threading.Event()
+    app = scripted_app(env, backend)
+    original = app.assistant._load_backend
+    app.assistant._load_backend = lambda progress: (gate.wait(10), original(progress))[1]
+    async with app.run_test() as pilot:
+        await pilot.click("#prompt")
+        await pilot.press("h", "i", "enter")
+        await pilot.pause()
+        assert app.query_one("#prompt").value == "hi"  # type: ignore[attr-defined]
+        assert texts(app, UserBubble) == []
+        gate.set()
+        await settle(pilot)
+
+
+async def test_theme_is_persisted(env: Environment, fake: ScriptedBackend) -> None:
+    app = scripted_app(env, fake)
+    async with app.run_test() as pilot:
+        app.theme = "nord"
+        await pilot.pause()
+    assert json.loads(env.paths.ui_state_file.read_text())["theme"] == "nord"
+    again = scripted_app(env, fake)
+    async with again.run_test():
+        assert again.theme == "nord"
+
+
+async def test_every_action_is_in_the_command_palette(
+    env: Environment, fake: ScriptedBackend
+) -> None:
+    app = scripted_app(env, fake)
+    async with app.run_test():
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+    for description in ("Stop", "Regenerate", "Edit last", "Copy reply", "New", "Conversations"):
+        assert description in titles
+
+
+async def test_load_failure_is_shown_not_raised(env: Environment) -> None:
+    from assistant.compose import build_assistant
+    from assistant.errors import ModelError
+    from assistant.tui.app import AssistantApp
+
+    def broken(_progress: object) -> ScriptedBackend:
+        raise ModelError("model file not found: /x.gguf", "check the path")
+
+    assistant = build_assistant(env, ScriptedBackend())
+    assistant._load_backend = broken
+    app = AssistantApp(env, assistant)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert "not found" in str(app.query_one(StatusBar).render())
+        assert not app.assistant.loaded

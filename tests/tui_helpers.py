@@ -1,0 +1,27 @@
+"""Helpers shared by the Pilot tests and the snapshot tests: one app factory."""
+
+from textual.pilot import Pilot
+
+from assistant.compose import Environment
+from assistant.llm.fake import ScriptedBackend
+from assistant.tui.app import AssistantApp, make_app
+
+
+def scripted_app(env: Environment, backend: ScriptedBackend) -> AssistantApp:
+    return make_app(env, backend)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait for every worker to finish and their messages to be handled."""
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def send(pilot: Pilot[None], text: str) -> None:
+    await pilot.click("#prompt")
+    for char in text:
+        await pilot.press("space" if char == " " else char)
+    await pilot.press("enter")
+    await settle(pilot)
