@@ -36,9 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="one turn: print the reply to PROMPT (or stdin)")
     chat.add_argument("prompt", nargs="?", help="the message; `-` or nothing reads stdin")
     chat.add_argument("--conversation", metavar="ID", help="continue this conversation")
-    chat.add_argument(
-        "--model", metavar="PATH", dest="chat_model", help="GGUF file or catalog name"
-    )
+    chat.add_argument("--model", metavar="PATH", dest="sub_model", help="GGUF file or catalog name")
     chat.add_argument("--json", action="store_true", help="print one JSON document")
 
     paths = sub.add_parser("paths", help="show where config, data, cache and models live")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.core import Assistant
+from assistant.embedding import Embedder
 from assistant.llm.backend import ChatBackend
 from assistant.offline import enforce_offline
 from assistant.paths import Paths, ensure_private_dir, resolve_paths
@@ -65,16 +66,21 @@ def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBack
 
 
 def build_assistant(
-    env: Environment | None = None, backend: ChatBackend | None = None
+    env: Environment | None = None,
+    backend: ChatBackend | None = None,
+    embedder: Embedder | None = None,
 ) -> Assistant:
     """Wire an Assistant: the LanceDB store in the data dir and the configured backend.
 
-    Tests pass a ready `backend` (the scripted fake, or a shared real one).
+    Tests pass a ready `backend` (the scripted fake, or a shared real one) and may pass a
+    shared real `embedder` so it loads once per test session.
     """
+    from assistant.embedding import load_embedder
     from assistant.store.lance import LanceStore
 
     env = env or load_environment()
     ensure_private_dir(env.paths.data)
     store = LanceStore(env.paths.store)
     loader = llama_loader(env) if backend is None else (lambda _progress: backend)
-    return Assistant(env.settings, store, loader)
+    embedder_loader = load_embedder if embedder is None else (lambda: embedder)
+    return Assistant(env.settings, store, loader, embedder_loader)

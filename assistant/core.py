@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from assistant.context import plan_prompt
+from assistant.embedding import Embedder
 from assistant.errors import InputError, ModelError, NotFoundError
 from assistant.llm.backend import ChatBackend, ChatMessage, GenerationParams, Usage
 from assistant.records import Conversation, Message, new_id, title_from, utc_now
@@ -20,6 +21,7 @@ from assistant.store.port import Store
 
 # Loaded lazily so that building an Assistant (and painting the TUI) costs nothing.
 BackendLoader = Callable[[Callable[[str], None]], ChatBackend]
+EmbedderLoader = Callable[[], Embedder]
 MAX_INPUT_CHARS = 2_000_000
 
 
@@ -69,25 +71,44 @@ def clean_input(text: str) -> str:
 class Assistant:
     """Chat turns over one backend and one store."""
 
-    def __init__(self, settings: Settings, store: Store, load_backend: BackendLoader) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        load_backend: BackendLoader,
+        load_embedder: EmbedderLoader,
+    ) -> None:
         self.settings = settings
         self.store = store
         self._load_backend = load_backend
+        self._load_embedder = load_embedder
         self._backend: ChatBackend | None = None
+        self._embedder: Embedder | None = None
+        self._count: Callable[[str], int] = len
         self._load_lock = threading.Lock()
         self._stop = threading.Event()
         self._window_start: dict[str, int] = {}
 
     # -- model -------------------------------------------------------------
 
-    def load(self, progress: Callable[[str], None] = lambda _: None) -> ChatBackend:
-        """Load the model once (idempotent, thread-safe); `progress` gets status lines."""
+    def load(
+        self, progress: Callable[[str], None] = lambda _: None, embedder: bool = False
+    ) -> ChatBackend:
+        """Load the model (and, if asked, the embedder) once; `progress` gets status lines."""
         with self._load_lock:
             if self._backend is None:
                 backend = self._load_backend(progress)
                 self._count = lru_cache(maxsize=4096)(backend.count_tokens)
                 self._backend = backend
+            if embedder and self._embedder is None and self.settings.learning != "off":
+                progress("Loading the embedder…")
+                self._embedder = self._load_embedder()
             return self._backend
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The sentence embedder, once loaded (None before, or with learning off)."""
+        return self._embedder
 
     @property
     def backend(self) -> ChatBackend:

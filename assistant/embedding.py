@@ -45,7 +45,7 @@ class SentenceEmbedder:
 
     def __init__(self, model: Any) -> None:
         self._model = model
-        self._dimension = int(model.get_sentence_embedding_dimension())
+        self._dimension = int(model.get_embedding_dimension())
 
     @property
     def dimension(self) -> int:
@@ -62,6 +62,10 @@ def load_embedder() -> SentenceEmbedder:
     """Load the packaged embedder offline (seconds: imports torch)."""
     enforce_offline()
     path = packaged_model_dir()
+    import transformers
     from sentence_transformers import SentenceTransformer
+
+    # Progress bars on stderr would scribble over the TUI.
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
     return SentenceEmbedder(SentenceTransformer(str(path), device="cpu", local_files_only=True))

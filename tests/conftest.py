@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.compose import Environment, llama_loader, load_environment
+from assistant.embedding import SentenceEmbedder, load_embedder
 from assistant.llm.default_model import default_model_path
 from assistant.llm.fake import ScriptedBackend
 from assistant.llm.llama import LlamaBackend
@@ -37,6 +38,12 @@ def env(home: Path) -> Environment:
 @pytest.fixture
 def fake() -> ScriptedBackend:
     return ScriptedBackend()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceEmbedder:
+    """The real all-MiniLM-L6-v2 embedder, loaded once for the whole test session."""
+    return load_embedder()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import threading
 from textual.widgets import TextArea
 
 from assistant.compose import Environment
+from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
 from tests.tui_helpers import scripted_app, send, settle
@@ -16,9 +17,9 @@ def texts(app: object, kind: type) -> list[str]:
 
 
 async def test_paints_with_input_focused_then_loads(
-    env: Environment, fake: ScriptedBackend
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
 ) -> None:
-    app = scripted_app(env, fake)
+    app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
         assert app.focused is not None and app.focused.id == "prompt"
         await settle(pilot)
@@ -26,9 +27,11 @@ async def test_paints_with_input_focused_then_loads(
         assert "scripted" in str(app.query_one(StatusBar).render())
 
 
-async def test_send_streams_reply_as_markdown(env: Environment, fake: ScriptedBackend) -> None:
+async def test_send_streams_reply_as_markdown(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
     fake.enqueue("Here is **bold** and `code`.")
-    app = scripted_app(env, fake)
+    app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
         await settle(pilot)
         await send(pilot, "hello")
@@ -41,10 +44,12 @@ async def test_send_streams_reply_as_markdown(env: Environment, fake: ScriptedBa
         assert [m.content for m in stored] == ["hello", "Here is **bold** and `code`."]
 
 
-async def test_escape_stops_a_reply(env: Environment, fake: ScriptedBackend) -> None:
+async def test_escape_stops_a_reply(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
     fake.enqueue("one two three four five six seven")
     fake.gate = threading.Event()
-    app = scripted_app(env, fake)
+    app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
         await settle(pilot)
         await pilot.click("#prompt")
@@ -60,9 +65,11 @@ async def test_escape_stops_a_reply(env: Environment, fake: ScriptedBackend) -> 
         assert "stopped" in str(app.query_one(StatusBar).render())
 
 
-async def test_regenerate_replaces_the_reply(env: Environment, fake: ScriptedBackend) -> None:
+async def test_regenerate_replaces_the_reply(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
     fake.enqueue("first try", "second try")
-    app = scripted_app(env, fake)
+    app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
         await settle(pilot)
         await send(pilot, "question")
@@ -72,8 +79,10 @@ async def test_regenerate_replaces_the_reply(env: Environment, fake: ScriptedBac
         assert texts(app, UserBubble) == ["question"]
 
 
-async def test_edit_and_resend_last_message(env: Environment, fake: ScriptedBackend) -> None:
-    app = scripted_app(env, fake)
+async def test_edit_and_resend_last_message(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
         await settle(pilot)
         await send(pilot, "helo")
@@ -84,8 +93,10 @@ async def test_edit_and_resend_last_message(env: Environment, fake: ScriptedBack
         assert texts(app, ReplyBubble) == ["echo: hello"]
 
 
-async def test_new_conversation_and_switch_back(env: Environment, fake: ScriptedBackend) -> None:
-    app = scripted_app(env, fake)
+async def test_new_conversation_and_switch_back(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
         await settle(pilot)
         await send(pilot, "apples")
@@ -106,8 +117,10 @@ async def test_new_conversation_and_switch_back(env: Environment, fake: Scripted
         assert texts(app, ReplyBubble) == ["echo: apples"]
 
 
-async def test_system_prompt_per_conversation(env: Environment, fake: ScriptedBackend) -> None:
-    app = scripted_app(env, fake)
+async def test_system_prompt_per_conversation(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
         await settle(pilot)
         await pilot.press("ctrl+s")
@@ -123,10 +136,10 @@ async def test_system_prompt_per_conversation(env: Environment, fake: ScriptedBa
         assert app.assistant.conversation(app.conversation_id).system_prompt == "Be terse."
 
 
-async def test_send_while_loading_keeps_the_message(env: Environment) -> None:
+async def test_send_while_loading_keeps_the_message(env: Environment, embedder: Embedder) -> None:
     backend = ScriptedBackend()
     gate = threading.Event()
-    app = scripted_app(env, backend)
+    app = scripted_app(env, backend, embedder)
     original = app.assistant._load_backend
     app.assistant._load_backend = lambda progress: (gate.wait(10), original(progress))[1]
     async with app.run_test() as pilot:
@@ -139,28 +152,30 @@ async def test_send_while_loading_keeps_the_message(env: Environment) -> None:
         await settle(pilot)
 
 
-async def test_theme_is_persisted(env: Environment, fake: ScriptedBackend) -> None:
-    app = scripted_app(env, fake)
+async def test_theme_is_persisted(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
         app.theme = "nord"
         await pilot.pause()
     assert json.loads(env.paths.ui_state_file.read_text())["theme"] == "nord"
-    again = scripted_app(env, fake)
+    again = scripted_app(env, fake, embedder)
     async with again.run_test():
         assert again.theme == "nord"
 
 
 async def test_every_action_is_in_the_command_palette(
-    env: Environment, fake: ScriptedBackend
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
 ) -> None:
-    app = scripted_app(env, fake)
+    app = scripted_app(env, fake, embedder)
     async with app.run_test():
         titles = {c.title for c in app.get_system_commands(app.screen)}
     for description in ("Stop", "Regenerate", "Edit last", "Copy reply", "New", "Conversations"):
         assert description in titles
 
 
-async def test_load_failure_is_shown_not_raised(env: Environment) -> None:
+async def test_load_failure_is_shown_not_raised(env: Environment, embedder: Embedder) -> None:
     from assistant.compose import build_assistant
     from assistant.errors import ModelError
     from assistant.tui.app import AssistantApp
@@ -168,7 +183,7 @@ async def test_load_failure_is_shown_not_raised(env: Environment) -> None:
     def broken(_progress: object) -> ScriptedBackend:
         raise ModelError("model file not found: /x.gguf", "check the path")
 
-    assistant = build_assistant(env, ScriptedBackend())
+    assistant = build_assistant(env, ScriptedBackend(), embedder)
     assistant._load_backend = broken
     app = AssistantApp(env, assistant)
     async with app.run_test() as pilot:

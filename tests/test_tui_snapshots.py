@@ -5,6 +5,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from assistant.compose import Environment
+from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
 from tests.tui_helpers import scripted_app, send, settle
 
@@ -15,15 +16,17 @@ REPLY = (
 )
 
 
-def test_ready_screen(snap_compare: Any, env: Environment, fake: ScriptedBackend) -> None:
+def test_ready_screen(
+    snap_compare: Any, env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
     async def ready(pilot: Pilot[None]) -> None:
         await settle(pilot)
 
-    assert snap_compare(scripted_app(env, fake), terminal_size=SIZE, run_before=ready)
+    assert snap_compare(scripted_app(env, fake, embedder), terminal_size=SIZE, run_before=ready)
 
 
 def test_streamed_markdown_reply(
-    snap_compare: Any, env: Environment, fake: ScriptedBackend
+    snap_compare: Any, env: Environment, fake: ScriptedBackend, embedder: Embedder
 ) -> None:
     fake.enqueue(REPLY)
 
@@ -31,10 +34,12 @@ def test_streamed_markdown_reply(
         await settle(pilot)
         await send(pilot, "write add")
 
-    assert snap_compare(scripted_app(env, fake), terminal_size=SIZE, run_before=chat)
+    assert snap_compare(scripted_app(env, fake, embedder), terminal_size=SIZE, run_before=chat)
 
 
-def test_conversation_list(snap_compare: Any, env: Environment, fake: ScriptedBackend) -> None:
+def test_conversation_list(
+    snap_compare: Any, env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
     async def listing(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await send(pilot, "first topic")
@@ -43,4 +48,4 @@ def test_conversation_list(snap_compare: Any, env: Environment, fake: ScriptedBa
         await pilot.press("ctrl+o")
         await settle(pilot)
 
-    assert snap_compare(scripted_app(env, fake), terminal_size=SIZE, run_before=listing)
+    assert snap_compare(scripted_app(env, fake, embedder), terminal_size=SIZE, run_before=listing)

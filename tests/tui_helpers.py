@@ -3,12 +3,13 @@
 from textual.pilot import Pilot
 
 from assistant.compose import Environment
+from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.app import AssistantApp, make_app
 
 
-def scripted_app(env: Environment, backend: ScriptedBackend) -> AssistantApp:
-    return make_app(env, backend)
+def scripted_app(env: Environment, backend: ScriptedBackend, embedder: Embedder) -> AssistantApp:
+    return make_app(env, backend, embedder)
 
 
 async def settle(pilot: Pilot[None]) -> None:

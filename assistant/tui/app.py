@@ -9,6 +9,7 @@ a render is in progress instead of re-rendering the whole message on every token
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,9 +21,10 @@ from textual.widgets.markdown import MarkdownStream
 
 from assistant.compose import Environment, build_assistant
 from assistant.core import Assistant, ReplyDelta, TurnEvent, TurnFinished, TurnStarted
+from assistant.embedding import Embedder
 from assistant.errors import AssistantError
 from assistant.llm.backend import ChatBackend
-from assistant.records import Message
+from assistant.records import Conversation, Message
 from assistant.tui.events import (
     LoadFailed,
     LoadProgressed,
@@ -37,6 +39,7 @@ from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
 
 log = logging.getLogger(__name__)
 TurnFactory = Callable[[], Iterator[TurnEvent]]
+T = TypeVar("T")
 
 
 class AssistantApp(App[None]):
@@ -112,7 +115,7 @@ class AssistantApp(App[None]):
     @work(thread=True, exclusive=True, group="load")
     def _load_model(self) -> None:
         try:
-            self.assistant.load(self._report_progress)
+            self.assistant.load(self._report_progress, embedder=True)
         except AssistantError as exc:
             self.post_message(LoadFailed(exc.message, exc.hint))
             return
@@ -292,7 +295,11 @@ class AssistantApp(App[None]):
     def action_conversations(self) -> None:
         if self.busy:
             return
-        self.push_screen(ConversationPicker(self.assistant.conversations), self._open_conversation)
+
+        def search(query: str) -> list[Conversation]:
+            return self._guarded(lambda: self.assistant.conversations(query)) or []
+
+        self.push_screen(ConversationPicker(search), self._open_conversation)
 
     async def _open_conversation(self, conversation_id: str | None) -> None:
         if conversation_id is None:
@@ -301,12 +308,15 @@ class AssistantApp(App[None]):
 
     async def show_conversation(self, conversation_id: str) -> None:
         """Replace the chat view with a stored conversation."""
-        messages = self.assistant.messages(conversation_id)
+        messages = self._guarded(lambda: self.assistant.messages(conversation_id))
+        if messages is None:
+            return
         await self.chat.remove_children()
         await self.chat.mount_all(self._bubble(m) for m in messages)
         self.conversation_id = conversation_id
         self.pending_system_prompt = None
-        self.status.update(f"{self.assistant.conversation(conversation_id).title}")
+        title = self._guarded(lambda: self.assistant.conversation(conversation_id).title)
+        self.status.update(title or "")
         self.chat.scroll_end(animate=False)
 
     @staticmethod
@@ -317,7 +327,12 @@ class AssistantApp(App[None]):
 
     def action_system_prompt(self) -> None:
         if self.conversation_id is not None:
-            current = self.assistant.conversation(self.conversation_id).system_prompt
+            conversation_id = self.conversation_id
+            current = self._guarded(
+                lambda: self.assistant.conversation(conversation_id).system_prompt
+            )
+            if current is None:
+                return
         else:
             current = self.pending_system_prompt or self.assistant.settings.system_prompt
         self.push_screen(SystemPromptEditor(current), self._save_system_prompt)
@@ -328,8 +343,21 @@ class AssistantApp(App[None]):
         if self.conversation_id is None:
             self.pending_system_prompt = text
         else:
-            self.assistant.set_system_prompt(self.conversation_id, text)
+            conversation_id = self.conversation_id
+            if (
+                self._guarded(lambda: self.assistant.set_system_prompt(conversation_id, text))
+                is None
+            ):
+                return
         self.notify("System prompt saved for this conversation.")
+
+    def _guarded(self, call: Callable[[], T]) -> T | None:
+        """Run a store call from the UI thread; an error becomes a notification."""
+        try:
+            return call()
+        except AssistantError as exc:
+            self.notify(f"{exc.message}\n{exc.hint}", title="Error", severity="error")
+            return None
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -347,9 +375,11 @@ class AssistantApp(App[None]):
         self.exit()
 
 
-def make_app(env: Environment, backend: ChatBackend | None = None) -> AssistantApp:
+def make_app(
+    env: Environment, backend: ChatBackend | None = None, embedder: Embedder | None = None
+) -> AssistantApp:
     """The one app factory, for the CLI and for tests (which pass a scripted backend)."""
-    return AssistantApp(env, build_assistant(env, backend))
+    return AssistantApp(env, build_assistant(env, backend, embedder))
 
 
 def run_tui(env: Environment) -> int:
