@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant import __version__
 from assistant.errors import AssistantError, InputError
+from assistant.records import MemoryStatus
 
 log = logging.getLogger("assistant")
 
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true")
     doctor.add_argument("--model", metavar="PATH", dest="sub_model", help="check this GGUF")
 
+    _add_learning_commands(sub)
+
     convs = sub.add_parser("conversations", help="list or delete conversations")
     conv_sub = convs.add_subparsers(dest="action", metavar="ACTION", required=True)
     conv_list = conv_sub.add_parser("list", help="conversations, newest first")
@@ -58,6 +61,39 @@ def _parser() -> argparse.ArgumentParser:
     conv_delete.add_argument("id")
     conv_delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
+
+
+def _add_learning_commands(sub: Any) -> None:
+    """import, recall and memory: the commands over what the assistant learned."""
+    imp = sub.add_parser("import", help="import chat history (JSONL or ChatGPT conversations.json)")
+    imp.add_argument("file", help="the file to import")
+    imp.add_argument("--json", action="store_true")
+
+    recall = sub.add_parser("recall", help="ranked memories and past messages for a query")
+    recall.add_argument("query", nargs="?", help="what to look for")
+    recall.add_argument("--queries", metavar="FILE", help="one query per line; one JSON line each")
+    recall.add_argument("--k", type=int, default=10, help="how many hits (default 10)")
+    recall.add_argument("--json", action="store_true")
+
+    memory = sub.add_parser("memory", help="review, add, restore and forget memories")
+    mem_sub = memory.add_subparsers(dest="action", metavar="ACTION", required=True)
+    mem_list = mem_sub.add_parser("list", help="active memories (--all adds superseded)")
+    mem_list.add_argument("--all", action="store_true", help="include superseded memories")
+    mem_list.add_argument("--kind", choices=["preference", "fact", "correction", "rule"])
+    mem_list.add_argument("--json", action="store_true")
+    mem_add = mem_sub.add_parser("add", help="remember a text")
+    mem_add.add_argument("text")
+    mem_add.add_argument("--kind", default="fact", choices=["preference", "fact", "rule"])
+    mem_add.add_argument("--json", action="store_true")
+    mem_forget = mem_sub.add_parser("forget", help="delete memories for real")
+    mem_forget.add_argument("id", nargs="?", help="the memory id")
+    mem_forget.add_argument("--query", help="forget memories matching this text")
+    mem_forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    mem_restore = mem_sub.add_parser("restore", help="make a superseded memory active again")
+    mem_restore.add_argument("id")
+    mem_history = mem_sub.add_parser("history", help="a memory's events")
+    mem_history.add_argument("id")
+    mem_history.add_argument("--json", action="store_true")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -97,6 +133,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         "paths": _paths,
         "doctor": _doctor,
         "conversations": _conversations,
+        "import": _import,
+        "recall": _recall,
+        "memory": _memory,
     }
     return commands[args.command](args, model)
 
@@ -158,9 +197,7 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
     if args.conversation:
         assistant.conversation(args.conversation)
     show_progress = sys.stderr.isatty() and not args.json
-    assistant.load(
-        lambda line: print(f"\r{line}", end="", file=sys.stderr) if show_progress else None
-    )
+    assistant.load(_progress_printer(not show_progress), embedder=assistant.learning_on)
     if show_progress:
         print("\r\033[K", end="", file=sys.stderr)
 
@@ -181,17 +218,47 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     assert finished is not None
+    learned = assistant.learn(finished)  # the one-shot CLI waits for its own learning
     if args.json:
-        print(json.dumps(_turn_json(finished)))
+        print(json.dumps(_turn_json(finished, learned)))
     else:
         print()
+        for memory in learned:
+            if memory.status == "active":
+                print(f"(learned: {memory.text})", file=sys.stderr)
     if finished.usage.stopped:
         print("(stopped)", file=sys.stderr)
         return EXIT_INTERRUPTED
     return 0
 
 
-def _turn_json(turn: Any) -> dict[str, Any]:
+def _progress_printer(quiet: bool) -> Callable[[str], None]:
+    def show(line: str) -> None:
+        if not quiet:
+            print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _memory_json(memory: Any) -> dict[str, Any]:
+    return {
+        "id": memory.id,
+        "kind": memory.kind,
+        "text": memory.text,
+        "status": memory.status,
+        "key": memory.key,
+        "created_at": memory.created_at.isoformat(),
+        "updated_at": memory.updated_at.isoformat(),
+        "last_used_at": memory.last_used_at.isoformat() if memory.last_used_at else None,
+        "use_count": memory.use_count,
+        "source_ids": list(memory.source_ids),
+        "supersedes": memory.supersedes or None,
+        "superseded_by": memory.superseded_by or None,
+        "confidence": round(memory.confidence, 3),
+    }
+
+
+def _turn_json(turn: Any, learned: Sequence[Any]) -> dict[str, Any]:
     return {
         "reply": turn.reply.content,
         "conversation_id": turn.conversation.id,
@@ -200,9 +267,138 @@ def _turn_json(turn: Any) -> dict[str, Any]:
             "assistant": turn.reply.id,
         },
         "usage": turn.usage.as_dict(),
-        "context": {"preferences": [], "memories": [], "messages": [], "documents": []},
-        "learned": [],
+        "context": turn.context.as_dict(),
+        "learned": [
+            {"id": m.id, "kind": m.kind, "text": m.text, "status": m.status} for m in learned
+        ],
     }
+
+
+def _import(args: argparse.Namespace, model: str | None) -> int:
+    from pathlib import Path
+
+    from assistant.compose import build_assistant
+
+    assistant = build_assistant(_setup(model))
+    quiet = args.json or not sys.stderr.isatty()
+    summary = assistant.import_history(Path(args.file), _progress_printer(quiet))
+    if not quiet:
+        print("\r\033[K", end="", file=sys.stderr)
+    result = {
+        "conversations": summary.conversations,
+        "messages": summary.messages,
+        "skipped": summary.skipped,
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"imported {summary.messages} messages in {summary.conversations} conversations"
+            f" ({summary.skipped} skipped)"
+        )
+    return 0
+
+
+def _recall(args: argparse.Namespace, model: str | None) -> int:
+    from assistant.compose import build_assistant
+
+    if args.k < 1:
+        raise InputError("--k must be at least 1", "pass --k 10, for example")
+    if (args.query is None) == (args.queries is None):
+        raise InputError("pass a query or --queries FILE (one of them)", "assistant recall 'trip'")
+    assistant = build_assistant(_setup(model))
+    if args.queries:
+        from pathlib import Path
+
+        try:
+            lines = Path(args.queries).read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"cannot read {args.queries}: {exc}", "pass a UTF-8 text file"
+            ) from None
+        for line in lines:
+            if line.strip():
+                hits = assistant.recall(line, args.k)
+                print(json.dumps({"query": line, "hits": [h.as_dict() for h in hits]}), flush=True)
+        return 0
+    hits = assistant.recall(args.query, args.k)
+    if args.json:
+        print(json.dumps({"query": args.query, "hits": [h.as_dict() for h in hits]}))
+    else:
+        for h in hits:
+            kind = h.memory_kind or h.kind
+            print(f"{h.score:.4f}  {kind:10} {h.created_at.date()}  {h.text}")
+    return 0
+
+
+def _memory(args: argparse.Namespace, model: str | None) -> int:
+    from assistant.compose import build_assistant
+
+    assistant = build_assistant(_setup(model))
+    if args.action == "list":
+        statuses: tuple[MemoryStatus, ...] = ("active", "superseded") if args.all else ("active",)
+        memories = assistant.memories(statuses, args.kind)
+        if args.json:
+            print(json.dumps([_memory_json(m) for m in memories]))
+        else:
+            for m in memories:
+                print(f"{m.id}  {m.kind:10} {m.status:10} {m.created_at.date()}  {m.text}")
+        return 0
+    if args.action == "add":
+        memory = assistant.remember(args.text, args.kind)
+        print(json.dumps(_memory_json(memory)) if args.json else f"remembered {memory.id}")
+        return 0
+    if args.action == "restore":
+        memory = assistant.restore_memory(args.id)
+        print(f"restored {memory.id}: {memory.text}")
+        return 0
+    if args.action == "history":
+        events = assistant.memory_store.events(args.id)
+        if args.json:
+            print(
+                json.dumps(
+                    [
+                        {
+                            "action": e.action,
+                            "at": e.at.isoformat(),
+                            "reason": e.reason,
+                            "source_ids": list(e.source_ids),
+                            "detail": e.detail,
+                        }
+                        for e in events
+                    ]
+                )
+            )
+        else:
+            for e in events:
+                print(f"{e.at.isoformat()[:19]}  {e.action:10} {e.reason}")
+        return 0
+    return _forget_memories(assistant, args)
+
+
+def _forget_memories(assistant: Any, args: argparse.Namespace) -> int:
+    if (args.id is None) == (args.query is None):
+        raise InputError("pass a memory id or --query TEXT", "see `assistant memory list`")
+    if args.id:
+        targets = [assistant.memory_store.get_memory(args.id)]
+    else:
+        needle = args.query.casefold()
+        targets = [
+            m for m in assistant.memories(("active", "superseded")) if needle in m.text.casefold()
+        ]
+        if not targets:
+            print("no memory matches", file=sys.stderr)
+            return EXIT_ERROR
+    if not args.yes:
+        for m in targets:
+            print(f"  {m.id}  {m.text}")
+        if not _confirm(f"Forget {len(targets)} memor{'y' if len(targets) == 1 else 'ies'}?"):
+            print("nothing forgotten", file=sys.stderr)
+            return EXIT_ERROR
+    for m in targets:
+        assistant.forget_memory(m.id)
+        print(f"forgot {m.id}: {m.text}")
+    return 0
 
 
 def _doctor(args: argparse.Namespace, model: str | None) -> int:

@@ -77,10 +77,14 @@ def build_assistant(
     """
     from assistant.embedding import load_embedder
     from assistant.store.lance import LanceStore
+    from assistant.store.lance_db import LanceDatabase
+    from assistant.store.memories import LanceMemoryStore
 
     env = env or load_environment()
     ensure_private_dir(env.paths.data)
-    store = LanceStore(env.paths.store)
+    db = LanceDatabase(env.paths.store)
+    store = LanceStore(db)
+    memory_store = LanceMemoryStore(db)
     loader = llama_loader(env) if backend is None else (lambda _progress: backend)
     embedder_loader = load_embedder if embedder is None else (lambda: embedder)
-    return Assistant(env.settings, store, loader, embedder_loader)
+    return Assistant(env.settings, store, memory_store, loader, embedder_loader)

@@ -8,21 +8,36 @@ llama.cpp or LanceDB.
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
 
 from assistant.context import plan_prompt
 from assistant.embedding import Embedder
 from assistant.errors import InputError, ModelError, NotFoundError
+from assistant.importer import read_history
+from assistant.learning.context_block import system_with_preferences, with_retrieved
+from assistant.learning.loop import LearningLoop, RecallContext
+from assistant.learning.recall import Hit
 from assistant.llm.backend import ChatBackend, ChatMessage, GenerationParams, Usage
-from assistant.records import Conversation, Message, new_id, title_from, utc_now
+from assistant.records import (
+    Conversation,
+    Memory,
+    MemoryKind,
+    MemoryStatus,
+    Message,
+    new_id,
+    title_from,
+    utc_now,
+)
 from assistant.settings import Settings
-from assistant.store.port import Store
+from assistant.store.port import MemoryStore, Store
 
 # Loaded lazily so that building an Assistant (and painting the TUI) costs nothing.
 BackendLoader = Callable[[Callable[[str], None]], ChatBackend]
 EmbedderLoader = Callable[[], Embedder]
 MAX_INPUT_CHARS = 2_000_000
+RECALL_BUDGET_MAX = 512
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,7 @@ class TurnStarted:
 
     conversation: Conversation
     user_message: Message | None
+    context: RecallContext = field(default_factory=RecallContext)
 
 
 @dataclass(frozen=True)
@@ -48,9 +64,19 @@ class TurnFinished:
     user_message: Message | None
     reply: Message
     usage: Usage
+    context: RecallContext = field(default_factory=RecallContext)
 
 
 TurnEvent = TurnStarted | ReplyDelta | TurnFinished
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import added; `skipped` counts unusable and already-imported messages."""
+
+    conversations: int
+    messages: int
+    skipped: int
 
 
 def clean_input(text: str) -> str:
@@ -75,11 +101,14 @@ class Assistant:
         self,
         settings: Settings,
         store: Store,
+        memory_store: MemoryStore,
         load_backend: BackendLoader,
         load_embedder: EmbedderLoader,
     ) -> None:
         self.settings = settings
         self.store = store
+        self.memory_store = memory_store
+        self._loop: LearningLoop | None = None
         self._load_backend = load_backend
         self._load_embedder = load_embedder
         self._backend: ChatBackend | None = None
@@ -88,6 +117,7 @@ class Assistant:
         self._load_lock = threading.Lock()
         self._stop = threading.Event()
         self._window_start: dict[str, int] = {}
+        self.last_prompt: list[ChatMessage] = []
 
     # -- model -------------------------------------------------------------
 
@@ -100,10 +130,22 @@ class Assistant:
                 backend = self._load_backend(progress)
                 self._count = lru_cache(maxsize=4096)(backend.count_tokens)
                 self._backend = backend
-            if embedder and self._embedder is None and self.settings.learning != "off":
+            if embedder:
+                self.learning_loop()
+            return self._backend
+
+    @property
+    def learning_on(self) -> bool:
+        return self.settings.learning != "off"
+
+    def learning_loop(self, progress: Callable[[str], None] = lambda _: None) -> LearningLoop:
+        """The learning loop, loading the embedder on first use (seconds: imports torch)."""
+        with self._load_lock:
+            if self._loop is None:
                 progress("Loading the embedder…")
                 self._embedder = self._load_embedder()
-            return self._backend
+                self._loop = LearningLoop(self.memory_store, self._embedder)
+            return self._loop
 
     @property
     def embedder(self) -> Embedder | None:
@@ -186,10 +228,11 @@ class Assistant:
             conversation = self.store.get_conversation(conversation_id)
             history = self.store.list_messages(conversation_id)
         user = Message(new_id(), conversation.id, "user", content, now, model=backend.name)
-        plan = self._plan(conversation, [*history, user])
+        context = self._recall(content, conversation_id)
+        plan = self._plan(conversation, [*history, user], context)
         self.store.save_conversation(replace(conversation, updated_at=now))
         self.store.add_messages([user])
-        yield from self._reply(conversation, user, plan)
+        yield from self._reply(conversation, user, plan, context)
 
     def regenerate(self, conversation_id: str) -> Iterator[TurnEvent]:
         """Replace the last reply with a new one (the old one is kept as `replaced`)."""
@@ -198,9 +241,10 @@ class Assistant:
         if not history or history[-1].role != "assistant":
             raise NotFoundError("there is no reply to regenerate", "send a message first")
         old_reply, history = history[-1], history[:-1]
-        plan = self._plan(conversation, history)
+        context = self._recall(history[-1].content, conversation_id) if history else RecallContext()
+        plan = self._plan(conversation, history, context)
         self.store.set_message_status([old_reply.id], "replaced")
-        yield from self._reply(conversation, None, plan)
+        yield from self._reply(conversation, None, plan, context)
 
     def edit_last(self, conversation_id: str, text: str) -> Iterator[TurnEvent]:
         """Resend the last user message with new text; the old pair is kept as `edited`."""
@@ -217,12 +261,25 @@ class Assistant:
             self.store.set_message_status(edited, "active")
             raise
 
-    def _plan(self, conversation: Conversation, history: list[Message]) -> list[ChatMessage]:
+    def _recall(self, text: str, conversation_id: str | None) -> RecallContext:
+        if not self.learning_on:
+            return RecallContext()
+        budget = min(RECALL_BUDGET_MAX, self.backend.context_length // 8)
+        return self.learning_loop().context_for(text, conversation_id, budget, self._count)
+
+    def _plan(
+        self, conversation: Conversation, history: list[Message], context: RecallContext
+    ) -> list[ChatMessage]:
         backend = self.backend
         budget = backend.context_length - self.settings.max_tokens
+        turns = [ChatMessage(m.role, m.content) for m in history]
+        if context.block and turns:
+            turns[-1] = ChatMessage(
+                turns[-1].role, with_retrieved(context.block, turns[-1].content)
+            )
         plan = plan_prompt(
-            conversation.system_prompt,
-            [ChatMessage(m.role, m.content) for m in history],
+            system_with_preferences(conversation.system_prompt, context.preferences),
+            turns,
             self._count,
             budget,
             self._window_start.get(conversation.id, 0),
@@ -231,11 +288,16 @@ class Assistant:
         return plan.messages
 
     def _reply(
-        self, conversation: Conversation, user: Message | None, prompt: list[ChatMessage]
+        self,
+        conversation: Conversation,
+        user: Message | None,
+        prompt: list[ChatMessage],
+        context: RecallContext,
     ) -> Iterator[TurnEvent]:
         backend = self.backend
         self._stop.clear()
-        yield TurnStarted(conversation, user)
+        self.last_prompt = prompt
+        yield TurnStarted(conversation, user, context)
         pieces: list[str] = []
         for piece in backend.stream(prompt, self.params(), self._stop.is_set):
             pieces.append(piece)
@@ -253,4 +315,64 @@ class Assistant:
         self.store.add_messages([reply])
         finished = replace(conversation, updated_at=reply.created_at)
         self.store.save_conversation(finished)
-        yield TurnFinished(finished, user, reply, usage)
+        yield TurnFinished(finished, user, reply, usage, context)
+
+    # -- learning ------------------------------------------------------------
+
+    def learn(self, turn: TurnFinished) -> list[Memory]:
+        """Learn from a finished turn (run it off the critical path: it embeds and writes)."""
+        if not self.learning_on or turn.user_message is None:
+            return []
+        return self.learning_loop().learn(turn.user_message, turn.reply, turn.context)
+
+    def recall(self, query: str, k: int = 10) -> list[Hit]:
+        """Ranked memories and messages for a query."""
+        text = clean_input(query)
+        return self.learning_loop().recall(text, k)
+
+    def memories(
+        self, statuses: tuple[MemoryStatus, ...] = ("active",), kind: MemoryKind | None = None
+    ) -> list[Memory]:
+        """Remembered items, oldest first."""
+        return self.memory_store.list_memories(statuses, kind)
+
+    def remember(self, text: str, kind: MemoryKind = "fact") -> Memory:
+        """Store a memory the user typed in directly."""
+        loop = self.learning_loop()
+        memory = loop.book.add_manual(clean_input(text), kind)
+        loop.invalidate()
+        return memory
+
+    def forget_memory(self, memory_id: str) -> Memory:
+        """Delete a memory for real: its row, its events, and old versions on disk."""
+        memory = self.memory_store.get_memory(memory_id)
+        self.memory_store.delete_memories([memory_id])
+        if self._loop is not None:
+            self._loop.invalidate()
+        return memory
+
+    def import_history(
+        self, path: Path, progress: Callable[[str], None] = lambda _: None
+    ) -> ImportSummary:
+        """Import chat history (recall only: it creates no memories); idempotent."""
+        batch = read_history(path, lambda done, total: progress(f"Reading {done}/{total}"))
+        known = self.store.existing_message_ids([m.id for m in batch.messages])
+        fresh = [m for m in batch.messages if m.id not in known]
+        touched = {m.conversation_id for m in fresh}
+        self.store.save_conversations([c for c in batch.conversations if c.id in touched])
+        self.store.add_messages(fresh)
+        loop = self.learning_loop(progress)
+        active = [m for m in fresh if m.status == "active"]
+        for start in range(0, len(active), 256):
+            loop.index_imported(active[start : start + 256])
+            progress(f"Indexing {min(start + 256, len(active))}/{len(active)} messages")
+        return ImportSummary(
+            len(touched), len(fresh), batch.skipped + len(batch.messages) - len(fresh)
+        )
+
+    def restore_memory(self, memory_id: str) -> Memory:
+        """Make a superseded memory active again."""
+        loop = self.learning_loop()
+        memory = loop.book.restore(memory_id)
+        loop.invalidate()
+        return memory

@@ -12,6 +12,10 @@ from typing import Literal
 from assistant.llm.backend import Role
 
 MessageStatus = Literal["active", "replaced", "edited"]
+MessageOrigin = Literal["chat", "import"]
+MemoryKind = Literal["preference", "fact", "correction", "rule"]
+MemoryStatus = Literal["active", "superseded", "deleted"]
+MEMORY_KINDS: tuple[MemoryKind, ...] = ("preference", "fact", "correction", "rule")
 TITLE_CHARS = 60
 
 
@@ -49,6 +53,44 @@ class Message:
     status: MessageStatus = "active"
     model: str = ""
     usage: dict[str, float | int | bool] = field(default_factory=dict)
+    speaker: str = ""
+    origin: MessageOrigin = "chat"
+
+
+@dataclass(frozen=True)
+class Memory:
+    """One thing learned about the user, in the third person, with its provenance.
+
+    `key` names the slot a memory fills ("location", "diet", "likes:pizza"): a new
+    memory with the same key supersedes the old one instead of piling up beside it.
+    """
+
+    id: str
+    kind: MemoryKind
+    text: str
+    key: str
+    source_ids: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    status: MemoryStatus = "active"
+    last_used_at: datetime | None = None
+    use_count: int = 0
+    supersedes: str = ""
+    superseded_by: str = ""
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class MemoryEvent:
+    """A change to a memory: what happened, when, why, and from which messages."""
+
+    id: str
+    memory_id: str
+    action: str
+    at: datetime
+    reason: str
+    source_ids: tuple[str, ...] = ()
+    detail: str = ""
 
 
 def title_from(text: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 
 from assistant.compose import Environment, build_assistant
 from assistant.core import Assistant, ReplyDelta, TurnEvent, TurnFinished, TurnStarted
+from assistant.embedding import Embedder
 from assistant.errors import InputError, NotFoundError
 from assistant.llm.fake import ScriptedBackend
 
@@ -17,8 +18,8 @@ def finished(events: list[TurnEvent]) -> TurnFinished:
 
 
 @pytest.fixture
-def assistant(env: Environment, fake: ScriptedBackend) -> Assistant:
-    a = build_assistant(env, fake)
+def assistant(env: Environment, fake: ScriptedBackend, embedder: Embedder) -> Assistant:
+    a = build_assistant(env, fake, embedder)
     a.load()
     return a
 
@@ -87,8 +88,8 @@ def test_rejected_input_stores_nothing(assistant: Assistant, bad: str) -> None:
     assert assistant.conversations() == []
 
 
-def test_too_long_message_is_refused_before_storing(env: Environment) -> None:
-    a = build_assistant(env, ScriptedBackend(context_length=1024))
+def test_too_long_message_is_refused_before_storing(env: Environment, embedder: Embedder) -> None:
+    a = build_assistant(env, ScriptedBackend(context_length=1024), embedder)
     a.load()
     with pytest.raises(InputError, match="too long"):
         list(a.send("word " * 5000))
@@ -102,9 +103,9 @@ def test_unknown_conversation(assistant: Assistant) -> None:
         list(assistant.regenerate("nope"))
 
 
-def test_long_conversation_is_trimmed_not_failed(env: Environment) -> None:
+def test_long_conversation_is_trimmed_not_failed(env: Environment, embedder: Embedder) -> None:
     fake = ScriptedBackend(context_length=700)
-    a = build_assistant(env, fake)
+    a = build_assistant(env, fake, embedder)
     a.load()
     conv = None
     for i in range(40):

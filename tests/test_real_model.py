@@ -7,6 +7,7 @@ import pytest
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, ReplyDelta, TurnFinished
+from assistant.embedding import Embedder
 from assistant.errors import ModelError
 from assistant.llm.backend import ChatMessage, GenerationParams
 from assistant.llm.gguf import read_gguf
@@ -27,9 +28,9 @@ def run(events: object) -> tuple[list[str], TurnFinished]:
 
 
 @pytest.fixture
-def assistant(home: Path, real_backend: LlamaBackend) -> Assistant:
+def assistant(home: Path, real_backend: LlamaBackend, embedder: Embedder) -> Assistant:
     env = load_environment(max_tokens=48, temperature=0.0)
-    a = build_assistant(env, real_backend)
+    a = build_assistant(env, real_backend, embedder)
     a.load()
     return a
 
@@ -84,9 +85,11 @@ def test_stop_ends_within_one_token(real_backend: LlamaBackend) -> None:
     assert usage.completion_tokens <= 4
 
 
-def test_conversation_three_times_the_window_never_overflows(home: Path, gguf_path: Path) -> None:
+def test_conversation_three_times_the_window_never_overflows(
+    home: Path, gguf_path: Path, embedder: Embedder
+) -> None:
     env = load_environment(model=str(gguf_path), context_length=512, max_tokens=24)
-    a = build_assistant(env)
+    a = build_assistant(env, embedder=embedder)
     backend = a.load()
     assert backend.context_length == 512
     conversation = None

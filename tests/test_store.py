@@ -8,7 +8,8 @@ import pytest
 
 from assistant.errors import NotFoundError, StoreError
 from assistant.records import Conversation, Message, new_id, utc_now
-from assistant.store.lance import SCHEMA_VERSION, LanceStore
+from assistant.store.lance import LanceStore
+from assistant.store.lance_db import SCHEMA_VERSION, LanceDatabase
 
 
 def conversation(title: str = "t") -> Conversation:
@@ -21,32 +22,32 @@ def message(conv: Conversation, role: str, content: str, offset: int) -> Message
 
 
 def test_schema_version_recorded(tmp_path: Path) -> None:
-    store = LanceStore(tmp_path / "s")
+    store = LanceStore(LanceDatabase(tmp_path / "s"))
     assert store.schema_version() == SCHEMA_VERSION
-    assert LanceStore(tmp_path / "s").schema_version() == SCHEMA_VERSION
+    assert LanceStore(LanceDatabase(tmp_path / "s")).schema_version() == SCHEMA_VERSION
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    store = LanceStore(tmp_path / "s")
+    store = LanceStore(LanceDatabase(tmp_path / "s"))
     store.schema_version()
-    store._write_version(SCHEMA_VERSION + 1)
+    store.db.write_version(SCHEMA_VERSION + 1)
     with pytest.raises(StoreError, match="newer"):
-        LanceStore(tmp_path / "s").schema_version()
+        LanceStore(LanceDatabase(tmp_path / "s")).schema_version()
 
 
 def test_conversation_round_trip_and_upsert(tmp_path: Path) -> None:
-    store = LanceStore(tmp_path / "s")
+    store = LanceStore(LanceDatabase(tmp_path / "s"))
     conv = conversation("first")
     store.save_conversation(conv)
     store.save_conversation(replace(conv, title="renamed", system_prompt="new"))
-    loaded = LanceStore(tmp_path / "s").get_conversation(conv.id)
+    loaded = LanceStore(LanceDatabase(tmp_path / "s")).get_conversation(conv.id)
     assert (loaded.title, loaded.system_prompt) == ("renamed", "new")
     assert loaded.created_at == conv.created_at
     assert len(store.list_conversations()) == 1
 
 
 def test_messages_in_order_and_status(tmp_path: Path) -> None:
-    store = LanceStore(tmp_path / "s")
+    store = LanceStore(LanceDatabase(tmp_path / "s"))
     conv = conversation()
     store.save_conversation(conv)
     msgs = [
@@ -63,7 +64,7 @@ def test_messages_in_order_and_status(tmp_path: Path) -> None:
 
 
 def test_search_and_delete(tmp_path: Path) -> None:
-    store = LanceStore(tmp_path / "s")
+    store = LanceStore(LanceDatabase(tmp_path / "s"))
     a, b = conversation("About cats"), conversation("Other")
     for c in (a, b):
         store.save_conversation(c)
@@ -77,7 +78,7 @@ def test_search_and_delete(tmp_path: Path) -> None:
 
 
 def test_quotes_in_ids_cannot_break_filters(tmp_path: Path) -> None:
-    store = LanceStore(tmp_path / "s")
+    store = LanceStore(LanceDatabase(tmp_path / "s"))
     store.save_conversation(conversation())
     with pytest.raises(NotFoundError):
         store.get_conversation("x' OR '1'='1")

@@ -1,9 +1,18 @@
 """The Store port: what the core needs from persistence, with no database types."""
 
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
 
-from assistant.records import Conversation, Message, MessageStatus
+from assistant.records import (
+    Conversation,
+    Memory,
+    MemoryEvent,
+    MemoryStatus,
+    Message,
+    MessageStatus,
+)
 
 
 class Store(Protocol):
@@ -29,6 +38,14 @@ class Store(Protocol):
         """Delete a conversation and its messages."""
         ...
 
+    def save_conversations(self, conversations: Sequence[Conversation]) -> None:
+        """Insert or replace many conversations in one write."""
+        ...
+
+    def existing_message_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` are already stored."""
+        ...
+
     def add_messages(self, messages: Sequence[Message]) -> None:
         """Append messages."""
         ...
@@ -44,3 +61,66 @@ class Store(Protocol):
     def set_message_status(self, message_ids: Sequence[str], status: MessageStatus) -> None:
         """Mark messages replaced or edited away (kept for feedback, left out of context)."""
         ...
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Scored(Generic[T]):
+    """A search candidate and its raw score (higher is better)."""
+
+    item: T
+    score: float
+
+
+@dataclass(frozen=True)
+class IndexedMessage:
+    """A message as the search index holds it (text carries speaker and date)."""
+
+    id: str
+    conversation_id: str
+    role: str
+    speaker: str
+    text: str
+    created_at: datetime
+
+
+class MemoryStore(Protocol):
+    """Memories, their events, and the message index."""
+
+    def add_memory(self, memory: Memory, vector: Sequence[float]) -> None: ...
+
+    def get_memory(self, memory_id: str) -> Memory: ...
+
+    def update_memory(self, memory: Memory, vector: Sequence[float] | None = None) -> None: ...
+
+    def list_memories(
+        self, statuses: Sequence[MemoryStatus] = ("active",), kind: str | None = None
+    ) -> list[Memory]: ...
+
+    def active_with_key(self, key: str) -> list[Memory]: ...
+
+    def nearest_memories(self, vector: Sequence[float], k: int) -> list[Scored[Memory]]: ...
+
+    def keyword_memories(self, text: str, k: int) -> list[Scored[Memory]]: ...
+
+    def touch_memories(self, memory_ids: Sequence[str], at: datetime) -> None: ...
+
+    def delete_memories(self, memory_ids: Sequence[str]) -> None: ...
+
+    def record_event(self, event: MemoryEvent) -> None: ...
+
+    def events(self, memory_id: str) -> list[MemoryEvent]: ...
+
+    def index_messages(
+        self, messages: Sequence[Message], texts: Sequence[str], vectors: Sequence[Sequence[float]]
+    ) -> None: ...
+
+    def nearest_messages(
+        self, vector: Sequence[float], k: int, exclude_conversation: str | None = None
+    ) -> list[Scored[IndexedMessage]]: ...
+
+    def keyword_messages(
+        self, text: str, k: int, exclude_conversation: str | None = None
+    ) -> list[Scored[IndexedMessage]]: ...

@@ -1,0 +1,146 @@
+"""The learning loop: what to feed into a turn, and what to learn after it.
+
+Before a turn: embed the user's text once, recall memories and messages from other
+conversations, and pack them into the prompt (preferences in the stable system block,
+the rest just before the newest message). After a turn, off the critical path: index
+both messages for episodic recall, extract memories from the user's own words only,
+and store them through the memory book.
+"""
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.embedding import Embedder
+from assistant.learning.context_block import pack
+from assistant.learning.extract import extract_rules
+from assistant.learning.memory import MemoryBook
+from assistant.learning.recall import (
+    MIN_MEMORY_SIMILARITY,
+    MIN_MESSAGE_SIMILARITY,
+    Hit,
+    Recaller,
+    relevant,
+)
+from assistant.records import Memory, Message, utc_now
+from assistant.store.port import MemoryStore
+
+MEMORY_HITS = 6
+MESSAGE_HITS = 3
+
+
+@dataclass(frozen=True)
+class RecallContext:
+    """What was injected into one turn's prompt."""
+
+    preferences: tuple[Memory, ...] = ()
+    memories: tuple[Hit, ...] = ()
+    messages: tuple[Hit, ...] = ()
+    block: str = ""
+    vector: list[float] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict[str, list[dict[str, object]]]:
+        return {
+            "preferences": [{"id": m.id, "kind": m.kind, "text": m.text} for m in self.preferences],
+            "memories": [
+                {"id": h.id, "kind": h.memory_kind, "text": h.text, "score": round(h.score, 5)}
+                for h in self.memories
+            ],
+            "messages": [
+                {
+                    "id": h.id,
+                    "conversation_id": h.conversation_id,
+                    "text": h.text,
+                    "score": round(h.score, 5),
+                }
+                for h in self.messages
+            ],
+            "documents": [],
+        }
+
+
+def index_text(message: Message) -> str:
+    """The text a message is indexed under: speaker and date help recall."""
+    who = message.speaker or ("User" if message.role == "user" else "Assistant")
+    return f"{who} ({message.created_at.date().isoformat()}): {message.content}"
+
+
+class LearningLoop:
+    """Recall before a turn, learning after it, over one memory store and embedder."""
+
+    def __init__(self, store: MemoryStore, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.book = MemoryBook(store, embedder)
+        self.recaller = Recaller(store)
+        self._preferences: list[Memory] | None = None
+        self._lock = threading.Lock()
+
+    def preferences(self) -> list[Memory]:
+        """Active preferences, cached until a learning change touches them."""
+        with self._lock:
+            if self._preferences is None:
+                self._preferences = self.book.active("preference")
+            return list(self._preferences)
+
+    def invalidate(self) -> None:
+        """Forget cached preferences (after any memory change)."""
+        with self._lock:
+            self._preferences = None
+
+    def context_for(
+        self,
+        text: str,
+        conversation_id: str | None,
+        budget_tokens: int,
+        count_tokens: Callable[[str], int],
+    ) -> RecallContext:
+        """Recall for one user message and pack what is relevant into a block."""
+        vector = self.embedder.embed([text])[0]
+        preferences = self.preferences()
+        shown = {m.id for m in preferences}
+        memories = [
+            h
+            for h in relevant(
+                self.recaller.memories(vector, text, MEMORY_HITS), MIN_MEMORY_SIMILARITY
+            )
+            if h.id not in shown
+        ]
+        messages = relevant(
+            self.recaller.messages(vector, text, MESSAGE_HITS, conversation_id),
+            MIN_MESSAGE_SIMILARITY,
+        )
+        block, used = pack([*memories, *messages], budget_tokens, count_tokens)
+        return RecallContext(
+            tuple(preferences),
+            tuple(h for h in used if h.kind == "memory"),
+            tuple(h for h in used if h.kind == "message"),
+            block,
+            vector,
+        )
+
+    def learn(self, user: Message, reply: Message | None, context: RecallContext) -> list[Memory]:
+        """Index the turn and store what the user's own words teach."""
+        turn = [m for m in (user, reply) if m is not None and m.content]
+        texts = [index_text(m) for m in turn]
+        vectors = self.embedder.embed(texts)
+        self.store.index_messages(turn, texts, vectors)
+        used = [h.id for h in context.memories] + [m.id for m in context.preferences]
+        self.store.touch_memories(used, utc_now())
+        if user.origin != "chat" or user.role != "user":
+            return []
+        learned = self.book.learn(extract_rules(user.content), (user.id,))
+        if learned:
+            self.invalidate()
+        return learned
+
+    def index_imported(self, messages: Sequence[Message], batch: int = 64) -> None:
+        """Make imported messages searchable (they teach no memories)."""
+        for start in range(0, len(messages), batch):
+            chunk = messages[start : start + batch]
+            texts = [index_text(m) for m in chunk]
+            self.store.index_messages(chunk, texts, self.embedder.embed(texts))
+
+    def recall(self, query: str, k: int, exclude_conversation: str | None = None) -> list[Hit]:
+        vector = self.embedder.embed([query])[0]
+        return self.recaller.search(vector, query, k, exclude_conversation)

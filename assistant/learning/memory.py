@@ -1,0 +1,123 @@
+"""The memory book: store what the user taught, without junk and without losing history.
+
+Every candidate goes through the same gate:
+- a near-duplicate of an active memory (same kind, cosine >= DUPLICATE) only adds its
+  source message to the existing memory;
+- a memory for the same slot (`key`), or a negation ("I no longer…") close in meaning
+  to an active memory, *supersedes* it: the old one stays on disk, marked and linked,
+  and can be restored;
+- otherwise it is added.
+Every change records an event with what changed, when, why and from which messages.
+"""
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from assistant.embedding import Embedder
+from assistant.errors import InputError
+from assistant.learning.extract import RULE_CONFIDENCE, Candidate, slot
+from assistant.records import Memory, MemoryEvent, MemoryKind, new_id, utc_now
+from assistant.store.port import MemoryStore
+
+DUPLICATE = 0.92
+NEGATION_MATCH = 0.55
+
+
+class MemoryBook:
+    """Adds, supersedes, restores and lists memories over a MemoryStore."""
+
+    def __init__(self, store: MemoryStore, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+
+    def _event(
+        self, memory_id: str, action: str, reason: str, sources: Sequence[str], detail: str = ""
+    ) -> None:
+        self.store.record_event(
+            MemoryEvent(new_id(), memory_id, action, utc_now(), reason, tuple(sources), detail)
+        )
+
+    def learn(self, candidates: Sequence[Candidate], source_ids: Sequence[str]) -> list[Memory]:
+        """Store candidates from one message; returns memories created or superseded."""
+        if not candidates:
+            return []
+        vectors = self.embedder.embed([c.text for c in candidates])
+        changed: list[Memory] = []
+        for candidate, vector in zip(candidates, vectors, strict=True):
+            changed.extend(self._learn_one(candidate, vector, tuple(source_ids)))
+        return changed
+
+    def _learn_one(
+        self, candidate: Candidate, vector: list[float], sources: tuple[str, ...]
+    ) -> list[Memory]:
+        near = self.store.nearest_memories(vector, 5)
+        for hit in near:
+            same = hit.item.kind == candidate.kind or hit.item.key == candidate.key
+            if same and hit.score >= DUPLICATE:
+                kept = replace(
+                    hit.item,
+                    source_ids=tuple(dict.fromkeys((*hit.item.source_ids, *sources))),
+                    updated_at=utc_now(),
+                    confidence=min(1.0, hit.item.confidence + 0.05),
+                )
+                self.store.update_memory(kept)
+                self._event(kept.id, "reinforce", "stated again", sources)
+                return []
+        old = [m for m in self.store.active_with_key(candidate.key)]
+        if candidate.negates and not old:
+            old = [h.item for h in near[:1] if h.score >= NEGATION_MATCH]
+        now = utc_now()
+        memory = Memory(
+            id=new_id(),
+            kind=candidate.kind,
+            text=candidate.text,
+            key=candidate.key,
+            source_ids=sources,
+            created_at=now,
+            updated_at=now,
+            supersedes=old[0].id if old else "",
+            confidence=RULE_CONFIDENCE,
+        )
+        self.store.add_memory(memory, vector)
+        self._event(memory.id, "add", "extracted from the user's message", sources, memory.text)
+        changed = [memory]
+        for previous in old:
+            superseded = replace(
+                previous, status="superseded", superseded_by=memory.id, updated_at=now
+            )
+            self.store.update_memory(superseded)
+            self._event(previous.id, "supersede", f"replaced by: {memory.text}", sources, memory.id)
+            changed.append(superseded)
+        return changed
+
+    def add_manual(self, text: str, kind: MemoryKind = "fact") -> Memory:
+        """Remember a text the user typed as a memory (`assistant memory add`)."""
+        text = " ".join(text.split())
+        if not text:
+            raise InputError("nothing to remember: the text is empty", "pass the text to remember")
+        candidate = Candidate(kind, text, f"note:{slot(text, 6)}")
+        changed = self.learn([candidate], ())
+        return (
+            changed[0]
+            if changed
+            else self.store.nearest_memories(self.embedder.embed([text])[0], 1)[0].item
+        )
+
+    def restore(self, memory_id: str) -> Memory:
+        """Make a superseded memory active again; whatever replaced it is superseded."""
+        memory = self.store.get_memory(memory_id)
+        if memory.status == "active":
+            return memory
+        now = utc_now()
+        for current in self.store.active_with_key(memory.key):
+            self.store.update_memory(
+                replace(current, status="superseded", superseded_by=memory.id, updated_at=now)
+            )
+            self._event(current.id, "supersede", "an older memory was restored", ())
+        restored = replace(memory, status="active", superseded_by="", updated_at=now)
+        self.store.update_memory(restored)
+        self._event(memory.id, "restore", "restored by the user", ())
+        return restored
+
+    def active(self, kind: MemoryKind | None = None) -> list[Memory]:
+        return self.store.list_memories(("active",), kind)

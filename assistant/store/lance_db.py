@@ -1,0 +1,204 @@
+"""The LanceDB database: lazy connection, table schemas, schema version and migrations.
+
+LanceDB is imported on first use, not at import time, so building the store is free
+and the TUI paints before the database driver loads. Every table is created from an
+explicit Arrow schema, and the `meta` table records the schema version so that
+migrations know where they start.
+"""
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import StoreError
+from assistant.paths import ensure_private_dir
+
+SCHEMA_VERSION = 2
+EMBEDDING_DIM = 384
+CONVERSATIONS, MESSAGES, META = "conversations", "messages", "meta"
+MEMORIES, MEMORY_EVENTS, MESSAGE_INDEX = "memories", "memory_events", "message_index"
+
+
+def _v2_message_columns(db: "LanceDatabase") -> None:
+    """v1 -> v2: messages gain `speaker` and `origin` (chat or import)."""
+    table = db.raw_table(MESSAGES)
+    names = set(table.schema.names)
+    missing = {k: v for k, v in {"speaker": "''", "origin": "'chat'"}.items() if k not in names}
+    if missing:
+        table.add_columns(missing)
+
+
+# Version N -> N+1 upgrades, applied in order on open. New tables need no migration:
+# they are created from their schema when missing.
+MIGRATIONS: dict[int, Callable[["LanceDatabase"], None]] = {1: _v2_message_columns}
+
+
+def schemas() -> dict[str, Any]:
+    """The Arrow schema of every table, at the current version."""
+    import pyarrow as pa
+
+    ts = pa.timestamp("us", tz="UTC")
+    vector = pa.list_(pa.float32(), EMBEDDING_DIM)
+    return {
+        META: pa.schema([("key", pa.string()), ("value", pa.string())]),
+        CONVERSATIONS: pa.schema(
+            [
+                ("id", pa.string()),
+                ("title", pa.string()),
+                ("system_prompt", pa.string()),
+                ("created_at", ts),
+                ("updated_at", ts),
+            ]
+        ),
+        MESSAGES: pa.schema(
+            [
+                ("id", pa.string()),
+                ("conversation_id", pa.string()),
+                ("role", pa.string()),
+                ("content", pa.string()),
+                ("created_at", ts),
+                ("status", pa.string()),
+                ("model", pa.string()),
+                ("usage", pa.string()),
+                ("speaker", pa.string()),
+                ("origin", pa.string()),
+            ]
+        ),
+        MEMORIES: pa.schema(
+            [
+                ("id", pa.string()),
+                ("kind", pa.string()),
+                ("text", pa.string()),
+                ("key", pa.string()),
+                ("source_ids", pa.list_(pa.string())),
+                ("created_at", ts),
+                ("updated_at", ts),
+                ("last_used_at", ts),
+                ("use_count", pa.int64()),
+                ("status", pa.string()),
+                ("supersedes", pa.string()),
+                ("superseded_by", pa.string()),
+                ("confidence", pa.float32()),
+                ("vector", vector),
+            ]
+        ),
+        MEMORY_EVENTS: pa.schema(
+            [
+                ("id", pa.string()),
+                ("memory_id", pa.string()),
+                ("action", pa.string()),
+                ("at", ts),
+                ("reason", pa.string()),
+                ("source_ids", pa.list_(pa.string())),
+                ("detail", pa.string()),
+            ]
+        ),
+        MESSAGE_INDEX: pa.schema(
+            [
+                ("id", pa.string()),
+                ("conversation_id", pa.string()),
+                ("role", pa.string()),
+                ("speaker", pa.string()),
+                ("text", pa.string()),
+                ("created_at", ts),
+                ("vector", vector),
+            ]
+        ),
+    }
+
+
+def quote(value: str) -> str:
+    """A SQL string literal for a LanceDB filter."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def utc(value: datetime) -> datetime:
+    """Arrow may hand back naive datetimes; ours are always UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class LanceDatabase:
+    """One LanceDB directory, opened on first use and migrated to SCHEMA_VERSION."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: Any = None
+        self._tables: dict[str, Any] = {}
+        self.lock = threading.RLock()
+
+    def table(self, name: str) -> Any:
+        """An open table, connecting and migrating first if needed."""
+        with self.lock:
+            if self._db is None:
+                self._open()
+            return self._tables[name]
+
+    def raw_table(self, name: str) -> Any:
+        """A table during opening (migrations use this)."""
+        return self._tables[name]
+
+    def rows(self, name: str, where: str | None = None) -> list[dict[str, Any]]:
+        """All rows of a table matching a filter."""
+        query = self.table(name).search()
+        if where:
+            query = query.where(where)
+        rows: list[dict[str, Any]] = query.limit(None).to_list()
+        return rows
+
+    def purge(self, *names: str) -> None:
+        """Compact tables and drop every old version, so deleted rows leave the disk."""
+        from datetime import timedelta
+
+        for name in names:
+            self.table(name).optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
+
+    def _open(self) -> None:
+        try:
+            import lancedb
+
+            ensure_private_dir(self.path)
+            db = lancedb.connect(str(self.path))
+            for name, schema in schemas().items():
+                self._tables[name] = db.create_table(name, schema=schema, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store at {self.path}: {exc}",
+                "check that the data dir is writable (`assistant paths`)",
+            ) from None
+        self._migrate()
+        self._db = db
+
+    def _migrate(self) -> None:
+        version = self._read_version()
+        if version is None:
+            self.write_version(SCHEMA_VERSION)
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store at {self.path} has schema v{version}, "
+                f"newer than this app's v{SCHEMA_VERSION}",
+                "upgrade the app",
+            )
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](self)
+            version += 1
+            self.write_version(version)
+
+    def _read_version(self) -> int | None:
+        rows = self._tables[META].search().where("key = 'schema_version'").to_list()
+        return int(rows[0]["value"]) if rows else None
+
+    def write_version(self, version: int) -> None:
+        """Record the schema version (after a migration step)."""
+        meta = self._tables[META]
+        meta.delete("key = 'schema_version'")
+        meta.add([{"key": "schema_version", "value": str(version)}])
+
+    def schema_version(self) -> int:
+        """The version the store is at."""
+        self.table(META)
+        version = self._read_version()
+        assert version is not None
+        return version

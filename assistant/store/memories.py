@@ -1,0 +1,275 @@
+"""Memories, their event history, and the message search index, in LanceDB.
+
+The learning core sees these through the MemoryStore port; vectors travel as plain
+lists of floats. Search returns candidates with raw scores; fusing and ranking them
+is the core's job (assistant/learning/recall.py).
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from assistant.errors import NotFoundError
+from assistant.records import Memory, MemoryEvent, MemoryStatus, Message
+from assistant.store.lance_db import (
+    MEMORIES,
+    MEMORY_EVENTS,
+    MESSAGE_INDEX,
+    LanceDatabase,
+    quote,
+    utc,
+)
+from assistant.store.port import IndexedMessage, Scored
+
+# Rows added since the full-text index was last rebuilt; past this, optimise it.
+REINDEX_EVERY = 256
+
+
+def _memory(row: dict[str, Any]) -> Memory:
+    last = row.get("last_used_at")
+    return Memory(
+        id=row["id"],
+        kind=row["kind"],
+        text=row["text"],
+        key=row["key"],
+        source_ids=tuple(row["source_ids"] or ()),
+        created_at=utc(row["created_at"]),
+        updated_at=utc(row["updated_at"]),
+        status=row["status"],
+        last_used_at=utc(last) if last else None,
+        use_count=int(row["use_count"] or 0),
+        supersedes=row["supersedes"] or "",
+        superseded_by=row["superseded_by"] or "",
+        confidence=float(row["confidence"]),
+    )
+
+
+def _memory_row(memory: Memory, vector: Sequence[float]) -> dict[str, Any]:
+    return {
+        "id": memory.id,
+        "kind": memory.kind,
+        "text": memory.text,
+        "key": memory.key,
+        "source_ids": list(memory.source_ids),
+        "created_at": memory.created_at,
+        "updated_at": memory.updated_at,
+        "last_used_at": memory.last_used_at,
+        "use_count": memory.use_count,
+        "status": memory.status,
+        "supersedes": memory.supersedes,
+        "superseded_by": memory.superseded_by,
+        "confidence": memory.confidence,
+        "vector": list(vector),
+    }
+
+
+def _indexed(row: dict[str, Any]) -> IndexedMessage:
+    return IndexedMessage(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        role=row["role"],
+        speaker=row["speaker"],
+        text=row["text"],
+        created_at=utc(row["created_at"]),
+    )
+
+
+class LanceMemoryStore:
+    """The MemoryStore port over the shared LanceDB directory."""
+
+    def __init__(self, db: LanceDatabase) -> None:
+        self.db = db
+        self._pending: dict[str, int] = {MEMORIES: REINDEX_EVERY, MESSAGE_INDEX: REINDEX_EVERY}
+
+    # -- full-text index -------------------------------------------------------
+
+    def _note_writes(self, table_name: str, count: int) -> None:
+        self._pending[table_name] += count
+
+    def _fts_ready(self, table_name: str) -> Any | None:
+        """The table, with a full-text index on `text` built or refreshed if stale.
+
+        LanceDB also searches rows added after the index was built (by scanning
+        them), so the index only needs refreshing now and then for speed.
+        """
+        table = self.db.table(table_name)
+        if self._pending[table_name] >= REINDEX_EVERY:
+            if table.count_rows() == 0:
+                return None
+            from lancedb.index import FTS
+
+            with self.db.lock:
+                table.create_index("text", config=FTS(), replace=True)
+            self._pending[table_name] = 0
+        return table
+
+    # -- memories --------------------------------------------------------------
+
+    def add_memory(self, memory: Memory, vector: Sequence[float]) -> None:
+        with self.db.lock:
+            self.db.table(MEMORIES).add([_memory_row(memory, vector)])
+        self._note_writes(MEMORIES, 1)
+
+    def get_memory(self, memory_id: str) -> Memory:
+        rows = self.db.rows(MEMORIES, f"id = {quote(memory_id)}")
+        if not rows:
+            raise NotFoundError(
+                f"no memory with id {memory_id}", "see `assistant memory list --all`"
+            )
+        return _memory(rows[0])
+
+    def update_memory(self, memory: Memory, vector: Sequence[float] | None = None) -> None:
+        values: dict[str, Any] = {
+            "text": memory.text,
+            "key": memory.key,
+            "status": memory.status,
+            "updated_at": memory.updated_at,
+            "supersedes": memory.supersedes,
+            "superseded_by": memory.superseded_by,
+            "confidence": memory.confidence,
+            "use_count": memory.use_count,
+        }
+        if memory.last_used_at is not None:
+            values["last_used_at"] = memory.last_used_at
+        values["source_ids"] = list(memory.source_ids)
+        if vector is not None:
+            values["vector"] = list(vector)
+        with self.db.lock:
+            self.db.table(MEMORIES).update(where=f"id = {quote(memory.id)}", values=values)
+
+    def list_memories(
+        self, statuses: Sequence[MemoryStatus] = ("active",), kind: str | None = None
+    ) -> list[Memory]:
+        where = "status IN (" + ", ".join(quote(s) for s in statuses) + ")"
+        if kind:
+            where += f" AND kind = {quote(kind)}"
+        rows = self.db.table(MEMORIES).search().where(where)
+        columns = [c for c in self.db.table(MEMORIES).schema.names if c != "vector"]
+        memories = [_memory(r) for r in rows.select(columns).limit(None).to_list()]
+        return sorted(memories, key=lambda m: m.created_at)
+
+    def active_with_key(self, key: str) -> list[Memory]:
+        rows = self.db.rows(MEMORIES, f"status = 'active' AND key = {quote(key)}")
+        return [_memory(r) for r in rows]
+
+    def nearest_memories(self, vector: Sequence[float], k: int) -> list[Scored[Memory]]:
+        """Active memories by cosine similarity to `vector`."""
+        query = (
+            self.db.table(MEMORIES)
+            .search(list(vector))
+            .distance_type("cosine")
+            .where("status = 'active'", prefilter=True)
+            .limit(k)
+        )
+        return [Scored(_memory(r), 1.0 - float(r["_distance"])) for r in query.to_list()]
+
+    def keyword_memories(self, text: str, k: int) -> list[Scored[Memory]]:
+        """Active memories by BM25 over their text."""
+        table = self._fts_ready(MEMORIES)
+        if table is None:
+            return []
+        query = table.search(text, query_type="fts").where("status = 'active'", prefilter=True)
+        return [Scored(_memory(r), float(r["_score"])) for r in query.limit(k).to_list()]
+
+    def touch_memories(self, memory_ids: Sequence[str], at: datetime) -> None:
+        """Record that memories were used in a prompt."""
+        if not memory_ids:
+            return
+        ids = ", ".join(quote(i) for i in memory_ids)
+        with self.db.lock:
+            self.db.table(MEMORIES).update(
+                where=f"id IN ({ids})",
+                values_sql={"use_count": "use_count + 1"},
+            )
+            self.db.table(MEMORIES).update(where=f"id IN ({ids})", values={"last_used_at": at})
+
+    def delete_memories(self, memory_ids: Sequence[str]) -> None:
+        """Delete memories and their events, then purge old versions from disk."""
+        if not memory_ids:
+            return
+        ids = ", ".join(quote(i) for i in memory_ids)
+        with self.db.lock:
+            self.db.table(MEMORIES).delete(f"id IN ({ids})")
+            self.db.table(MEMORY_EVENTS).delete(f"memory_id IN ({ids})")
+            self.db.purge(MEMORIES, MEMORY_EVENTS)
+        self._pending[MEMORIES] = REINDEX_EVERY
+
+    # -- events ----------------------------------------------------------------
+
+    def record_event(self, event: MemoryEvent) -> None:
+        row = {
+            "id": event.id,
+            "memory_id": event.memory_id,
+            "action": event.action,
+            "at": event.at,
+            "reason": event.reason,
+            "source_ids": list(event.source_ids),
+            "detail": event.detail,
+        }
+        with self.db.lock:
+            self.db.table(MEMORY_EVENTS).add([row])
+
+    def events(self, memory_id: str) -> list[MemoryEvent]:
+        rows = self.db.rows(MEMORY_EVENTS, f"memory_id = {quote(memory_id)}")
+        events = [
+            MemoryEvent(
+                id=r["id"],
+                memory_id=r["memory_id"],
+                action=r["action"],
+                at=utc(r["at"]),
+                reason=r["reason"],
+                source_ids=tuple(r["source_ids"] or ()),
+                detail=r["detail"],
+            )
+            for r in rows
+        ]
+        return sorted(events, key=lambda e: e.at)
+
+    # -- message index -----------------------------------------------------------
+
+    def index_messages(
+        self, messages: Sequence[Message], texts: Sequence[str], vectors: Sequence[Sequence[float]]
+    ) -> None:
+        """Make messages searchable by meaning and words (texts carry speaker and date)."""
+        rows = [
+            {
+                "id": m.id,
+                "conversation_id": m.conversation_id,
+                "role": m.role,
+                "speaker": m.speaker,
+                "text": text,
+                "created_at": m.created_at,
+                "vector": list(vector),
+            }
+            for m, text, vector in zip(messages, texts, vectors, strict=True)
+        ]
+        if not rows:
+            return
+        with self.db.lock:
+            self.db.table(MESSAGE_INDEX).add(rows)
+        self._note_writes(MESSAGE_INDEX, len(rows))
+
+    def _exclude(self, conversation_id: str | None) -> str | None:
+        return f"conversation_id != {quote(conversation_id)}" if conversation_id else None
+
+    def nearest_messages(
+        self, vector: Sequence[float], k: int, exclude_conversation: str | None = None
+    ) -> list[Scored[IndexedMessage]]:
+        query = self.db.table(MESSAGE_INDEX).search(list(vector)).distance_type("cosine")
+        where = self._exclude(exclude_conversation)
+        if where:
+            query = query.where(where, prefilter=True)
+        rows = query.limit(k).to_list()
+        return [Scored(_indexed(r), 1.0 - float(r["_distance"])) for r in rows]
+
+    def keyword_messages(
+        self, text: str, k: int, exclude_conversation: str | None = None
+    ) -> list[Scored[IndexedMessage]]:
+        table = self._fts_ready(MESSAGE_INDEX)
+        if table is None:
+            return []
+        query = table.search(text, query_type="fts")
+        where = self._exclude(exclude_conversation)
+        if where:
+            query = query.where(where, prefilter=True)
+        return [Scored(_indexed(r), float(r["_score"])) for r in query.limit(k).to_list()]
