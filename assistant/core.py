@@ -114,7 +114,7 @@ class Assistant:
         self._backend: ChatBackend | None = None
         self._embedder: Embedder | None = None
         self._count: Callable[[str], int] = len
-        self._load_lock = threading.Lock()
+        self._load_lock = threading.RLock()
         self._stop = threading.Event()
         self._window_start: dict[str, int] = {}
         self.last_prompt: list[ChatMessage] = []

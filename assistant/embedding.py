@@ -4,6 +4,7 @@ sentence-transformers and torch take seconds to import, so nothing here is impor
 until `load_embedder` runs (in a background worker in the TUI).
 """
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,6 +46,8 @@ class SentenceEmbedder:
 
     def __init__(self, model: Any) -> None:
         self._model = model
+        # The turn worker and the learning worker may embed at the same time.
+        self._lock = threading.Lock()
         self._dimension = int(model.get_embedding_dimension())
 
     @property
@@ -52,9 +55,13 @@ class SentenceEmbedder:
         return self._dimension
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        vectors = self._model.encode(
-            list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return [[float(x) for x in row] for row in vectors]
 
 

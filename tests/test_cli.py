@@ -149,3 +149,85 @@ def test_doctor_fails_with_reason(cli_env: dict[str, str], tmp_path: Path) -> No
     result = run(["doctor", "--model", str(tmp_path / "gone.gguf")], cli_env)
     assert result.returncode == 1
     assert "FAIL model" in result.stdout and "not found" in result.stdout
+
+
+HISTORY = [
+    {
+        "conversation_id": "c1",
+        "id": "c1:1",
+        "role": "user",
+        "speaker": "Ana",
+        "content": "We booked the cabin in the Alps for the second week of March.",
+        "created_at": "2026-01-10T10:00:00",
+    },
+    {
+        "conversation_id": "c1",
+        "id": "c1:2",
+        "role": "assistant",
+        "speaker": "Bot",
+        "content": "Great, the Alps cabin is noted.",
+        "created_at": "2026-01-10T10:01:00",
+    },
+    {
+        "conversation_id": "c2",
+        "id": "c2:1",
+        "role": "user",
+        "speaker": "Ana",
+        "content": "My bike needs new brakes.",
+        "created_at": "2026-02-01T09:00:00",
+    },
+]
+
+
+def test_import_is_idempotent_and_recall_finds_it(cli_env: dict[str, str], tmp_path: Path) -> None:
+    history = tmp_path / "history.jsonl"
+    history.write_text("\n".join(json.dumps(row) for row in HISTORY) + "\n")
+    first = run(["import", str(history), "--json"], cli_env)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout) == {"conversations": 2, "messages": 3, "skipped": 0}
+    again = json.loads(run(["import", str(history), "--json"], cli_env).stdout)
+    assert again == {"conversations": 0, "messages": 0, "skipped": 3}
+    recall = json.loads(
+        run(["recall", "where is the holiday cabin?", "--json", "--k", "2"], cli_env).stdout
+    )
+    assert {h["id"] for h in recall["hits"]} == {"c1:1", "c1:2"}
+    assert all(h["source_ids"] == [h["id"]] for h in recall["hits"])
+    assert (
+        run(["memory", "list", "--json"], cli_env).stdout.strip() == "[]"
+    )  # import teaches nothing
+    queries = tmp_path / "q.txt"
+    queries.write_text("bike repair\nmountain trip\n")
+    lines = run(["recall", "--queries", str(queries), "--json", "--k", "1"], cli_env).stdout
+    answers = [json.loads(line) for line in lines.splitlines()]
+    assert [a["query"] for a in answers] == ["bike repair", "mountain trip"]
+    assert [a["hits"][0]["id"] for a in answers] == ["c2:1", "c1:1"]
+
+
+def test_memory_commands(cli_env: dict[str, str]) -> None:
+    added = json.loads(
+        run(["memory", "add", "The user's locker code is 4471", "--json"], cli_env).stdout
+    )
+    listed = json.loads(run(["memory", "list", "--json"], cli_env).stdout)
+    assert [(m["id"], m["text"], m["status"]) for m in listed] == [
+        (added["id"], "The user's locker code is 4471", "active")
+    ]
+    refused = run(["memory", "forget", added["id"]], cli_env, stdin=b"")
+    assert_clean_error(refused, "confirmation")
+    gone = run(["memory", "forget", "--query", "locker", "--yes"], cli_env)
+    assert gone.returncode == 0, gone.stderr
+    assert json.loads(run(["memory", "list", "--json"], cli_env).stdout) == []
+
+
+def test_chat_json_reports_learning_and_context(cli_env: dict[str, str]) -> None:
+    taught = json.loads(
+        run(["chat", "--json", "I'm vegetarian and I live in Lisbon"], cli_env).stdout
+    )
+    assert {m["text"] for m in taught["learned"]} == {
+        "The user is vegetarian.",
+        "The user lives in Lisbon.",
+    }
+    cook = json.loads(run(["chat", "--json", "what should I cook tonight?"], cli_env).stdout)
+    assert "The user is vegetarian." in [p["text"] for p in cook["context"]["preferences"]]
+    assert cook["learned"] == []
+    pizza = json.loads(run(["chat", "--json", "Do you like pizza?"], cli_env).stdout)
+    assert pizza["learned"] == []

@@ -45,7 +45,7 @@ def _line(hit: Hit) -> str:
     if hit.kind == "memory":
         return f"- [{date}] {hit.text}"
     text = hit.text if len(hit.text) <= MESSAGE_CHARS else hit.text[: MESSAGE_CHARS - 1] + "…"
-    return f"- [{date}, earlier conversation] {text}"
+    return f"- [earlier conversation] {text}"
 
 
 def pack(

@@ -147,8 +147,16 @@ def _identity(m: re.Match[str]) -> Candidate | None:
     return None
 
 
+_WHEN = re.compile(
+    r"\s+(?:last|this|next)\s+(?:week|month|year|summer|winter|spring|autumn|fall)$|"
+    r"\s+(?:yesterday|today|recently|a while ago|\w+ (?:days|weeks|months|years) ago)$",
+    re.I,
+)
+
+
 def _moved(m: re.Match[str]) -> Candidate:
-    return Candidate("fact", _sentence(f"The user lives in {m.group(1)}"), "location")
+    place = _WHEN.sub("", m.group(1).strip(" .!"))
+    return Candidate("fact", _sentence(f"The user lives in {place}"), "location")
 
 
 def _works(m: re.Match[str]) -> Candidate:

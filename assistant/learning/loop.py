@@ -27,6 +27,18 @@ from assistant.store.port import MemoryStore
 
 MEMORY_HITS = 6
 MESSAGE_HITS = 3
+# Facts about who the user is matter to almost any request ("what should I cook?"
+# needs the diet), change rarely, and so belong in the stable block with preferences.
+PROFILE_KEYS = ("diet", "name", "location", "occupation", "age", "origin")
+PROFILE_KEY_PREFIXES = ("allergy:", "eat:", "instr:")
+STANDING_MAX = 40
+
+
+def is_standing(memory: Memory) -> bool:
+    """Whether a memory goes in the stable system block rather than per-turn recall."""
+    if memory.kind in ("preference", "rule"):
+        return True
+    return memory.key in PROFILE_KEYS or memory.key.startswith(PROFILE_KEY_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -74,13 +86,16 @@ class LearningLoop:
         self.book = MemoryBook(store, embedder)
         self.recaller = Recaller(store)
         self._preferences: list[Memory] | None = None
+        self._distilled: set[str] = set()
         self._lock = threading.Lock()
 
     def preferences(self) -> list[Memory]:
-        """Active preferences, cached until a learning change touches them."""
+        """Standing memories (preferences, rules, profile facts), cached until one changes."""
         with self._lock:
             if self._preferences is None:
-                self._preferences = self.book.active("preference")
+                standing = [m for m in self.book.active() if is_standing(m)]
+                self._preferences = standing[-STANDING_MAX:]
+                self._distilled = self.store.source_message_ids()
             return list(self._preferences)
 
     def invalidate(self) -> None:
@@ -106,10 +121,16 @@ class LearningLoop:
             )
             if h.id not in shown
         ]
-        messages = relevant(
-            self.recaller.messages(vector, text, MESSAGE_HITS, conversation_id),
-            MIN_MESSAGE_SIMILARITY,
-        )
+        # A message already distilled into memories is represented by them (and may be
+        # stale: "I live in Lisbon" after "I moved to Berlin").
+        messages = [
+            h
+            for h in relevant(
+                self.recaller.messages(vector, text, MESSAGE_HITS, conversation_id),
+                MIN_MESSAGE_SIMILARITY,
+            )
+            if h.id not in self._distilled
+        ]
         block, used = pack([*memories, *messages], budget_tokens, count_tokens)
         return RecallContext(
             tuple(preferences),

@@ -171,6 +171,11 @@ class LanceMemoryStore:
         query = table.search(text, query_type="fts").where("status = 'active'", prefilter=True)
         return [Scored(_memory(r), float(r["_score"])) for r in query.limit(k).to_list()]
 
+    def source_message_ids(self) -> set[str]:
+        """Every message id some memory (active or superseded) was learned from."""
+        query = self.db.table(MEMORIES).search().select(["source_ids"]).limit(None)
+        return {i for row in query.to_list() for i in row["source_ids"] or ()}
+
     def touch_memories(self, memory_ids: Sequence[str], at: datetime) -> None:
         """Record that memories were used in a prompt."""
         if not memory_ids:

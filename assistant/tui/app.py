@@ -28,6 +28,7 @@ from assistant.records import Conversation, Message
 from assistant.tui.events import (
     LoadFailed,
     LoadProgressed,
+    MemoryLearned,
     ModelReady,
     ReplyChunk,
     ReplyFinished,
@@ -217,6 +218,7 @@ class AssistantApp(App[None]):
             await self._reply.markdown.update(turn.reply.content)
             self._reply = None
         self.busy = False
+        self._learn(turn)
         usage = turn.usage
         used = usage.prompt_tokens + usage.completion_tokens
         state = " · stopped" if usage.stopped else ""
@@ -225,6 +227,24 @@ class AssistantApp(App[None]):
             f"{backend.name} · context {used}/{backend.context_length}"
             f" · {usage.tokens_per_second:.1f} tok/s{state}"
         )
+
+    @work(thread=True, group="learn")
+    def _learn(self, turn: TurnFinished) -> None:
+        """Learning runs beside the chat: it never delays the next reply."""
+        try:
+            learned = self.assistant.learn(turn)
+        except AssistantError as exc:
+            log.warning("learning failed: %s", exc.message)
+            return
+        except Exception:
+            log.exception("learning failed")
+            return
+        if learned:
+            self.post_message(MemoryLearned(learned))
+
+    def on_memory_learned(self, event: MemoryLearned) -> None:
+        lines = [("✓ " if m.status == "active" else "✗ ") + m.text for m in event.memories]
+        self.notify("\n".join(lines), title="Learned")
 
     async def on_turn_failed(self, event: TurnFailed) -> None:
         if self._stream is not None:

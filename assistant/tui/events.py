@@ -3,6 +3,7 @@
 from textual.message import Message
 
 from assistant.core import TurnFinished, TurnStarted
+from assistant.records import Memory
 
 
 class LoadProgressed(Message):
@@ -48,6 +49,14 @@ class ReplyFinished(Message):
     def __init__(self, event: TurnFinished) -> None:
         super().__init__()
         self.event = event
+
+
+class MemoryLearned(Message):
+    """Learning after a turn stored or superseded memories."""
+
+    def __init__(self, memories: list[Memory]) -> None:
+        super().__init__()
+        self.memories = memories
 
 
 class TurnFailed(Message):

@@ -1,0 +1,69 @@
+"""The learning loop end to end: real model, real embedder, real LanceDB."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.compose import build_assistant, load_environment
+from assistant.core import Assistant, TurnFinished
+from assistant.embedding import Embedder
+from assistant.llm.llama import LlamaBackend
+
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture
+def assistant(home: Path, real_backend: LlamaBackend, embedder: Embedder) -> Assistant:
+    a = build_assistant(load_environment(max_tokens=16, temperature=0.0), real_backend, embedder)
+    a.load(embedder=True)
+    return a
+
+
+def turn(a: Assistant, text: str, conversation: str | None = None) -> TurnFinished:
+    *_, last = a.send(text, conversation)
+    assert isinstance(last, TurnFinished)
+    return last
+
+
+def prompt_text(a: Assistant) -> str:
+    return "\n".join(m.content for m in a.last_prompt)
+
+
+def test_taught_facts_reach_a_new_conversation_and_update(assistant: Assistant) -> None:
+    first = turn(assistant, "I'm vegetarian and I live in Lisbon")
+    learned = assistant.learn(first)
+    assert {m.text for m in learned} == {"The user is vegetarian.", "The user lives in Lisbon."}
+
+    cook = turn(assistant, "what should I cook tonight?")
+    assert cook.conversation.id != first.conversation.id
+    assert "The user is vegetarian." in [m.text for m in cook.context.preferences]
+    assert "The user is vegetarian." in assistant.last_prompt[0].content  # in the real prompt
+    assert assistant.learn(cook) == []
+
+    moved = turn(assistant, "I moved to Berlin")
+    changes = {(m.text, m.status) for m in assistant.learn(moved)}
+    assert changes == {
+        ("The user lives in Berlin.", "active"),
+        ("The user lives in Lisbon.", "superseded"),
+    }
+    where = turn(assistant, "Where do I live?")
+    assert "Berlin" in prompt_text(assistant)
+    assert "Lisbon" not in prompt_text(assistant)
+    assert all("Lisbon" not in h.text for h in (*where.context.memories, *where.context.messages))
+
+
+def test_questions_teach_nothing(assistant: Assistant) -> None:
+    assert assistant.learn(turn(assistant, "Do you like pizza?")) == []
+    assert assistant.memories() == []
+
+
+def test_preference_block_is_byte_identical_and_prefix_is_reused(assistant: Assistant) -> None:
+    assistant.learn(turn(assistant, "I prefer short answers"))
+    one = turn(assistant, "Tell me about tea.")
+    system_one = assistant.last_prompt[0].content
+    two = turn(assistant, "And about coffee?", one.conversation.id)
+    system_two = assistant.last_prompt[0].content
+    assert system_one == system_two
+    assert "The user prefers short answers." in system_two
+    system_tokens = assistant.backend.count_tokens(system_two)
+    assert two.usage.cached_prompt_tokens > system_tokens
