@@ -190,3 +190,17 @@ async def test_load_failure_is_shown_not_raised(env: Environment, embedder: Embe
         await settle(pilot)
         assert "not found" in str(app.query_one(StatusBar).render())
         assert not app.assistant.loaded
+
+
+async def test_learning_runs_after_the_reply(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "I prefer short answers")
+        await settle(pilot)
+        assert [m.text for m in app.assistant.memories()] == ["The user prefers short answers."]
+        await pilot.press("ctrl+n")
+        await send(pilot, "hello")
+        assert "The user prefers short answers." in fake.prompts[-1][0].content

@@ -15,8 +15,13 @@ def scripted_app(env: Environment, backend: ScriptedBackend, embedder: Embedder)
 async def settle(pilot: Pilot[None]) -> None:
     """Wait for every worker to finish and their messages to be handled."""
     app = pilot.app
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    # A finished turn starts the learning worker from a message handler, so wait
+    # until a round of handling starts no new worker.
+    for _ in range(10):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            break
     await pilot.pause()
 
 

@@ -109,9 +109,11 @@ class LearningLoop:
         conversation_id: str | None,
         budget_tokens: int,
         count_tokens: Callable[[str], int],
+        vector: list[float] | None = None,
     ) -> RecallContext:
         """Recall for one user message and pack what is relevant into a block."""
-        vector = self.embedder.embed([text])[0]
+        if vector is None:
+            vector = self.embedder.embed([text])[0]
         preferences = self.preferences()
         shown = {m.id for m in preferences}
         memories = [

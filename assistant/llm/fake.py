@@ -44,6 +44,7 @@ class ScriptedBackend:
     ) -> Iterator[str]:
         self.prompts.append(list(messages))
         last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
+        last_user = last_user.split("</recalled>\n\n", 1)[-1]  # echo the user, not the notes
         reply = self._replies.popleft() if self._replies else f"echo: {last_user}"
         words = reply.split(" ")
         emitted, stopped = 0, False

@@ -1,0 +1,145 @@
+"""Per-turn retrieval and context-assembly overhead at 1k, 10k and 100k memories.
+
+The store holds N memories and N indexed messages (synthetic sentences; vectors from
+the real embedder for a pool of sentences, perturbed for the rest, so the vector
+search scans realistic data). Each turn then runs exactly what a chat turn runs:
+`LearningLoop.context_for` (query embedding, dense and full-text search over memories
+and messages, fusion, packing). The query embedding is timed separately too.
+
+Run: `.venv/bin/python -m tests.bench.bench_recall_latency [--sizes 1000,10000]`.
+"""
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assistant.embedding import load_embedder
+from assistant.learning.loop import LearningLoop
+from assistant.records import Memory, Message, utc_now
+from assistant.store.lance_db import MEMORIES, MESSAGE_INDEX, LanceDatabase
+from assistant.store.memories import LanceMemoryStore, _memory_row
+from tests.bench.report import write_result
+
+POOL = 1500
+QUERIES = 60
+SUBJECTS = "coffee tea jazz hiking Lisbon Berlin cats dogs chess Python Rust sushi pasta cycling".split()
+VERBS = "likes hates prefers enjoys owns visited studies mentioned booked recommended".split()
+EXTRAS = "on weekends with friends since 2019 at night for work in the summer every morning".split(
+    " "
+)
+
+
+def sentence(rng: random.Random) -> str:
+    return (
+        f"The user {rng.choice(VERBS)} {rng.choice(SUBJECTS)} and {rng.choice(SUBJECTS)} "
+        f"{rng.choice(EXTRAS)} {rng.randint(1, 9999)}."
+    )
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def populate(store: LanceMemoryStore, n: int, pool: list[str], vectors: np.ndarray) -> None:
+    rng = np.random.default_rng(7)
+    now = utc_now()
+    batch = 5000
+    for start in range(0, n, batch):
+        size = min(batch, n - start)
+        picks = rng.integers(0, len(pool), size)
+        noisy = vectors[picks] + rng.normal(0, 0.02, (size, vectors.shape[1])).astype(np.float32)
+        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+        memory_rows = [
+            _memory_row(
+                Memory(f"m{start + i}", "fact", pool[p], f"k{start + i}", (), now, now), noisy[i]
+            )
+            for i, p in enumerate(picks)
+        ]
+        message_rows = [
+            {
+                "id": f"x{start + i}",
+                "conversation_id": f"c{(start + i) // 20}",
+                "role": "user",
+                "speaker": "",
+                "text": pool[p],
+                "created_at": now,
+                "vector": noisy[i].tolist(),
+            }
+            for i, p in enumerate(picks)
+        ]
+        store.db.table(MEMORIES).add(memory_rows)
+        store.db.table(MESSAGE_INDEX).add(message_rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rng = random.Random(11)
+    embedder = load_embedder()
+    pool = [sentence(rng) for _ in range(POOL)]
+    vectors = np.array(embedder.embed(pool), dtype=np.float32)
+    queries = [f"what do I think about {rng.choice(SUBJECTS)}?" for _ in range(QUERIES)]
+    embed_ms = []
+    for q in queries:
+        started = time.perf_counter()
+        embedder.embed([q])
+        embed_ms.append((time.perf_counter() - started) * 1000)
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = LanceMemoryStore(LanceDatabase(Path(tmp) / "store"))
+            started = time.perf_counter()
+            populate(store, n, pool, vectors)
+            fill_s = time.perf_counter() - started
+            loop = LearningLoop(store, embedder)
+            loop.context_for("warm up", "c0", 512, len)  # builds the full-text indexes
+            turn_ms, search_ms = [], []
+            for q in queries:
+                vector = embedder.embed([q])[0]
+                started = time.perf_counter()
+                loop.context_for(q, "c0", 512, len, vector=vector)
+                search_ms.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                loop.context_for(q, "c0", 512, len)
+                turn_ms.append((time.perf_counter() - started) * 1000)
+            rows.append(
+                {
+                    "memories": n,
+                    "messages": n,
+                    "fill_s": round(fill_s, 2),
+                    "search_and_assembly_ms_p50": round(statistics.median(search_ms), 2),
+                    "search_and_assembly_ms_p95": round(percentile(search_ms, 95), 2),
+                    "turn_total_ms_p50": round(statistics.median(turn_ms), 2),
+                    "turn_total_ms_p95": round(percentile(turn_ms, 95), 2),
+                }
+            )
+            print(rows[-1])
+    write_result(
+        "recall_latency",
+        {
+            "benchmark": "recall_latency",
+            "queries_per_size": QUERIES,
+            "query_embedding_ms_p50": round(statistics.median(embed_ms), 2),
+            "query_embedding_ms_p95": round(percentile(embed_ms, 95), 2),
+            "sizes": rows,
+            "note": "turn_total includes the query embedding; search_and_assembly does not",
+        },
+    )
+    print(f"\n{'memories':>9} {'search p50':>11} {'search p95':>11} {'turn p50':>9} {'turn p95':>9}")
+    for r in rows:
+        print(
+            f"{r['memories']:>9} {r['search_and_assembly_ms_p50']:>11} "
+            f"{r['search_and_assembly_ms_p95']:>11} {r['turn_total_ms_p50']:>9} "
+            f"{r['turn_total_ms_p95']:>9}"
+        )
+
+
+if __name__ == "__main__":
+    main()
