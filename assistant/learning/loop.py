@@ -8,6 +8,7 @@ and store them through the memory book.
 """
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -88,6 +89,7 @@ class LearningLoop:
         self._preferences: list[Memory] | None = None
         self._distilled: set[str] = set()
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recall")
 
     def preferences(self) -> list[Memory]:
         """Standing memories (preferences, rules, profile facts), cached until one changes."""
@@ -116,22 +118,17 @@ class LearningLoop:
             vector = self.embedder.embed([text])[0]
         preferences = self.preferences()
         shown = {m.id for m in preferences}
+        # Memory and message searches are independent and mostly outside the GIL
+        # (NumPy, LanceDB's Rust core): run them side by side.
+        memory_search = self._pool.submit(self.recaller.memories, vector, text, MEMORY_HITS)
+        message_hits = self.recaller.messages(vector, text, MESSAGE_HITS, conversation_id)
         memories = [
-            h
-            for h in relevant(
-                self.recaller.memories(vector, text, MEMORY_HITS), MIN_MEMORY_SIMILARITY
-            )
-            if h.id not in shown
+            h for h in relevant(memory_search.result(), MIN_MEMORY_SIMILARITY) if h.id not in shown
         ]
         # A message already distilled into memories is represented by them (and may be
         # stale: "I live in Lisbon" after "I moved to Berlin").
         messages = [
-            h
-            for h in relevant(
-                self.recaller.messages(vector, text, MESSAGE_HITS, conversation_id),
-                MIN_MESSAGE_SIMILARITY,
-            )
-            if h.id not in self._distilled
+            h for h in relevant(message_hits, MIN_MESSAGE_SIMILARITY) if h.id not in self._distilled
         ]
         block, used = pack([*memories, *messages], budget_tokens, count_tokens)
         return RecallContext(

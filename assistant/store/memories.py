@@ -20,9 +20,25 @@ from assistant.store.lance_db import (
     utc,
 )
 from assistant.store.port import IndexedMessage, Scored
+from assistant.store.vector_cache import VectorCache
 
 # Rows added since the full-text index was last rebuilt; past this, optimise it.
 REINDEX_EVERY = 256
+MEMORY_COLUMNS = [
+    "kind",
+    "text",
+    "key",
+    "source_ids",
+    "created_at",
+    "updated_at",
+    "last_used_at",
+    "use_count",
+    "status",
+    "supersedes",
+    "superseded_by",
+    "confidence",
+]
+MESSAGE_COLUMNS = ["conversation_id", "role", "speaker", "text", "created_at"]
 
 
 def _memory(row: dict[str, Any]) -> Memory:
@@ -80,6 +96,8 @@ class LanceMemoryStore:
     def __init__(self, db: LanceDatabase) -> None:
         self.db = db
         self._pending: dict[str, int] = {MEMORIES: REINDEX_EVERY, MESSAGE_INDEX: REINDEX_EVERY}
+        self._memory_vectors = VectorCache(lambda: db.table(MEMORIES), MEMORY_COLUMNS)
+        self._message_vectors = VectorCache(lambda: db.table(MESSAGE_INDEX), MESSAGE_COLUMNS)
 
     # -- full-text index -------------------------------------------------------
 
@@ -106,8 +124,10 @@ class LanceMemoryStore:
     # -- memories --------------------------------------------------------------
 
     def add_memory(self, memory: Memory, vector: Sequence[float]) -> None:
+        row = _memory_row(memory, vector)
         with self.db.lock:
-            self.db.table(MEMORIES).add([_memory_row(memory, vector)])
+            self.db.table(MEMORIES).add([row])
+            self._memory_vectors.record_write(lambda cache: cache.append([row]))
         self._note_writes(MEMORIES, 1)
 
     def get_memory(self, memory_id: str) -> Memory:
@@ -136,6 +156,7 @@ class LanceMemoryStore:
             values["vector"] = list(vector)
         with self.db.lock:
             self.db.table(MEMORIES).update(where=f"id = {quote(memory.id)}", values=values)
+            self._memory_vectors.record_write(lambda cache: cache.set(memory.id, values))
 
     def list_memories(
         self, statuses: Sequence[MemoryStatus] = ("active",), kind: str | None = None
@@ -153,15 +174,11 @@ class LanceMemoryStore:
         return [_memory(r) for r in rows]
 
     def nearest_memories(self, vector: Sequence[float], k: int) -> list[Scored[Memory]]:
-        """Active memories by cosine similarity to `vector`."""
-        query = (
-            self.db.table(MEMORIES)
-            .search(list(vector))
-            .distance_type("cosine")
-            .where("status = 'active'", prefilter=True)
-            .limit(k)
-        )
-        return [Scored(_memory(r), 1.0 - float(r["_distance"])) for r in query.to_list()]
+        """Active memories by cosine similarity to `vector` (vectors are unit length)."""
+        cache = self._memory_vectors.fresh()
+        status = cache.values["status"]
+        top = cache.top(vector, k, lambda i: status[i] == "active")
+        return [Scored(_memory(cache.row(i)), score) for i, score in top]
 
     def keyword_memories(self, text: str, k: int) -> list[Scored[Memory]]:
         """Active memories by BM25 over their text."""
@@ -181,12 +198,25 @@ class LanceMemoryStore:
         if not memory_ids:
             return
         ids = ", ".join(quote(i) for i in memory_ids)
+
+        def count_use(cache: VectorCache) -> None:
+            for memory_id in memory_ids:
+                if memory_id in cache.ids:
+                    uses = cache.values["use_count"][cache.ids.index(memory_id)]
+                    cache.set(memory_id, {"use_count": uses + 1})
+
+        def stamp(cache: VectorCache) -> None:
+            for memory_id in memory_ids:
+                cache.set(memory_id, {"last_used_at": at})
+
         with self.db.lock:
             self.db.table(MEMORIES).update(
                 where=f"id IN ({ids})",
                 values_sql={"use_count": "use_count + 1"},
             )
+            self._memory_vectors.record_write(count_use)
             self.db.table(MEMORIES).update(where=f"id IN ({ids})", values={"last_used_at": at})
+            self._memory_vectors.record_write(stamp)
 
     def delete_memories(self, memory_ids: Sequence[str]) -> None:
         """Delete memories and their events, then purge old versions from disk."""
@@ -197,6 +227,7 @@ class LanceMemoryStore:
             self.db.table(MEMORIES).delete(f"id IN ({ids})")
             self.db.table(MEMORY_EVENTS).delete(f"memory_id IN ({ids})")
             self.db.purge(MEMORIES, MEMORY_EVENTS)
+            self._memory_vectors.invalidate()
         self._pending[MEMORIES] = REINDEX_EVERY
 
     # -- events ----------------------------------------------------------------
@@ -252,6 +283,7 @@ class LanceMemoryStore:
             return
         with self.db.lock:
             self.db.table(MESSAGE_INDEX).add(rows)
+            self._message_vectors.record_write(lambda cache: cache.append(rows))
         self._note_writes(MESSAGE_INDEX, len(rows))
 
     def _exclude(self, conversation_id: str | None) -> str | None:
@@ -260,12 +292,10 @@ class LanceMemoryStore:
     def nearest_messages(
         self, vector: Sequence[float], k: int, exclude_conversation: str | None = None
     ) -> list[Scored[IndexedMessage]]:
-        query = self.db.table(MESSAGE_INDEX).search(list(vector)).distance_type("cosine")
-        where = self._exclude(exclude_conversation)
-        if where:
-            query = query.where(where, prefilter=True)
-        rows = query.limit(k).to_list()
-        return [Scored(_indexed(r), 1.0 - float(r["_distance"])) for r in rows]
+        cache = self._message_vectors.fresh()
+        conversations = cache.values["conversation_id"]
+        top = cache.top(vector, k, lambda i: conversations[i] != exclude_conversation)
+        return [Scored(_indexed(cache.row(i)), score) for i, score in top]
 
     def keyword_messages(
         self, text: str, k: int, exclude_conversation: str | None = None

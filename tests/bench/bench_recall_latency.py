@@ -20,18 +20,58 @@ import numpy as np
 
 from assistant.embedding import load_embedder
 from assistant.learning.loop import LearningLoop
-from assistant.records import Memory, Message, utc_now
+from assistant.records import Memory, utc_now
 from assistant.store.lance_db import MEMORIES, MESSAGE_INDEX, LanceDatabase
 from assistant.store.memories import LanceMemoryStore, _memory_row
 from tests.bench.report import write_result
 
 POOL = 1500
 QUERIES = 60
-SUBJECTS = "coffee tea jazz hiking Lisbon Berlin cats dogs chess Python Rust sushi pasta cycling".split()
-VERBS = "likes hates prefers enjoys owns visited studies mentioned booked recommended".split()
-EXTRAS = "on weekends with friends since 2019 at night for work in the summer every morning".split(
-    " "
-)
+SUBJECTS = [
+    "coffee",
+    "tea",
+    "jazz",
+    "hiking",
+    "Lisbon",
+    "Berlin",
+    "cats",
+    "dogs",
+    "chess",
+    "Python",
+    "Rust",
+    "sushi",
+    "pasta",
+    "cycling",
+]
+VERBS = [
+    "likes",
+    "hates",
+    "prefers",
+    "enjoys",
+    "owns",
+    "visited",
+    "studies",
+    "mentioned",
+    "booked",
+    "recommended",
+]
+EXTRAS = [
+    "on",
+    "weekends",
+    "with",
+    "friends",
+    "since",
+    "2019",
+    "at",
+    "night",
+    "for",
+    "work",
+    "in",
+    "the",
+    "summer",
+    "every",
+    "morning",
+]
 
 
 def sentence(rng: random.Random) -> str:
@@ -132,7 +172,9 @@ def main() -> None:
             "note": "turn_total includes the query embedding; search_and_assembly does not",
         },
     )
-    print(f"\n{'memories':>9} {'search p50':>11} {'search p95':>11} {'turn p50':>9} {'turn p95':>9}")
+    print(
+        f"\n{'memories':>9} {'search p50':>11} {'search p95':>11} {'turn p50':>9} {'turn p95':>9}"
+    )
     for r in rows:
         print(
             f"{r['memories']:>9} {r['search_and_assembly_ms_p50']:>11} "
