@@ -8,8 +8,8 @@ and store them through the memory book.
 """
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from assistant.embedding import Embedder

@@ -95,8 +95,8 @@ class LanceMemoryStore:
 
     def __init__(self, db: LanceDatabase) -> None:
         self.db = db
-        self._pending: dict[str, int] = {MEMORIES: REINDEX_EVERY, MESSAGE_INDEX: REINDEX_EVERY}
-        self._memory_vectors = VectorCache(lambda: db.table(MEMORIES), MEMORY_COLUMNS)
+        self._pending: dict[str, int] = {MESSAGE_INDEX: REINDEX_EVERY}
+        self._memory_vectors = VectorCache(lambda: db.table(MEMORIES), MEMORY_COLUMNS, "text")
         self._message_vectors = VectorCache(lambda: db.table(MESSAGE_INDEX), MESSAGE_COLUMNS)
 
     # -- full-text index -------------------------------------------------------
@@ -128,7 +128,6 @@ class LanceMemoryStore:
         with self.db.lock:
             self.db.table(MEMORIES).add([row])
             self._memory_vectors.record_write(lambda cache: cache.append([row]))
-        self._note_writes(MEMORIES, 1)
 
     def get_memory(self, memory_id: str) -> Memory:
         rows = self.db.rows(MEMORIES, f"id = {quote(memory_id)}")
@@ -181,12 +180,11 @@ class LanceMemoryStore:
         return [Scored(_memory(cache.row(i)), score) for i, score in top]
 
     def keyword_memories(self, text: str, k: int) -> list[Scored[Memory]]:
-        """Active memories by BM25 over their text."""
-        table = self._fts_ready(MEMORIES)
-        if table is None:
-            return []
-        query = table.search(text, query_type="fts").where("status = 'active'", prefilter=True)
-        return [Scored(_memory(r), float(r["_score"])) for r in query.limit(k).to_list()]
+        """Active memories by BM25 over their text (in memory: they are short and few)."""
+        cache = self._memory_vectors.fresh()
+        status = cache.values["status"]
+        top = cache.keyword_top(text, k, lambda i: status[i] == "active")
+        return [Scored(_memory(cache.row(i)), score) for i, score in top]
 
     def source_message_ids(self) -> set[str]:
         """Every message id some memory (active or superseded) was learned from."""
@@ -228,7 +226,6 @@ class LanceMemoryStore:
             self.db.table(MEMORY_EVENTS).delete(f"memory_id IN ({ids})")
             self.db.purge(MEMORIES, MEMORY_EVENTS)
             self._memory_vectors.invalidate()
-        self._pending[MEMORIES] = REINDEX_EVERY
 
     # -- events ----------------------------------------------------------------
 

@@ -13,13 +13,19 @@ from typing import Any
 
 import numpy as np
 
+from assistant.store.keyword_index import KeywordIndex
+
 
 class VectorCache:
     """Row ids, a few filter columns, and a unit-vector matrix for one table."""
 
-    def __init__(self, table: Callable[[], Any], columns: Sequence[str]) -> None:
+    def __init__(
+        self, table: Callable[[], Any], columns: Sequence[str], keyword_column: str = ""
+    ) -> None:
         self._table = table
         self._columns = list(columns)
+        self._keyword_column = keyword_column
+        self._keywords: KeywordIndex | None = None
         self._lock = threading.Lock()
         self._version: int | None = None
         self._stale = False
@@ -36,6 +42,7 @@ class VectorCache:
         width = vectors.type.list_size
         flat = vectors.values.to_numpy(zero_copy_only=False)
         self.matrix = np.asarray(flat, dtype=np.float32).reshape(len(self.ids), width)
+        self._keywords = None
         self._version = table.version
 
     def fresh(self) -> "VectorCache":
@@ -70,6 +77,8 @@ class VectorCache:
             self.values[column].extend(r[column] for r in rows)
         new = np.asarray([r["vector"] for r in rows], dtype=np.float32)
         self.matrix = new if self.matrix.size == 0 else np.vstack([self.matrix, new])
+        if self._keywords is not None:
+            self._keywords.add([r[self._keyword_column] for r in rows])
 
     def set(self, row_id: str, changes: dict[str, Any]) -> None:
         """Change cached columns of one row (use inside `record_write`)."""
@@ -82,6 +91,8 @@ class VectorCache:
             if column == "vector":
                 self.matrix[index] = np.asarray(value, dtype=np.float32)
             elif column in self.values:
+                if column == self._keyword_column and self.values[column][index] != value:
+                    self._keywords = None  # rebuilt on next keyword search
                 self.values[column][index] = value
 
     def invalidate(self) -> None:
@@ -92,6 +103,16 @@ class VectorCache:
     def row(self, index: int) -> dict[str, Any]:
         """The cached columns of one row."""
         return {"id": self.ids[index], **{c: v[index] for c, v in self.values.items()}}
+
+    def keyword_top(
+        self, query: str, k: int, keep: Callable[[int], bool]
+    ) -> list[tuple[int, float]]:
+        """(row index, BM25 score) of the best k rows for `query` that `keep` accepts."""
+        with self._lock:
+            if self._keywords is None:
+                self._keywords = KeywordIndex()
+                self._keywords.add(self.values[self._keyword_column])
+            return self._keywords.top(query, k, keep)
 
     def top(
         self, vector: Sequence[float], k: int, keep: Callable[[int], bool]

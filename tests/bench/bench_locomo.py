@@ -118,9 +118,8 @@ def main() -> None:
     for system in systems:
         overall = summary[system]["overall"]
         print(f"{system:10} " + " ".join(f"{overall[f'recall@{k}']:7.3f}" for k in KS))
-    print(
-        f"recall@10 margin over the best baseline: {result['recall@10_margin_over_best_baseline']:+.3f}"
-    )
+    margin = result["recall@10_margin_over_best_baseline"]
+    print(f"recall@10 margin over the best baseline: {margin:+.3f}")
 
 
 if __name__ == "__main__":

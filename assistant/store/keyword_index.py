@@ -1,0 +1,116 @@
+"""An in-memory BM25 index over short texts (memories), kept beside the vector cache.
+
+LanceDB's full-text query costs about 7 ms on two cores, mostly fixed overhead; the
+memories of one person are short sentences and fit in a few megabytes, so an inverted
+index in a dict answers the same question in well under a millisecond.
+"""
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+
+K1, B = 1.2, 0.75
+_WORD = re.compile(r"[a-z0-9]+")
+KeepFn = Callable[[int], bool]
+# "user" is in nearly every memory ("The user …"), so it carries no signal.
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "user",
+        "user's",
+    ]
+)
+
+
+def terms(text: str) -> list[str]:
+    """Lowercase words without stopwords."""
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+class KeywordIndex:
+    """BM25 over documents identified by their position in the cache."""
+
+    def __init__(self) -> None:
+        self._postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._lengths: list[int] = []
+
+    def add(self, texts: list[str]) -> None:
+        for text in texts:
+            doc = len(self._lengths)
+            words = terms(text)
+            self._lengths.append(len(words))
+            for word, count in Counter(words).items():
+                self._postings[word].append((doc, count))
+
+    def top(self, query: str, k: int, keep: KeepFn) -> list[tuple[int, float]]:
+        """(document, score) of the best k documents `keep` accepts."""
+        n = len(self._lengths)
+        if not n:
+            return []
+        average = sum(self._lengths) / n or 1.0
+        scores: dict[int, float] = defaultdict(float)
+        for word in set(terms(query)):
+            postings = self._postings.get(word)
+            if not postings:
+                continue
+            idf = math.log(1 + (n - len(postings) + 0.5) / (len(postings) + 0.5))
+            for doc, count in postings:
+                norm = count + K1 * (1 - B + B * self._lengths[doc] / average)
+                scores[doc] += idf * count * (K1 + 1) / norm
+        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+        return [(doc, score) for doc, score in ranked if keep(doc)][:k]
