@@ -118,6 +118,7 @@ class Assistant:
         self._stop = threading.Event()
         self._window_start: dict[str, int] = {}
         self.last_prompt: list[ChatMessage] = []
+        self._sent_blocks: dict[str, str] = {}
 
     # -- model -------------------------------------------------------------
 
@@ -272,11 +273,18 @@ class Assistant:
     ) -> list[ChatMessage]:
         backend = self.backend
         budget = backend.context_length - self.settings.max_tokens
-        turns = [ChatMessage(m.role, m.content) for m in history]
-        if context.block and turns:
+        # Earlier user turns are rendered exactly as they were sent (with their recalled
+        # notes), so the prompt only grows at its end and llama.cpp reuses the prefix.
+        turns = [
+            ChatMessage(m.role, with_retrieved(self._sent_blocks.get(m.id, ""), m.content))
+            for m in history
+        ]
+        if turns:
             turns[-1] = ChatMessage(
-                turns[-1].role, with_retrieved(context.block, turns[-1].content)
+                turns[-1].role, with_retrieved(context.block, history[-1].content)
             )
+            if context.block and history[-1].role == "user":
+                self._sent_blocks[history[-1].id] = context.block
         plan = plan_prompt(
             system_with_preferences(conversation.system_prompt, context.preferences),
             turns,

@@ -50,7 +50,11 @@ def main() -> None:
     for source in sources:
         family = source.removeprefix("locomo-")
         rows = [r for r in chats if r["conversation_id"].startswith(f"locomo-{family}-")]
-        asked = [q for q in questions if q["source"] == source and q["category"] in CATEGORIES]
+        asked = [
+            q
+            for q in questions
+            if q["source"] == source and q["category"] in CATEGORIES and q["evidence"]
+        ]
         if args.limit:
             asked = asked[: args.limit]
         with tempfile.TemporaryDirectory() as home:

@@ -1,0 +1,21 @@
+"""`make bench`: run every benchmark in turn; each writes tests/bench/results/NAME.json."""
+
+import subprocess
+import sys
+
+BENCHMARKS = ["bench_recall_latency", "bench_learning_ttft", "bench_locomo"]
+
+
+def main() -> int:
+    failed = []
+    for name in BENCHMARKS:
+        print(f"\n=== {name} ===", flush=True)
+        if subprocess.run([sys.executable, "-m", f"tests.bench.{name}"], check=False).returncode:
+            failed.append(name)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

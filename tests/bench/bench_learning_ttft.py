@@ -1,0 +1,106 @@
+"""What learning costs a turn: TTFT with learning on vs off, and extraction time.
+
+Two assistants on the same real model (Gemma 3 270M) and the same scripted user turns
+run one conversation of 20 turns each, alternating turn by turn so machine noise hits
+both alike. The "on" assistant recalls before every turn and learns after it (as the
+TUI does, off the critical path: its learning is finished before the next turn is
+timed); the "off" assistant has learning off. Reported: TTFT at turn 20 and the
+median over turns 10-20, with the ratio. Also the rule-extraction time per turn.
+
+Run: `.venv/bin/python -m tests.bench.bench_learning_ttft`.
+"""
+
+import os
+import statistics
+import tempfile
+import time
+
+from assistant.compose import build_assistant, load_environment
+from assistant.core import Assistant, ReplyDelta, TurnFinished
+from assistant.embedding import load_embedder
+from assistant.learning.extract import extract_rules
+from tests.bench.report import write_result
+
+TURNS = 20
+MAX_TOKENS = 8
+USER_TURNS = [
+    "I'm vegetarian and I live in Lisbon.",
+    "I prefer short answers.",
+    "What should I cook tonight?",
+    "My sister's name is Ana.",
+    "Can you suggest a weekend trip?",
+    "I work as a nurse.",
+    "What's a good book for a long flight?",
+    "I moved to Berlin.",
+    "Any tips for learning German?",
+    "I have two cats.",
+] * 2
+
+
+def make(home: str, learning: str, embedder: object, backend: object) -> Assistant:
+    os.environ["ASSISTANT_HOME"] = home
+    env = load_environment(learning=learning, max_tokens=MAX_TOKENS, temperature=0.0, seed=1)
+    assistant = build_assistant(env, backend, embedder)  # type: ignore[arg-type]
+    assistant.load(embedder=learning != "off")
+    return assistant
+
+
+def main() -> None:
+    embedder = load_embedder()
+    with tempfile.TemporaryDirectory() as on_home, tempfile.TemporaryDirectory() as off_home:
+        on = make(on_home, "memory", embedder, None)
+        # Each has its own Llama, so each keeps its own prompt-prefix cache.
+        off = make(off_home, "off", embedder, None)
+        ttft: dict[str, list[float]] = {"on": [], "off": []}
+        evaluated: dict[str, list[int]] = {"on": [], "off": []}
+        conversations: dict[str, str | None] = {"on": None, "off": None}
+        for index in range(TURNS):
+            order = [("on", on), ("off", off)] if index % 2 == 0 else [("off", off), ("on", on)]
+            for name, assistant in order:
+                started = time.perf_counter()
+                events = assistant.send(USER_TURNS[index], conversations[name])
+                first_token = None
+                last = None
+                for event in events:
+                    if first_token is None and isinstance(event, ReplyDelta):
+                        first_token = time.perf_counter() - started
+                    last = event
+                assert isinstance(last, TurnFinished)
+                ttft[name].append(first_token or last.usage.ttft_s)
+                evaluated[name].append(last.usage.evaluated_prompt_tokens)
+                conversations[name] = last.conversation.id
+                assistant.learn(last)  # off the timed path, as in the TUI
+        extract_ms = []
+        for text in USER_TURNS:
+            started = time.perf_counter()
+            extract_rules(text)
+            extract_ms.append((time.perf_counter() - started) * 1000)
+    late = slice(9, TURNS)
+    result = {
+        "benchmark": "learning_ttft",
+        "model": on.backend.name,
+        "turns": TURNS,
+        "ttft_s_turn20": {k: round(v[-1], 4) for k, v in ttft.items()},
+        "ttft_s_median_turns_10_20": {
+            k: round(statistics.median(v[late]), 4) for k, v in ttft.items()
+        },
+        "ratio_on_off_median_turns_10_20": round(
+            statistics.median(ttft["on"][late]) / statistics.median(ttft["off"][late]), 3
+        ),
+        "ratio_on_off_turn20": round(ttft["on"][-1] / ttft["off"][-1], 3),
+        "evaluated_prompt_tokens_turn20": {k: v[-1] for k, v in evaluated.items()},
+        "rule_extraction_ms_per_turn_p50": round(statistics.median(extract_ms), 4),
+        "llm_extraction": "not implemented yet",
+    }
+    write_result("learning_ttft", result)
+    print(f"TTFT turn 20: on {ttft['on'][-1]:.3f}s  off {ttft['off'][-1]:.3f}s")
+    print(
+        f"median TTFT turns 10-20: on {result['ttft_s_median_turns_10_20']['on']:.3f}s "
+        f"off {result['ttft_s_median_turns_10_20']['off']:.3f}s "
+        f"ratio {result['ratio_on_off_median_turns_10_20']}"
+    )
+    print(f"rule extraction p50: {result['rule_extraction_ms_per_turn_p50']} ms/turn")
+
+
+if __name__ == "__main__":
+    main()
