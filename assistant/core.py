@@ -17,6 +17,7 @@ from assistant.embedding import Embedder
 from assistant.errors import InputError, ModelError, NotFoundError
 from assistant.importer import read_history
 from assistant.learning.context_block import system_with_preferences, with_retrieved
+from assistant.learning.llm_extract import SCHEMA, extraction_messages
 from assistant.learning.loop import LearningLoop, RecallContext
 from assistant.learning.recall import Hit
 from assistant.llm.backend import ChatBackend, ChatMessage, GenerationParams, Usage
@@ -38,6 +39,7 @@ BackendLoader = Callable[[Callable[[str], None]], ChatBackend]
 EmbedderLoader = Callable[[], Embedder]
 MAX_INPUT_CHARS = 2_000_000
 RECALL_BUDGET_MAX = 512
+LLM_EXTRACTION_TOKENS = 160
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ class Assistant:
             if self._loop is None:
                 progress("Loading the embedder…")
                 self._embedder = self._load_embedder()
-                self._loop = LearningLoop(self.memory_store, self._embedder)
+                llm = self._llm_extractor if self.settings.llm_extraction else None
+                self._loop = LearningLoop(self.memory_store, self._embedder, llm)
             return self._loop
 
     @property
@@ -261,6 +264,9 @@ class Assistant:
         except InputError:
             self.store.set_message_status(edited, "active")
             raise
+
+    def _llm_extractor(self, text: str) -> str:
+        return self.backend.generate_json(extraction_messages(text), SCHEMA, LLM_EXTRACTION_TOKENS)
 
     def _recall(self, text: str, conversation_id: str | None) -> RecallContext:
         if not self.learning_on:

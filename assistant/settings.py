@@ -51,6 +51,12 @@ class Settings:
     learning: str = field(
         default="memory", metadata={"doc": "Learning level: off, memory, feedback or full."}
     )
+    llm_extraction: bool = field(
+        default=False,
+        metadata={
+            "doc": "Also ask the model (JSON grammar) for memories; best with instruct GGUFs."
+        },
+    )
 
     def with_overrides(self, **values: Any) -> "Settings":
         """Return a copy with some values replaced (from command-line flags)."""
@@ -64,7 +70,14 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     """Check one raw value against the field's type; strings from env are parsed."""
     kind = _FIELDS[key].type
     try:
-        if kind is int or kind == "int":
+        if kind is bool or kind == "bool":
+            if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
+                value = True
+            elif isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
+                value = False
+            elif not isinstance(value, bool):
+                raise ValueError
+        elif kind is int or kind == "int":
             if isinstance(value, bool):
                 raise ValueError
             value = int(value)

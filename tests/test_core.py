@@ -125,3 +125,25 @@ def test_system_prompt_per_conversation(assistant: Assistant, fake: ScriptedBack
     assistant.set_system_prompt(turn.conversation.id, "Be formal.")
     finished(list(assistant.send("again", turn.conversation.id)))
     assert fake.prompts[1][0].content == "Be formal."
+
+
+def test_llm_extraction_is_grounded_and_counted(
+    home: object, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    from assistant.compose import load_environment
+
+    a = build_assistant(load_environment(llm_extraction=True), fake, embedder)
+    a.load(embedder=True)
+    fake.enqueue(
+        "Nice!",
+        '{"memories": [{"kind": "fact", "text": "The user adopted a puppy called Miso"},'
+        ' {"kind": "fact", "text": "The user owns a yacht"}]}',
+        "Sure.",
+        "not json at all",
+    )
+    first = finished(list(a.send("We adopted a puppy called Miso")))
+    assert [m.text for m in a.learn(first)] == ["The user adopted a puppy called Miso."]
+    second = finished(list(a.send("Tell me a joke", first.conversation.id)))
+    assert a.learn(second) == []
+    stats = a.learning_loop().llm_stats
+    assert (stats.calls, stats.ungrounded, stats.parse_failures) == (2, 1, 1)

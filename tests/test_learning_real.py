@@ -67,3 +67,15 @@ def test_preference_block_is_byte_identical_and_prefix_is_reused(assistant: Assi
     assert "The user prefers short answers." in system_two
     system_tokens = assistant.backend.count_tokens(system_two)
     assert two.usage.cached_prompt_tokens > system_tokens
+
+
+def test_llm_extraction_on_the_real_model_stores_no_junk(
+    home: Path, real_backend: LlamaBackend, embedder: Embedder
+) -> None:
+    env = load_environment(max_tokens=8, temperature=0.0, llm_extraction=True)
+    a = build_assistant(env, real_backend, embedder)
+    a.load(embedder=True)
+    assert a.learn(turn(a, "Do you like pizza?")) == []
+    stats = a.learning_loop().llm_stats
+    assert stats.calls == 1  # it ran; whatever it proposed was counted, not stored
+    assert a.memories() == []

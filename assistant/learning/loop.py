@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from assistant.embedding import Embedder
 from assistant.learning.context_block import pack
 from assistant.learning.extract import extract_rules
+from assistant.learning.llm_extract import ExtractionStats, parse_proposals
 from assistant.learning.memory import MemoryBook
 from assistant.learning.recall import (
     MIN_MEMORY_SIMILARITY,
@@ -26,6 +27,8 @@ from assistant.learning.recall import (
 from assistant.records import Memory, Message, utc_now
 from assistant.store.port import MemoryStore
 
+# Turns a user message into the model's raw JSON proposals.
+LLMExtractor = Callable[[str], str]
 MEMORY_HITS = 6
 MESSAGE_HITS = 3
 # Facts about who the user is matter to almost any request ("what should I cook?"
@@ -81,9 +84,13 @@ def index_text(message: Message) -> str:
 class LearningLoop:
     """Recall before a turn, learning after it, over one memory store and embedder."""
 
-    def __init__(self, store: MemoryStore, embedder: Embedder) -> None:
+    def __init__(
+        self, store: MemoryStore, embedder: Embedder, llm: LLMExtractor | None = None
+    ) -> None:
         self.store = store
         self.embedder = embedder
+        self.llm = llm
+        self.llm_stats = ExtractionStats()
         self.book = MemoryBook(store, embedder)
         self.recaller = Recaller(store)
         self._preferences: list[Memory] | None = None
@@ -149,7 +156,13 @@ class LearningLoop:
         self.store.touch_memories(used, utc_now())
         if user.origin != "chat" or user.role != "user":
             return []
-        learned = self.book.learn(extract_rules(user.content), (user.id,))
+        candidates = extract_rules(user.content)
+        if self.llm is not None:
+            taken = {c.key for c in candidates}
+            self.llm_stats.calls += 1
+            proposals = parse_proposals(self.llm(user.content), user.content, self.llm_stats)
+            candidates += [c for c in proposals if c.key not in taken]
+        learned = self.book.learn(candidates, (user.id,))
         if learned:
             self.invalidate()
         return learned

@@ -93,3 +93,9 @@ class ChatBackend(Protocol):
     def last_usage(self) -> Usage:
         """Usage of the most recent completed or stopped stream."""
         ...
+
+    def generate_json(
+        self, messages: Sequence[ChatMessage], schema: dict[str, object], max_tokens: int
+    ) -> str:
+        """A reply constrained to JSON matching `schema` (a grammar, where supported)."""
+        ...

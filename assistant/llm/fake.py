@@ -70,3 +70,10 @@ class ScriptedBackend:
 
     def last_usage(self) -> Usage:
         return self._usage
+
+    def generate_json(
+        self, messages: Sequence[ChatMessage], schema: dict[str, object], max_tokens: int
+    ) -> str:
+        """The next queued reply, as is (tests queue JSON for extraction)."""
+        self.prompts.append(list(messages))
+        return self._replies.popleft() if self._replies else '{"memories": []}'

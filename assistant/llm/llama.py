@@ -237,6 +237,25 @@ class LlamaBackend:
             stopped=stopped,
         )
 
+    def generate_json(
+        self, messages: Sequence[ChatMessage], schema: dict[str, object], max_tokens: int
+    ) -> str:
+        """Greedy completion under a JSON-schema grammar, on the model's worker thread."""
+        import json
+
+        tokens = self.prompt_tokens(messages)
+
+        def run() -> str:
+            from llama_cpp.llama_grammar import LlamaGrammar
+
+            grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+            out = self._llm.create_completion(
+                prompt=tokens, max_tokens=max_tokens, temperature=0.0, grammar=grammar
+            )
+            return str(out["choices"][0]["text"])
+
+        return self._call(run)
+
     def close(self) -> None:
         """Free the model and its worker thread."""
         llm = self._llm
