@@ -1,8 +1,8 @@
-"""An in-memory BM25 index over short texts (memories), kept beside the vector cache.
+"""An in-memory BM25 index over short texts (memories, messages), beside the vector cache.
 
-LanceDB's full-text query costs about 7 ms on two cores, mostly fixed overhead; the
-memories of one person are short sentences and fit in a few megabytes, so an inverted
-index in a dict answers the same question in well under a millisecond.
+LanceDB's full-text query costs about 7 ms on two cores, mostly fixed overhead. One
+person's memories and messages are short texts that fit in some megabytes, so an
+inverted index in a dict answers the same question in a millisecond or two at 10k rows.
 """
 
 import math

@@ -22,8 +22,6 @@ from assistant.store.lance_db import (
 from assistant.store.port import IndexedMessage, Scored
 from assistant.store.vector_cache import VectorCache
 
-# Rows added since the full-text index was last rebuilt; past this, optimise it.
-REINDEX_EVERY = 256
 MEMORY_COLUMNS = [
     "kind",
     "text",
@@ -95,31 +93,10 @@ class LanceMemoryStore:
 
     def __init__(self, db: LanceDatabase) -> None:
         self.db = db
-        self._pending: dict[str, int] = {MESSAGE_INDEX: REINDEX_EVERY}
         self._memory_vectors = VectorCache(lambda: db.table(MEMORIES), MEMORY_COLUMNS, "text")
-        self._message_vectors = VectorCache(lambda: db.table(MESSAGE_INDEX), MESSAGE_COLUMNS)
-
-    # -- full-text index -------------------------------------------------------
-
-    def _note_writes(self, table_name: str, count: int) -> None:
-        self._pending[table_name] += count
-
-    def _fts_ready(self, table_name: str) -> Any | None:
-        """The table, with a full-text index on `text` built or refreshed if stale.
-
-        LanceDB also searches rows added after the index was built (by scanning
-        them), so the index only needs refreshing now and then for speed.
-        """
-        table = self.db.table(table_name)
-        if self._pending[table_name] >= REINDEX_EVERY:
-            if table.count_rows() == 0:
-                return None
-            from lancedb.index import FTS
-
-            with self.db.lock:
-                table.create_index("text", config=FTS(), replace=True)
-            self._pending[table_name] = 0
-        return table
+        self._message_vectors = VectorCache(
+            lambda: db.table(MESSAGE_INDEX), MESSAGE_COLUMNS, "text"
+        )
 
     # -- memories --------------------------------------------------------------
 
@@ -281,10 +258,6 @@ class LanceMemoryStore:
         with self.db.lock:
             self.db.table(MESSAGE_INDEX).add(rows)
             self._message_vectors.record_write(lambda cache: cache.append(rows))
-        self._note_writes(MESSAGE_INDEX, len(rows))
-
-    def _exclude(self, conversation_id: str | None) -> str | None:
-        return f"conversation_id != {quote(conversation_id)}" if conversation_id else None
 
     def nearest_messages(
         self, vector: Sequence[float], k: int, exclude_conversation: str | None = None
@@ -297,11 +270,7 @@ class LanceMemoryStore:
     def keyword_messages(
         self, text: str, k: int, exclude_conversation: str | None = None
     ) -> list[Scored[IndexedMessage]]:
-        table = self._fts_ready(MESSAGE_INDEX)
-        if table is None:
-            return []
-        query = table.search(text, query_type="fts")
-        where = self._exclude(exclude_conversation)
-        if where:
-            query = query.where(where, prefilter=True)
-        return [Scored(_indexed(r), float(r["_score"])) for r in query.limit(k).to_list()]
+        cache = self._message_vectors.fresh()
+        conversations = cache.values["conversation_id"]
+        top = cache.keyword_top(text, k, lambda i: conversations[i] != exclude_conversation)
+        return [Scored(_indexed(cache.row(i)), score) for i, score in top]

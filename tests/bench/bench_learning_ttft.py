@@ -16,12 +16,14 @@ import tempfile
 import time
 
 from assistant.compose import build_assistant, load_environment
-from assistant.core import Assistant, ReplyDelta, TurnFinished
+from assistant.core import LLM_EXTRACTION_TOKENS, Assistant, ReplyDelta, TurnFinished
 from assistant.embedding import load_embedder
 from assistant.learning.extract import extract_rules
+from assistant.learning.llm_extract import SCHEMA, extraction_messages
 from tests.bench.report import write_result
 
 TURNS = 20
+LLM_SAMPLES = 5
 MAX_TOKENS = 8
 USER_TURNS = [
     "I'm vegetarian and I live in Lisbon.",
@@ -75,6 +77,11 @@ def main() -> None:
             started = time.perf_counter()
             extract_rules(text)
             extract_ms.append((time.perf_counter() - started) * 1000)
+        llm_ms = []
+        for text in USER_TURNS[:LLM_SAMPLES]:
+            started = time.perf_counter()
+            on.backend.generate_json(extraction_messages(text), SCHEMA, LLM_EXTRACTION_TOKENS)
+            llm_ms.append((time.perf_counter() - started) * 1000)
     late = slice(9, TURNS)
     result = {
         "benchmark": "learning_ttft",
@@ -90,7 +97,8 @@ def main() -> None:
         "ratio_on_off_turn20": round(ttft["on"][-1] / ttft["off"][-1], 3),
         "evaluated_prompt_tokens_turn20": {k: v[-1] for k, v in evaluated.items()},
         "rule_extraction_ms_per_turn_p50": round(statistics.median(extract_ms), 4),
-        "llm_extraction": "not implemented yet",
+        "llm_extraction_ms_per_turn_p50": round(statistics.median(llm_ms), 1),
+        "llm_extraction_samples": LLM_SAMPLES,
     }
     write_result("learning_ttft", result)
     print(f"TTFT turn 20: on {ttft['on'][-1]:.3f}s  off {ttft['off'][-1]:.3f}s")
@@ -100,6 +108,7 @@ def main() -> None:
         f"ratio {result['ratio_on_off_median_turns_10_20']}"
     )
     print(f"rule extraction p50: {result['rule_extraction_ms_per_turn_p50']} ms/turn")
+    print(f"LLM extraction p50: {result['llm_extraction_ms_per_turn_p50']} ms/turn")
 
 
 if __name__ == "__main__":
