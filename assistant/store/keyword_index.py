@@ -7,12 +7,18 @@ inverted index in a dict answers the same question in a millisecond or two at 10
 
 import math
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from functools import lru_cache
+
+import snowballstemmer
 
 K1, B = 1.2, 0.75
 _WORD = re.compile(r"[a-z0-9]+")
 KeepFn = Callable[[int], bool]
+_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER_LOCK = threading.Lock()
 # "user" is in nearly every memory ("The user …"), so it carries no signal.
 _STOP = frozenset(
     [
@@ -77,9 +83,16 @@ _STOP = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball (Porter2) English stem, so "paint", "paints" and "painting" meet."""
+    with _STEMMER_LOCK:  # the stemmer object keeps state while it works
+        return str(_STEMMER.stemWord(word))
+
+
 def terms(text: str) -> list[str]:
-    """Lowercase words without stopwords."""
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+    """Lowercase, stemmed words without stopwords."""
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
 
 
 class KeywordIndex:

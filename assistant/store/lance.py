@@ -28,21 +28,7 @@ class LanceStore:
     # -- conversations -------------------------------------------------------
 
     def save_conversation(self, conversation: Conversation) -> None:
-        row = {
-            "id": conversation.id,
-            "title": conversation.title,
-            "system_prompt": conversation.system_prompt,
-            "created_at": conversation.created_at,
-            "updated_at": conversation.updated_at,
-        }
-        table = self.db.table(CONVERSATIONS)
-        with self.db.lock:
-            (
-                table.merge_insert("id")
-                .when_matched_update_all()
-                .when_not_matched_insert_all()
-                .execute([row])
-            )
+        self.save_conversations([conversation])
 
     def save_conversations(self, conversations: Sequence[Conversation]) -> None:
         """Insert or replace many conversations in one write (import)."""
