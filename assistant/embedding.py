@@ -74,5 +74,11 @@ def load_embedder() -> SentenceEmbedder:
 
     # Progress bars on stderr would scribble over the TUI.
     transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    # One thread: a chat turn embeds one short query, which two threads make slower
+    # (26 ms against 14 ms measured here), and torch's idle OpenMP threads spin on the
+    # cores llama.cpp and NumPy need next.
+    import torch
+
+    torch.set_num_threads(1)
 
     return SentenceEmbedder(SentenceTransformer(str(path), device="cpu", local_files_only=True))
