@@ -231,3 +231,25 @@ def test_chat_json_reports_learning_and_context(cli_env: dict[str, str]) -> None
     assert cook["learned"] == []
     pizza = json.loads(run(["chat", "--json", "Do you like pizza?"], cli_env).stdout)
     assert pizza["learned"] == []
+
+
+def test_ctrl_c_stops_the_reply_and_keeps_it(cli_env: dict[str, str]) -> None:
+    import signal
+
+    env = cli_env | {"ASSISTANT_MAX_TOKENS": "400", "ASSISTANT_LEARNING": "off"}
+    proc = subprocess.Popen(
+        [EXE, "chat", "Count from one to five hundred, one number per line."],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None
+    first = os.read(proc.stdout.fileno(), 1)  # unbuffered: the reply has started streaming
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert b"(stopped)" in err and b"Traceback" not in err
+    [conversation] = json.loads(run(["conversations", "list", "--json"], env).stdout)
+    shown = json.loads(run(["conversations", "show", conversation["id"], "--json"], env).stdout)
+    assert [m["role"] for m in shown] == ["user", "assistant"]
+    assert shown[1]["content"] == (first + out).decode().strip()

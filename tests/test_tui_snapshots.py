@@ -1,15 +1,25 @@
 """How the TUI looks, at a fixed size, on the scripted backend (`make snapshots` updates)."""
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
-from assistant.compose import Environment
+from assistant.compose import Environment, load_environment
 from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
 from tests.tui_helpers import scripted_app, send, settle
 
 SIZE = (100, 30)
+
+
+@pytest.fixture
+def env(home: Path) -> Environment:
+    """Learning off: recalled notes would make the status line depend on worker timing."""
+    return load_environment(learning="off")
+
+
 REPLY = (
     "Sure. Here is a function:\n\n```python\ndef add(a, b):\n    return a + b\n```\n\n"
     "Use it **wisely**."
