@@ -75,9 +75,6 @@ def resolve_model_path(spec: str, paths: Paths, progress: Progress = lambda _: N
     candidate = Path(spec).expanduser()
     if candidate.is_absolute() or "/" in spec or candidate.exists():
         return candidate
-    for name in (spec, f"{spec}.gguf"):
-        if (paths.models / name).is_file():
-            return paths.models / name
     for entry in load_catalog():
         if spec in (entry.name, entry.file):
             if entry.embedded:
@@ -90,6 +87,9 @@ def resolve_model_path(spec: str, paths: Paths, progress: Progress = lambda _: N
                 )
             _verify(path, entry, progress)
             return path
+    for name in (spec, f"{spec}.gguf"):
+        if (paths.models / name).is_file():
+            return paths.models / name
     raise ModelError(
         f"no model `{spec}`: not a file, not in {paths.models}, not in the catalog",
         "pass a path to a .gguf file, or see `assistant paths`",

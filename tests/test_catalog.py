@@ -1,0 +1,41 @@
+"""Finding a model: a path, a file in the models dir, a catalog name, or the default."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import ModelError
+from assistant.llm.catalog import load_catalog, resolve_model_path
+from assistant.paths import resolve_paths
+
+
+def test_catalog_lists_the_embedded_default() -> None:
+    [entry] = [e for e in load_catalog() if e.embedded]
+    assert entry.file == "gemma-3-270m-q4_k_m.gguf"
+    assert len(entry.sha256) == 64 and entry.template == "gemma"
+
+
+def test_path_models_dir_and_catalog_name(tmp_path: Path, gguf_path: Path) -> None:
+    paths = resolve_paths(str(tmp_path / "home"))
+    explicit = resolve_model_path(str(gguf_path), paths)
+    assert explicit == gguf_path
+    paths.models.mkdir(parents=True)
+    (paths.models / "mine.gguf").write_bytes(b"GGUF")
+    assert resolve_model_path("mine", paths) == paths.models / "mine.gguf"
+    assert resolve_model_path("mine.gguf", paths) == paths.models / "mine.gguf"
+    with pytest.raises(ModelError, match="no model `nothing`"):
+        resolve_model_path("nothing", paths)
+
+
+def test_catalog_name_checks_the_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = resolve_paths(str(tmp_path / "home"))
+    paths.models.mkdir(parents=True)
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(
+        '[[model]]\nname = "tiny"\nfile = "tiny.gguf"\nsha256 = "' + "0" * 64 + '"\n'
+        'architecture = "llama"\ncontext_length = 2048\ntemplate = "chatml"\nlicence = "MIT"\n'
+    )
+    (paths.models / "tiny.gguf").write_bytes(b"not the right bytes")
+    monkeypatch.setattr("assistant.llm.catalog.catalog_file", lambda: catalog)
+    with pytest.raises(ModelError, match="sha256"):
+        resolve_model_path("tiny", paths)
