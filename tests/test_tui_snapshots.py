@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from assistant.compose import Environment, load_environment
 from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
-from tests.tui_helpers import scripted_app, send, settle
+from tests.tui_helpers import hold_still, scripted_app, send, settle
 
 SIZE = (100, 30)
 
@@ -31,6 +31,7 @@ def test_ready_screen(
 ) -> None:
     async def ready(pilot: Pilot[None]) -> None:
         await settle(pilot)
+        await hold_still(pilot)
 
     assert snap_compare(scripted_app(env, fake, embedder), terminal_size=SIZE, run_before=ready)
 
@@ -43,6 +44,7 @@ def test_streamed_markdown_reply(
     async def chat(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await send(pilot, "write add")
+        await hold_still(pilot)
 
     assert snap_compare(scripted_app(env, fake, embedder), terminal_size=SIZE, run_before=chat)
 
@@ -57,5 +59,6 @@ def test_conversation_list(
         await send(pilot, "second topic")
         await pilot.press("ctrl+o")
         await settle(pilot)
+        await hold_still(pilot)
 
     assert snap_compare(scripted_app(env, fake, embedder), terminal_size=SIZE, run_before=listing)

@@ -1,6 +1,7 @@
 """Helpers shared by the Pilot tests and the snapshot tests: one app factory."""
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from assistant.compose import Environment
 from assistant.embedding import Embedder
@@ -22,6 +23,14 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
             break
+    await pilot.pause()
+
+
+async def hold_still(pilot: Pilot[None]) -> None:
+    """Stop every cursor blinking, so a snapshot never depends on when it was taken."""
+    for screen in pilot.app.screen_stack:
+        for widget in screen.query(Input):
+            widget.cursor_blink = False
     await pilot.pause()
 
 
