@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--conversation", metavar="ID", help="continue this conversation")
     chat.add_argument("--model", metavar="PATH", dest="sub_model", help="GGUF file or catalog name")
     chat.add_argument("--json", action="store_true", help="print one JSON document")
+    chat.add_argument("--incognito", action="store_true", help="use no memories and store nothing")
 
     paths = sub.add_parser("paths", help="show where config, data, cache and models live")
     paths.add_argument("--json", action="store_true")
@@ -197,7 +198,8 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
     if args.conversation:
         assistant.conversation(args.conversation)
     show_progress = sys.stderr.isatty() and not args.json
-    assistant.load(_progress_printer(not show_progress), embedder=assistant.learning_on)
+    learning = assistant.learning_on and not args.incognito
+    assistant.load(_progress_printer(not show_progress), embedder=learning)
     if show_progress:
         print("\r\033[K", end="", file=sys.stderr)
 
@@ -209,7 +211,7 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
     previous = signal.signal(signal.SIGINT, stop_on_sigint)
     finished: TurnFinished | None = None
     try:
-        for event in assistant.send(text, args.conversation):
+        for event in assistant.send(text, args.conversation, incognito=args.incognito):
             if isinstance(event, ReplyDelta) and not args.json:
                 sys.stdout.write(event.text)
                 sys.stdout.flush()

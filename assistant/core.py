@@ -67,6 +67,7 @@ class TurnFinished:
     reply: Message
     usage: Usage
     context: RecallContext = field(default_factory=RecallContext)
+    incognito: bool = False
 
 
 TurnEvent = TurnStarted | ReplyDelta | TurnFinished
@@ -207,14 +208,20 @@ class Assistant:
         text: str,
         conversation_id: str | None = None,
         system_prompt: str | None = None,
+        incognito: bool = False,
     ) -> Iterator[TurnEvent]:
         """Send a user message and stream the reply.
 
         With no `conversation_id` a new conversation starts, using `system_prompt` or the
         configured default. Validation happens before anything is stored, so a rejected
-        message changes nothing.
+        message changes nothing. An incognito turn neither uses nor stores anything.
         """
         content = clean_input(text)
+        if incognito and conversation_id is not None:
+            raise InputError(
+                "an incognito chat cannot continue a stored conversation",
+                "drop --conversation, or drop --incognito",
+            )
         backend = self.backend
         now = utc_now()
         if conversation_id is None:
@@ -232,11 +239,12 @@ class Assistant:
             conversation = self.store.get_conversation(conversation_id)
             history = self.store.list_messages(conversation_id)
         user = Message(new_id(), conversation.id, "user", content, now, model=backend.name)
-        context = self._recall(content, conversation_id)
+        context = RecallContext() if incognito else self._recall(content, conversation_id)
         plan = self._plan(conversation, [*history, user], context)
-        self.store.save_conversation(replace(conversation, updated_at=now))
-        self.store.add_messages([user])
-        yield from self._reply(conversation, user, plan, context)
+        if not incognito:
+            self.store.save_conversation(replace(conversation, updated_at=now))
+            self.store.add_messages([user])
+        yield from self._reply(conversation, user, plan, context, persist=not incognito)
 
     def regenerate(self, conversation_id: str) -> Iterator[TurnEvent]:
         """Replace the last reply with a new one (the old one is kept as `replaced`)."""
@@ -307,6 +315,7 @@ class Assistant:
         user: Message | None,
         prompt: list[ChatMessage],
         context: RecallContext,
+        persist: bool = True,
     ) -> Iterator[TurnEvent]:
         backend = self.backend
         self._stop.clear()
@@ -326,16 +335,17 @@ class Assistant:
             model=backend.name,
             usage=usage.as_dict(),
         )
-        self.store.add_messages([reply])
         finished = replace(conversation, updated_at=reply.created_at)
-        self.store.save_conversation(finished)
-        yield TurnFinished(finished, user, reply, usage, context)
+        if persist:
+            self.store.add_messages([reply])
+            self.store.save_conversation(finished)
+        yield TurnFinished(finished, user, reply, usage, context, incognito=not persist)
 
     # -- learning ------------------------------------------------------------
 
     def learn(self, turn: TurnFinished) -> list[Memory]:
         """Learn from a finished turn (run it off the critical path: it embeds and writes)."""
-        if not self.learning_on or turn.user_message is None:
+        if not self.learning_on or turn.user_message is None or turn.incognito:
             return []
         return self.learning_loop().learn(turn.user_message, turn.reply, turn.context)
 

@@ -253,3 +253,11 @@ def test_ctrl_c_stops_the_reply_and_keeps_it(cli_env: dict[str, str]) -> None:
     shown = json.loads(run(["conversations", "show", conversation["id"], "--json"], env).stdout)
     assert [m["role"] for m in shown] == ["user", "assistant"]
     assert shown[1]["content"] == (first + out).decode().strip()
+
+
+def test_incognito_chat_leaves_no_trace(cli_env: dict[str, str]) -> None:
+    result = run(["chat", "--incognito", "--json", "I'm vegetarian"], cli_env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["learned"] == []
+    assert json.loads(run(["conversations", "list", "--json"], cli_env).stdout) == []
+    assert json.loads(run(["memory", "list", "--json"], cli_env).stdout) == []

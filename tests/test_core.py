@@ -147,3 +147,15 @@ def test_llm_extraction_is_grounded_and_counted(
     assert a.learn(second) == []
     stats = a.learning_loop().llm_stats
     assert (stats.calls, stats.ungrounded, stats.parse_failures) == (2, 1, 1)
+
+
+def test_incognito_uses_and_stores_nothing(assistant: Assistant, fake: ScriptedBackend) -> None:
+    assistant.remember("The user prefers short answers.", "preference")
+    turn = finished(list(assistant.send("I'm vegetarian", incognito=True)))
+    assert turn.incognito and turn.reply.content == "echo: I'm vegetarian"
+    assert "short answers" not in fake.prompts[-1][0].content  # no memories used
+    assert assistant.learn(turn) == []
+    assert assistant.conversations() == []
+    assert [m.text for m in assistant.memories()] == ["The user prefers short answers."]
+    with pytest.raises(InputError, match="incognito"):
+        list(assistant.send("hi", "some-id", incognito=True))
