@@ -155,9 +155,3 @@ def load_settings(config_file: Path, environ: dict[str, str] | None = None) -> S
         if name in env:
             values[key] = _coerce(key, env[name], f"environment variable {name}")
     return _validate(Settings(**values), "environment")
-
-
-def describe_settings() -> list[tuple[str, Any, str]]:
-    """(key, default, doc) for every setting, for `assistant doctor` and the README."""
-    defaults = Settings()
-    return [(f.name, getattr(defaults, f.name), f.metadata["doc"]) for f in fields(Settings)]

@@ -82,3 +82,48 @@ def test_quotes_in_ids_cannot_break_filters(tmp_path: Path) -> None:
     store.save_conversation(conversation())
     with pytest.raises(NotFoundError):
         store.get_conversation("x' OR '1'='1")
+
+
+def test_v1_store_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
+    import lancedb
+    import pyarrow as pa
+
+    ts = pa.timestamp("us", tz="UTC")
+    v1_messages = pa.schema(
+        [
+            ("id", pa.string()),
+            ("conversation_id", pa.string()),
+            ("role", pa.string()),
+            ("content", pa.string()),
+            ("created_at", ts),
+            ("status", pa.string()),
+            ("model", pa.string()),
+            ("usage", pa.string()),
+        ]
+    )
+    db = lancedb.connect(str(tmp_path / "s"))
+    db.create_table("meta", [{"key": "schema_version", "value": "1"}])
+    old = message(conversation("t"), "user", "written by v1", 0)
+    db.create_table(
+        "messages",
+        pa.Table.from_pylist(
+            [
+                {
+                    "id": old.id,
+                    "conversation_id": old.conversation_id,
+                    "role": "user",
+                    "content": old.content,
+                    "created_at": old.created_at,
+                    "status": "active",
+                    "model": "",
+                    "usage": "{}",
+                }
+            ],
+            schema=v1_messages,
+        ),
+    )
+    store = LanceStore(LanceDatabase(tmp_path / "s"))
+    assert store.schema_version() == SCHEMA_VERSION
+    migrated = store.get_message(old.id)
+    assert (migrated.content, migrated.speaker, migrated.origin) == ("written by v1", "", "chat")
+    assert store.db.table("memories").count_rows() == 0  # tables new in v2 exist

@@ -166,8 +166,13 @@ class LanceDatabase:
 
             ensure_private_dir(self.path)
             db = lancedb.connect(str(self.path))
+            existing = set(db.list_tables(limit=1000).tables)
             for name, schema in schemas().items():
-                self._tables[name] = db.create_table(name, schema=schema, exist_ok=True)
+                # An existing table keeps its old schema until a migration changes it.
+                if name in existing:
+                    self._tables[name] = db.open_table(name)
+                else:
+                    self._tables[name] = db.create_table(name, schema=schema)
         except OSError as exc:
             raise StoreError(
                 f"cannot open the store at {self.path}: {exc}",
