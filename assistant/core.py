@@ -8,15 +8,21 @@ llama.cpp or LanceDB.
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.context import plan_prompt
+from assistant.context import PromptPlan, plan_prompt
 from assistant.embedding import Embedder
 from assistant.errors import InputError, ModelError, NotFoundError
 from assistant.importer import read_history
-from assistant.learning.context_block import system_with_preferences, with_retrieved
+from assistant.learning.context_block import (
+    joined,
+    standing_updates,
+    system_with_preferences,
+    with_retrieved,
+)
 from assistant.learning.llm_extract import SCHEMA, extraction_messages
 from assistant.learning.loop import LearningLoop, RecallContext
 from assistant.learning.recall import Hit
@@ -82,6 +88,24 @@ class ImportSummary:
     skipped: int
 
 
+@dataclass(frozen=True)
+class _Standing:
+    """A conversation's system block, kept byte-identical while the conversation runs.
+
+    Standing memories that change mid-conversation reach it as update notes in the
+    newest turn instead: rebuilding the system block would make llama.cpp evaluate the
+    whole conversation again (seconds on a CPU), on the turn after every preference.
+    """
+
+    source: str
+    system: str
+    delivered: tuple[Memory, ...]
+
+    @staticmethod
+    def build(system_prompt: str, standing: tuple[Memory, ...]) -> "_Standing":
+        return _Standing(system_prompt, system_with_preferences(system_prompt, standing), standing)
+
+
 def clean_input(text: str) -> str:
     """Validate user text: not empty, not binary, not absurdly long."""
     if "\x00" in text:
@@ -122,6 +146,10 @@ class Assistant:
         self._window_start: dict[str, int] = {}
         self.last_prompt: list[ChatMessage] = []
         self._sent_blocks: dict[str, str] = {}
+        self._standing: dict[str, _Standing] = {}
+        # Recall (embedding the query, searching) runs here while `send` reads the
+        # conversation from the store: the two overlap instead of adding up.
+        self._recall_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="turn-recall")
 
     # -- model -------------------------------------------------------------
 
@@ -196,6 +224,7 @@ class Assistant:
         self.store.get_conversation(conversation_id)
         self.store.delete_conversation(conversation_id)
         self._window_start.pop(conversation_id, None)
+        self._standing.pop(conversation_id, None)
 
     # -- turns -------------------------------------------------------------
 
@@ -224,6 +253,9 @@ class Assistant:
             )
         backend = self.backend
         now = utc_now()
+        recall: Future[RecallContext] | None = None
+        if not incognito:
+            recall = self._recall_pool.submit(self._recall, content, conversation_id)
         if conversation_id is None:
             conversation = Conversation(
                 id=new_id(),
@@ -239,11 +271,12 @@ class Assistant:
             conversation = self.store.get_conversation(conversation_id)
             history = self.store.list_messages(conversation_id)
         user = Message(new_id(), conversation.id, "user", content, now, model=backend.name)
-        context = RecallContext() if incognito else self._recall(content, conversation_id)
-        plan = self._plan(conversation, [*history, user], context)
-        if not incognito:
+        self._check_fits(conversation, content, incognito)
+        if not incognito:  # written while recall runs
             self.store.save_conversation(replace(conversation, updated_at=now))
             self.store.add_messages([user])
+        context = RecallContext() if recall is None else recall.result()
+        plan = self._plan(conversation, [*history, user], context)
         yield from self._reply(conversation, user, plan, context, persist=not incognito)
 
     def regenerate(self, conversation_id: str) -> Iterator[TurnEvent]:
@@ -282,11 +315,48 @@ class Assistant:
         budget = min(RECALL_BUDGET_MAX, self.backend.context_length // 8)
         return self.learning_loop().context_for(text, conversation_id, budget, self._count)
 
+    def _check_fits(self, conversation: Conversation, content: str, incognito: bool) -> None:
+        """Raise InputError, before anything is stored, if the message cannot fit."""
+        standing = self._standing.get(conversation.id)
+        if standing is not None and standing.source == conversation.system_prompt:
+            system = standing.system
+        else:
+            known = () if incognito or not self.learning_on else self.learning_loop().preferences()
+            system = system_with_preferences(conversation.system_prompt, tuple(known))
+        budget = self.backend.context_length - self.settings.max_tokens
+        plan_prompt(system, [ChatMessage("user", content)], self._count, budget)
+
     def _plan(
         self, conversation: Conversation, history: list[Message], context: RecallContext
     ) -> list[ChatMessage]:
-        backend = self.backend
-        budget = backend.context_length - self.settings.max_tokens
+        budget = self.backend.context_length - self.settings.max_tokens
+        window = self._window_start.get(conversation.id, 0)
+        standing = self._standing.get(conversation.id)
+        if standing is None or standing.source != conversation.system_prompt:
+            standing = _Standing.build(conversation.system_prompt, context.preferences)
+        updates = standing_updates(standing.delivered, context.preferences)
+        block = joined(updates, context.block)
+        try:
+            plan = self._fit(history, standing.system, block, window, budget)
+        except InputError:  # the message fits (checked) but not with its notes
+            block = updates = ""
+            plan = self._fit(history, standing.system, block, window, budget)
+        if plan.start != window and standing.delivered:
+            # The window moved, so the whole prompt is evaluated afresh anyway: rebuild
+            # the system block from what is standing now (earlier update notes may
+            # have just fallen out of the window).
+            standing = _Standing.build(conversation.system_prompt, context.preferences)
+            block = "" if not block else context.block
+            plan = self._fit(history, standing.system, block, plan.start, budget)
+        self._standing[conversation.id] = replace(standing, delivered=context.preferences)
+        if history and history[-1].role == "user":
+            self._sent_blocks[history[-1].id] = block
+        self._window_start[conversation.id] = plan.start
+        return plan.messages
+
+    def _fit(
+        self, history: list[Message], system: str, block: str, window: int, budget: int
+    ) -> PromptPlan:
         # Earlier user turns are rendered exactly as they were sent (with their recalled
         # notes), so the prompt only grows at its end and llama.cpp reuses the prefix.
         turns = [
@@ -294,20 +364,8 @@ class Assistant:
             for m in history
         ]
         if turns:
-            turns[-1] = ChatMessage(
-                turns[-1].role, with_retrieved(context.block, history[-1].content)
-            )
-            if context.block and history[-1].role == "user":
-                self._sent_blocks[history[-1].id] = context.block
-        plan = plan_prompt(
-            system_with_preferences(conversation.system_prompt, context.preferences),
-            turns,
-            self._count,
-            budget,
-            self._window_start.get(conversation.id, 0),
-        )
-        self._window_start[conversation.id] = plan.start
-        return plan.messages
+            turns[-1] = ChatMessage(turns[-1].role, with_retrieved(block, history[-1].content))
+        return plan_prompt(system, turns, self._count, budget, window)
 
     def _reply(
         self,
@@ -373,6 +431,9 @@ class Assistant:
         self.memory_store.delete_memories([memory_id])
         if self._loop is not None:
             self._loop.invalidate()
+        # Prompts built from it are forgotten too: the next turn is rebuilt without it.
+        self._standing.clear()
+        self._sent_blocks.clear()
         return memory
 
     def import_history(

@@ -4,8 +4,11 @@ from datetime import UTC, datetime
 
 from assistant.learning.context_block import (
     RETRIEVED_HEADER,
+    UPDATES_HEADER,
+    joined,
     pack,
     preferences_block,
+    standing_updates,
     system_with_preferences,
     with_retrieved,
 )
@@ -41,6 +44,23 @@ def test_preferences_golden_and_order_independent() -> None:
     ]
     assert system_with_preferences("Be kind.", [a]) == f"Be kind.\n\n{preferences_block([a])}"
     assert system_with_preferences("Be kind.", []) == "Be kind."
+
+
+def test_standing_updates_name_what_was_added_and_dropped() -> None:
+    lisbon, berlin, short = (
+        memory(1, "The user lives in Lisbon.", "fact"),
+        memory(2, "The user lives in Berlin.", "fact"),
+        memory(3, "The user prefers short answers."),
+    )
+    assert standing_updates([lisbon, short], [short, lisbon]) == ""
+    assert standing_updates([lisbon, short], [short, berlin]).splitlines() == [
+        "<updates>",
+        UPDATES_HEADER,
+        "- The user lives in Berlin.",
+        "- No longer true: The user lives in Lisbon.",
+        "</updates>",
+    ]
+    assert joined("", "a", "", "b") == "a\nb"
 
 
 def test_retrieved_block_golden() -> None:

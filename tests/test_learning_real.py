@@ -79,3 +79,31 @@ def test_llm_extraction_on_the_real_model_stores_no_junk(
     stats = a.learning_loop().llm_stats
     assert stats.calls == 1  # it ran; whatever it proposed was counted, not stored
     assert a.memories() == []
+
+
+def test_a_change_mid_conversation_keeps_the_system_block_and_rides_as_a_note(
+    assistant: Assistant,
+) -> None:
+    lisbon = turn(assistant, "I live in Lisbon")
+    assistant.learn(lisbon)
+    chat = turn(assistant, "Tell me about trams.")
+    system = assistant.last_prompt[0].content
+    assert "The user lives in Lisbon." in system
+    assistant.learn(turn(assistant, "I moved to Berlin", chat.conversation.id))
+
+    after = turn(assistant, "Any museums to see?", chat.conversation.id)
+    assert assistant.last_prompt[0].content == system  # the cached prefix survives
+    newest = assistant.last_prompt[-1].content
+    assert "- The user lives in Berlin." in newest
+    assert "- No longer true: The user lives in Lisbon." in newest
+    # A whole conversation of history was cached: only the new turn was evaluated.
+    assert after.usage.cached_prompt_tokens > assistant.backend.count_tokens(system)
+
+    again = turn(assistant, "And parks?", chat.conversation.id)
+    assert "<updates>" not in assistant.last_prompt[-1].content  # said once, kept in history
+    assert "<updates>" in "\n".join(m.content for m in assistant.last_prompt[1:-1])
+    assert again.usage.cached_prompt_tokens > after.usage.cached_prompt_tokens
+
+    turn(assistant, "Where should I live?")  # a new conversation starts from what is true now
+    assert "Berlin" in assistant.last_prompt[0].content
+    assert "Lisbon" not in prompt_text(assistant)

@@ -127,3 +127,31 @@ def test_v1_store_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
     migrated = store.get_message(old.id)
     assert (migrated.content, migrated.speaker, migrated.origin) == ("written by v1", "", "chat")
     assert store.db.table("memories").count_rows() == 0  # tables new in v2 exist
+
+
+def test_hot_conversation_cache_agrees_with_the_disk(tmp_path: Path) -> None:
+    store = LanceStore(LanceDatabase(tmp_path / "s"))
+    conv = conversation()
+    store.save_conversation(conv)
+    first = message(conv, "user", "one", 0)
+    store.add_messages([first])
+    assert store.list_messages(conv.id) == [first]  # read once, now cached
+    reply, late = message(conv, "assistant", "two", 1), message(conv, "user", "three", 2)
+    store.add_messages([reply])
+    store.add_messages([late])
+    store.save_conversation(replace(conv, title="renamed"))
+
+    def fresh() -> LanceStore:
+        return LanceStore(LanceDatabase(tmp_path / "s"))
+
+    assert store.list_messages(conv.id) == fresh().list_messages(conv.id) == [first, reply, late]
+    assert store.get_conversation(conv.id) == fresh().get_conversation(conv.id)
+    assert store.get_conversation(conv.id).title == "renamed"
+    assert store.get_conversation(conv.id).message_count == 3
+
+    store.set_message_status([reply.id], "replaced")
+    assert store.list_messages(conv.id) == fresh().list_messages(conv.id) == [first, late]
+    store.delete_conversation(conv.id)
+    assert store.list_messages(conv.id) == []
+    with pytest.raises(NotFoundError):
+        store.get_conversation(conv.id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from assistant.embedding import Embedder
 from assistant.learning.context_block import pack
-from assistant.learning.extract import extract_rules
+from assistant.learning.extract import extract_rules, slot
 from assistant.learning.llm_extract import ExtractionStats, parse_proposals
 from assistant.learning.memory import MemoryBook
 from assistant.learning.recall import (
@@ -36,6 +36,7 @@ MESSAGE_HITS = 3
 PROFILE_KEYS = ("diet", "name", "location", "occupation", "age", "origin")
 PROFILE_KEY_PREFIXES = ("allergy:", "eat:", "instr:")
 STANDING_MAX = 40
+RESTATED_WORDS = 64
 
 
 def is_standing(memory: Memory) -> bool:
@@ -129,8 +130,13 @@ class LearningLoop:
         # (NumPy, LanceDB's Rust core): run them side by side.
         memory_search = self._pool.submit(self.recaller.memories, vector, text, MEMORY_HITS)
         message_hits = self.recaller.messages(vector, text, MESSAGE_HITS, conversation_id)
+        # A memory the message itself restates ("I have two cats" when "The user has two
+        # cats" is known) tells the model nothing the message does not.
+        restated = {slot(c.text, RESTATED_WORDS) for c in extract_rules(text)}
         memories = [
-            h for h in relevant(memory_search.result(), MIN_MEMORY_SIMILARITY) if h.id not in shown
+            h
+            for h in relevant(memory_search.result(), MIN_MEMORY_SIMILARITY)
+            if h.id not in shown and slot(h.text, RESTATED_WORDS) not in restated
         ]
         # A message already distilled into memories is represented by them (and may be
         # stale: "I live in Lisbon" after "I moved to Berlin").

@@ -2,10 +2,12 @@
 
 Two assistants on the same real model (Gemma 3 270M) and the same scripted user turns
 run one conversation of 20 turns each, alternating turn by turn so machine noise hits
-both alike. The "on" assistant recalls before every turn and learns after it (as the
-TUI does, off the critical path: its learning is finished before the next turn is
-timed); the "off" assistant has learning off. Reported: TTFT at turn 20 and the
-median over turns 10-20, with the ratio. Also the rule-extraction time per turn.
+both alike; the whole run is repeated on fresh homes and medians are taken. The "on"
+assistant recalls before every turn and learns after it (as the TUI does, off the
+critical path: its learning is finished before the next turn is timed); the "off"
+assistant has learning off. Reported: TTFT at turn 20 (median of the repeats) and the
+median over turns 10-20 of all repeats, with the ratios. Also the rule-extraction time
+per turn, and the LLM-extraction time per turn.
 
 Run: `.venv/bin/python -m tests.bench.bench_learning_ttft`.
 """
@@ -24,6 +26,7 @@ from tests.bench.report import write_result
 
 TURNS = 20
 LLM_SAMPLES = 5
+REPEATS = 3
 MAX_TOKENS = 8
 USER_TURNS = [
     "I'm vegetarian and I live in Lisbon.",
@@ -47,8 +50,8 @@ def make(home: str, learning: str, embedder: object, backend: object) -> Assista
     return assistant
 
 
-def main() -> None:
-    embedder = load_embedder()
+def one_run(embedder: object) -> tuple[dict[str, list[float]], dict[str, list[int]], Assistant]:
+    """One 20-turn conversation per assistant, on fresh homes, alternating turn by turn."""
     with tempfile.TemporaryDirectory() as on_home, tempfile.TemporaryDirectory() as off_home:
         on = make(on_home, "memory", embedder, None)
         # Each has its own Llama, so each keeps its own prompt-prefix cache.
@@ -72,36 +75,49 @@ def main() -> None:
                 evaluated[name].append(last.usage.evaluated_prompt_tokens)
                 conversations[name] = last.conversation.id
                 assistant.learn(last)  # off the timed path, as in the TUI
-        extract_ms = []
-        for text in USER_TURNS:
-            started = time.perf_counter()
-            extract_rules(text)
-            extract_ms.append((time.perf_counter() - started) * 1000)
-        llm_ms = []
-        for text in USER_TURNS[:LLM_SAMPLES]:
-            started = time.perf_counter()
-            on.backend.generate_json(extraction_messages(text), SCHEMA, LLM_EXTRACTION_TOKENS)
-            llm_ms.append((time.perf_counter() - started) * 1000)
+        off.backend.close()
+    return ttft, evaluated, on
+
+
+def main() -> None:
+    embedder = load_embedder()
+    runs = [one_run(embedder) for _ in range(REPEATS)]
+    on = runs[-1][2]
     late = slice(9, TURNS)
+    turn20 = {k: statistics.median(r[0][k][-1] for r in runs) for k in ("on", "off")}
+    pooled = {k: statistics.median(x for r in runs for x in r[0][k][late]) for k in ("on", "off")}
+    ttft, evaluated = runs[-1][0], runs[-1][1]
+    extract_ms = []
+    for text in USER_TURNS:
+        started = time.perf_counter()
+        extract_rules(text)
+        extract_ms.append((time.perf_counter() - started) * 1000)
+    llm_ms = []
+    for text in USER_TURNS[:LLM_SAMPLES]:
+        started = time.perf_counter()
+        on.backend.generate_json(extraction_messages(text), SCHEMA, LLM_EXTRACTION_TOKENS)
+        llm_ms.append((time.perf_counter() - started) * 1000)
     result = {
         "benchmark": "learning_ttft",
         "model": on.backend.name,
         "turns": TURNS,
-        "ttft_s_turn20": {k: round(v[-1], 4) for k, v in ttft.items()},
-        "ttft_s_median_turns_10_20": {
-            k: round(statistics.median(v[late]), 4) for k, v in ttft.items()
-        },
-        "ratio_on_off_median_turns_10_20": round(
-            statistics.median(ttft["on"][late]) / statistics.median(ttft["off"][late]), 3
-        ),
-        "ratio_on_off_turn20": round(ttft["on"][-1] / ttft["off"][-1], 3),
+        "repeats": REPEATS,
+        "ttft_s_turn20_median_of_repeats": {k: round(v, 4) for k, v in turn20.items()},
+        "ttft_s_median_turns_10_20": {k: round(v, 4) for k, v in pooled.items()},
+        "ratio_on_off_median_turns_10_20": round(pooled["on"] / pooled["off"], 3),
+        "ratio_on_off_turn20": round(turn20["on"] / turn20["off"], 3),
         "evaluated_prompt_tokens_turn20": {k: v[-1] for k, v in evaluated.items()},
+        "ttft_s_per_turn": {k: [round(x, 4) for x in v] for k, v in ttft.items()},
+        "evaluated_prompt_tokens_per_turn": evaluated,
         "rule_extraction_ms_per_turn_p50": round(statistics.median(extract_ms), 4),
         "llm_extraction_ms_per_turn_p50": round(statistics.median(llm_ms), 1),
         "llm_extraction_samples": LLM_SAMPLES,
     }
     write_result("learning_ttft", result)
-    print(f"TTFT turn 20: on {ttft['on'][-1]:.3f}s  off {ttft['off'][-1]:.3f}s")
+    print(
+        f"TTFT turn 20 (median of {REPEATS} runs): on {turn20['on']:.3f}s off {turn20['off']:.3f}s "
+        f"ratio {result['ratio_on_off_turn20']}"
+    )
     print(
         f"median TTFT turns 10-20: on {result['ttft_s_median_turns_10_20']['on']:.3f}s "
         f"off {result['ttft_s_median_turns_10_20']['off']:.3f}s "
