@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant import __version__
 from assistant.errors import AssistantError, InputError
-from assistant.records import MemoryStatus
+from assistant.records import LEARNING_LEVELS, MemoryStatus
 
 log = logging.getLogger("assistant")
 
@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--model", metavar="PATH", dest="sub_model", help="GGUF file or catalog name")
     chat.add_argument("--json", action="store_true", help="print one JSON document")
     chat.add_argument("--incognito", action="store_true", help="use no memories and store nothing")
+    chat.add_argument(
+        "--learning", choices=LEARNING_LEVELS, help="the learning level for this chat only"
+    )
 
     paths = sub.add_parser("paths", help="show where config, data, cache and models live")
     paths.add_argument("--json", action="store_true")
@@ -92,6 +95,26 @@ def _add_learning_commands(sub: Any) -> None:
     mem_forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     mem_restore = mem_sub.add_parser("restore", help="make a superseded memory active again")
     mem_restore.add_argument("id")
+    feedback = sub.add_parser("feedback", help="thumbs up or down on a reply")
+    feedback.add_argument("message_id", help="the reply's id (`--json` output of chat)")
+    feedback.add_argument("verdict", choices=["up", "down"])
+    feedback.add_argument("--reason", default="", help='why, e.g. "too long"')
+    feedback.add_argument("--json", action="store_true")
+    correct = sub.add_parser("correct", help="record the right answer to a reply's question")
+    correct.add_argument("message_id", help="the reply's id")
+    correct.add_argument("text", help="the right answer")
+    correct.add_argument("--json", action="store_true")
+    learning = sub.add_parser("learning", help="the learning report")
+    learning.add_argument("--json", action="store_true")
+    rules = sub.add_parser("rules", help="review rules learned from feedback")
+    rules_sub = rules.add_subparsers(dest="action", required=True)
+    rules_list = rules_sub.add_parser("list", help="proposed and kept rules")
+    rules_list.add_argument("--json", action="store_true")
+    rules_keep = rules_sub.add_parser("keep", help="apply a proposed rule")
+    rules_keep.add_argument("id")
+    rules_keep.add_argument("--text", help="reword the rule first")
+    rules_discard = rules_sub.add_parser("discard", help="decline a proposed rule")
+    rules_discard.add_argument("id")
     mem_history = mem_sub.add_parser("history", help="a memory's events")
     mem_history.add_argument("id")
     mem_history.add_argument("--json", action="store_true")
@@ -137,6 +160,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         "import": _import,
         "recall": _recall,
         "memory": _memory,
+        "feedback": _feedback,
+        "correct": _correct,
+        "rules": _rules,
+        "learning": _learning,
     }
     return commands[args.command](args, model)
 
@@ -198,8 +225,10 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
     if args.conversation:
         assistant.conversation(args.conversation)
     show_progress = sys.stderr.isatty() and not args.json
-    learning = assistant.learning_on and not args.incognito
-    assistant.load(_progress_printer(not show_progress), embedder=learning)
+    level = assistant.level(args.learning)
+    assistant.load(
+        _progress_printer(not show_progress), embedder=level != "off" and not args.incognito
+    )
     if show_progress:
         print("\r\033[K", end="", file=sys.stderr)
 
@@ -211,7 +240,10 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
     previous = signal.signal(signal.SIGINT, stop_on_sigint)
     finished: TurnFinished | None = None
     try:
-        for event in assistant.send(text, args.conversation, incognito=args.incognito):
+        turn = assistant.send(
+            text, args.conversation, incognito=args.incognito, learning=args.learning
+        )
+        for event in turn:
             if isinstance(event, ReplyDelta) and not args.json:
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
@@ -228,6 +260,12 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
         for memory in learned:
             if memory.status == "active":
                 print(f"(learned: {memory.text})", file=sys.stderr)
+        if finished.offer is not None:
+            print(
+                "(this looks like a correction of the last answer; to record it: "
+                f'assistant correct {finished.offer.reply_id} "{finished.offer.right}")',
+                file=sys.stderr,
+            )
     if finished.usage.stopped:
         print("(stopped)", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -273,6 +311,8 @@ def _turn_json(turn: Any, learned: Sequence[Any]) -> dict[str, Any]:
         "learned": [
             {"id": m.id, "kind": m.kind, "text": m.text, "status": m.status} for m in learned
         ],
+        "learning": turn.learning,
+        "correction_offer": turn.offer.as_dict() if turn.offer else None,
     }
 
 
@@ -338,7 +378,9 @@ def _memory(args: argparse.Namespace, model: str | None) -> int:
 
     assistant = build_assistant(_setup(model))
     if args.action == "list":
-        statuses: tuple[MemoryStatus, ...] = ("active", "superseded") if args.all else ("active",)
+        statuses: tuple[MemoryStatus, ...] = (
+            ("active", "superseded", "proposed", "discarded") if args.all else ("active",)
+        )
         memories = assistant.memories(statuses, args.kind)
         if args.json:
             print(json.dumps([_memory_json(m) for m in memories]))
@@ -376,6 +418,104 @@ def _memory(args: argparse.Namespace, model: str | None) -> int:
                 print(f"{e.at.isoformat()[:19]}  {e.action:10} {e.reason}")
         return 0
     return _forget_memories(assistant, args)
+
+
+def _feedback(args: argparse.Namespace, model: str | None) -> int:
+    from assistant.compose import build_assistant
+
+    assistant = build_assistant(_setup(model))
+    result = assistant.feedback(args.message_id, args.verdict, args.reason)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "signal_id": result.signal.id,
+                    "proposed_rules": [_memory_json(m) for m in result.proposed],
+                }
+            )
+        )
+        return 0
+    print(f"recorded: {args.verdict}")
+    for rule in result.proposed:
+        verb = "applied" if rule.status == "active" else "proposed"
+        print(f"learned rule ({verb}): {rule.text}")
+        if rule.status == "proposed":
+            print(f"  keep it: assistant rules keep {rule.id}   discard: assistant rules discard")
+    return 0
+
+
+def _correct(args: argparse.Namespace, model: str | None) -> int:
+    from assistant.compose import build_assistant
+
+    assistant = build_assistant(_setup(model))
+    result = assistant.correct(args.message_id, args.text)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "signal_id": result.signal.id,
+                    "learned": [_memory_json(m) for m in result.changed],
+                }
+            )
+        )
+    else:
+        print(f"remembered: {result.changed[0].text}")
+    return 0
+
+
+def _learning(args: argparse.Namespace, model: str | None) -> int:
+    from assistant.compose import build_assistant
+
+    assistant = build_assistant(_setup(model))
+    data: dict[str, Any] = assistant.learning_report()
+    if args.json:
+        print(json.dumps(data))
+        return 0
+    totals = data["totals"]
+    memories = ", ".join(f"{n} {kind}" for kind, n in totals["memories"].items())
+    print(f"learning level: {data['level']}")
+    print(f"memories: {memories}")
+    print(
+        f"feedback: {totals['feedback']['up']} up, {totals['feedback']['down']} down; "
+        f"{totals['corrections']} corrections, {totals['regenerations']} regenerations"
+    )
+    repeat = data["repeat_mistakes"]
+    rate = "n/a" if repeat["rate"] is None else f"{repeat['rate']:.0%}"
+    print(
+        f"repeat-mistake rate: {rate} "
+        f"({repeat['against_correction']} of {repeat['similar_questions']} similar questions)"
+    )
+    for rule in data["rules"]:
+        print(f"rule ({rule['status']}): {rule['text']}  [{rule['id']}]")
+    for topic in data["topics"]:
+        print(f"weak topic: {topic['label']} ({topic['negatives']} negative signals)")
+    for day in data["by_day"]:
+        print(
+            f"{day['date']}: {day['memories']} memories, {day['corrections']} corrections, "
+            f"{day['up']} up, {day['down']} down"
+        )
+    return 0
+
+
+def _rules(args: argparse.Namespace, model: str | None) -> int:
+    from assistant.compose import build_assistant
+
+    assistant = build_assistant(_setup(model))
+    if args.action == "list":
+        rules = assistant.memories(("proposed", "active"), "rule")
+        if args.json:
+            print(json.dumps([_memory_json(m) for m in rules]))
+        else:
+            for m in rules:
+                print(f"{m.id}  {m.status:9} {m.text}")
+        return 0
+    if args.action == "keep":
+        rule = assistant.keep_rule(args.id, args.text)
+        print(f"kept: {rule.text}")
+        return 0
+    rule = assistant.discard_rule(args.id)
+    print(f"discarded: {rule.text}")
+    return 0
 
 
 def _forget_memories(assistant: Any, args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ synchronous Python; shells run it in their own threads. Nothing here imports Tex
 llama.cpp or LanceDB.
 """
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,16 +24,22 @@ from assistant.learning.context_block import (
     system_with_preferences,
     with_retrieved,
 )
+from assistant.learning.corrections import detect_correction
 from assistant.learning.llm_extract import SCHEMA, extraction_messages
 from assistant.learning.loop import LearningLoop, RecallContext
 from assistant.learning.recall import Hit
+from assistant.learning.report import NEGATIVE_KINDS, Followup, report, topics
+from assistant.learning.rules import proposals
 from assistant.llm.backend import ChatBackend, ChatMessage, GenerationParams, Usage
 from assistant.records import (
     Conversation,
+    LearningLevel,
     Memory,
     MemoryKind,
     MemoryStatus,
     Message,
+    Signal,
+    SignalKind,
     new_id,
     title_from,
     utc_now,
@@ -46,6 +53,42 @@ EmbedderLoader = Callable[[], Embedder]
 MAX_INPUT_CHARS = 2_000_000
 RECALL_BUDGET_MAX = 512
 LLM_EXTRACTION_TOKENS = 160
+ALL_MEMORY_STATUSES: tuple[MemoryStatus, ...] = (
+    "active",
+    "superseded",
+    "proposed",
+    "discarded",
+)
+# A later question this close to a corrected one asks the same thing (report only).
+FOLLOWUP_SIMILARITY = 0.75
+FOLLOWUP_CANDIDATES = 20
+
+
+@dataclass(frozen=True)
+class CorrectionOffer:
+    """The user's message looks like a correction of the last reply: offered, not assumed."""
+
+    reply_id: str
+    question: str
+    wrong: str
+    right: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "reply_id": self.reply_id,
+            "question": self.question,
+            "wrong": self.wrong,
+            "right": self.right,
+        }
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    """What one signal did: the signal, and any memories it created or changed."""
+
+    signal: Signal
+    changed: tuple[Memory, ...] = ()
+    proposed: tuple[Memory, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +117,8 @@ class TurnFinished:
     usage: Usage
     context: RecallContext = field(default_factory=RecallContext)
     incognito: bool = False
+    learning: LearningLevel = "memory"
+    offer: CorrectionOffer | None = None
 
 
 TurnEvent = TurnStarted | ReplyDelta | TurnFinished
@@ -238,6 +283,7 @@ class Assistant:
         conversation_id: str | None = None,
         system_prompt: str | None = None,
         incognito: bool = False,
+        learning: LearningLevel | None = None,
     ) -> Iterator[TurnEvent]:
         """Send a user message and stream the reply.
 
@@ -253,9 +299,10 @@ class Assistant:
             )
         backend = self.backend
         now = utc_now()
+        level = self.level(learning)
         recall: Future[RecallContext] | None = None
         if not incognito:
-            recall = self._recall_pool.submit(self._recall, content, conversation_id)
+            recall = self._recall_pool.submit(self._recall, content, conversation_id, level)
         if conversation_id is None:
             conversation = Conversation(
                 id=new_id(),
@@ -277,7 +324,26 @@ class Assistant:
             self.store.add_messages([user])
         context = RecallContext() if recall is None else recall.result()
         plan = self._plan(conversation, [*history, user], context)
-        yield from self._reply(conversation, user, plan, context, persist=not incognito)
+        offer = None
+        if level in ("feedback", "full") and not incognito:
+            offer = self._offer(history, content)
+        yield from self._reply(
+            conversation, user, plan, context, persist=not incognito, learning=level, offer=offer
+        )
+
+    def level(self, override: LearningLevel | None = None) -> LearningLevel:
+        """The learning level for a turn: the chat's own, else the configured one."""
+        configured: LearningLevel = self.settings.learning  # type: ignore[assignment]
+        return override or configured
+
+    @staticmethod
+    def _offer(history: list[Message], content: str) -> CorrectionOffer | None:
+        if len(history) < 2 or history[-1].role != "assistant" or history[-2].role != "user":
+            return None
+        right = detect_correction(content)
+        if right is None:
+            return None
+        return CorrectionOffer(history[-1].id, history[-2].content, history[-1].content, right)
 
     def regenerate(self, conversation_id: str) -> Iterator[TurnEvent]:
         """Replace the last reply with a new one (the old one is kept as `replaced`)."""
@@ -286,10 +352,16 @@ class Assistant:
         if not history or history[-1].role != "assistant":
             raise NotFoundError("there is no reply to regenerate", "send a message first")
         old_reply, history = history[-1], history[:-1]
-        context = self._recall(history[-1].content, conversation_id) if history else RecallContext()
+        level = self.level()
+        context = (
+            self._recall(history[-1].content, conversation_id, level)
+            if history
+            else RecallContext()
+        )
         plan = self._plan(conversation, history, context)
         self.store.set_message_status([old_reply.id], "replaced")
-        yield from self._reply(conversation, None, plan, context)
+        self._signal(level, "regenerate", old_reply, reason="regenerated")
+        yield from self._reply(conversation, None, plan, context, learning=level)
 
     def edit_last(self, conversation_id: str, text: str) -> Iterator[TurnEvent]:
         """Resend the last user message with new text; the old pair is kept as `edited`."""
@@ -300,6 +372,8 @@ class Assistant:
             raise NotFoundError("there is no message to edit", "send a message first")
         edited = [m.id for m in history[last_user:]]
         self.store.set_message_status(edited, "edited")
+        for reply in history[last_user + 1 :]:
+            self._signal(self.level(), "reformulation", reply, text=content)
         try:
             yield from self.send(content, conversation_id)
         except InputError:
@@ -309,11 +383,16 @@ class Assistant:
     def _llm_extractor(self, text: str) -> str:
         return self.backend.generate_json(extraction_messages(text), SCHEMA, LLM_EXTRACTION_TOKENS)
 
-    def _recall(self, text: str, conversation_id: str | None) -> RecallContext:
-        if not self.learning_on:
+    def _recall(
+        self, text: str, conversation_id: str | None, level: LearningLevel
+    ) -> RecallContext:
+        if level == "off":
             return RecallContext()
         budget = min(RECALL_BUDGET_MAX, self.backend.context_length // 8)
-        return self.learning_loop().context_for(text, conversation_id, budget, self._count)
+        feedback = level in ("feedback", "full")
+        return self.learning_loop().context_for(
+            text, conversation_id, budget, self._count, feedback=feedback
+        )
 
     def _check_fits(self, conversation: Conversation, content: str, incognito: bool) -> None:
         """Raise InputError, before anything is stored, if the message cannot fit."""
@@ -373,7 +452,10 @@ class Assistant:
         user: Message | None,
         prompt: list[ChatMessage],
         context: RecallContext,
+        *,
         persist: bool = True,
+        learning: LearningLevel = "memory",
+        offer: CorrectionOffer | None = None,
     ) -> Iterator[TurnEvent]:
         backend = self.backend
         self._stop.clear()
@@ -392,18 +474,21 @@ class Assistant:
             utc_now(),
             model=backend.name,
             usage=usage.as_dict(),
+            context=json.dumps(context.as_dict()) if context.block or context.preferences else "",
         )
         finished = replace(conversation, updated_at=reply.created_at)
         if persist:
             self.store.add_messages([reply])
             self.store.save_conversation(finished)
-        yield TurnFinished(finished, user, reply, usage, context, incognito=not persist)
+        yield TurnFinished(
+            finished, user, reply, usage, context, not persist, learning=learning, offer=offer
+        )
 
     # -- learning ------------------------------------------------------------
 
     def learn(self, turn: TurnFinished) -> list[Memory]:
         """Learn from a finished turn (run it off the critical path: it embeds and writes)."""
-        if not self.learning_on or turn.user_message is None or turn.incognito:
+        if turn.learning == "off" or turn.user_message is None or turn.incognito:
             return []
         return self.learning_loop().learn(turn.user_message, turn.reply, turn.context)
 
@@ -454,6 +539,173 @@ class Assistant:
         return ImportSummary(
             len(touched), len(fresh), batch.skipped + len(batch.messages) - len(fresh)
         )
+
+    # -- feedback --------------------------------------------------------------
+
+    def _signal(
+        self,
+        level: LearningLevel,
+        kind: SignalKind,
+        reply: Message,
+        *,
+        reason: str = "",
+        text: str = "",
+        memory_id: str = "",
+    ) -> Signal | None:
+        """Record a signal on a reply (nothing below learning level `feedback`)."""
+        if level not in ("feedback", "full"):
+            return None
+        question = self._question_for(reply)
+        signal = Signal(
+            new_id(),
+            kind,
+            reply.id,
+            reply.conversation_id,
+            utc_now(),
+            question.id if question else "",
+            reason,
+            text,
+            reply.context,
+            memory_id,
+        )
+        self.memory_store.record_signal(signal)
+        return signal
+
+    def _question_for(self, reply: Message) -> Message | None:
+        """The user message a reply answered."""
+        before = [
+            m
+            for m in self.store.list_messages(reply.conversation_id, include_inactive=True)
+            if m.role == "user" and m.created_at <= reply.created_at
+        ]
+        return before[-1] if before else None
+
+    def _reply_message(self, message_id: str) -> Message:
+        message = self.store.get_message(message_id)
+        if message.role != "assistant":
+            raise InputError(
+                f"message {message_id} is the user's, not a reply",
+                "give the id of an assistant message (`assistant conversations show ID`)",
+            )
+        return message
+
+    def _require_feedback(self) -> LearningLevel:
+        level = self.level()
+        if level not in ("feedback", "full"):
+            raise InputError(
+                f"feedback is not recorded at learning level `{level}`",
+                'set `learning = "feedback"` in config, or ASSISTANT_LEARNING=feedback',
+            )
+        return level
+
+    def feedback(self, message_id: str, verdict: SignalKind, reason: str = "") -> FeedbackResult:
+        """Thumbs up or down on a reply; repeated downs with one cause propose a rule."""
+        if verdict not in ("up", "down"):
+            raise InputError(f"feedback is `up` or `down`, not `{verdict}`")
+        level = self._require_feedback()
+        signal = self._signal(
+            level, verdict, self._reply_message(message_id), reason=reason.strip()
+        )
+        assert signal is not None
+        proposed = self._propose_rules(level) if verdict == "down" else []
+        return FeedbackResult(signal, proposed=tuple(proposed))
+
+    def _propose_rules(self, level: LearningLevel) -> list[Memory]:
+        loop = self.learning_loop()
+        rules = self.memory_store.list_memories(
+            ("active", "proposed", "discarded", "superseded"), "rule"
+        )
+        made = [
+            loop.book.propose_rule(cause.rule, cause.key, replies, active=level == "full")
+            for cause, replies in proposals(self.memory_store.signals("down"), rules)
+        ]
+        if made:
+            loop.invalidate()
+        return made
+
+    def correct(self, message_id: str, text: str) -> FeedbackResult:
+        """Record that the right answer to the reply's question is `text`."""
+        level = self._require_feedback()
+        reply = self._reply_message(message_id)
+        question = self._question_for(reply)
+        if question is None:
+            raise NotFoundError(f"no question found before reply {message_id}")
+        loop = self.learning_loop()
+        changed = loop.book.add_correction(
+            question.content, reply.content, clean_input(text), (question.id, reply.id)
+        )
+        loop.invalidate()
+        signal = self._signal(level, "correction", reply, text=text, memory_id=changed[0].id)
+        assert signal is not None
+        return FeedbackResult(signal, tuple(changed))
+
+    def accept_offer(self, offer: CorrectionOffer) -> FeedbackResult:
+        """The user confirmed that their message was a correction of the last reply."""
+        return self.correct(offer.reply_id, offer.right)
+
+    def keep_rule(self, memory_id: str, text: str | None = None) -> Memory:
+        """Apply a proposed rule (optionally reworded) from the next conversation on."""
+        loop = self.learning_loop()
+        kept = loop.book.keep_rule(memory_id, text)
+        loop.invalidate()
+        return kept
+
+    def discard_rule(self, memory_id: str) -> Memory:
+        loop = self.learning_loop()
+        discarded = loop.book.discard_rule(memory_id)
+        loop.invalidate()
+        return discarded
+
+    def learning_report(self) -> dict[str, object]:
+        """Counts over time, the repeat-mistake rate, failing topics, and rules."""
+        loop = self.learning_loop()
+        memories = self.memory_store.list_memories(ALL_MEMORY_STATUSES)
+        signals = self.memory_store.signals()
+        asked: dict[str, str] = {}
+        for signal in signals:
+            if signal.question_id and signal.question_id not in asked:
+                try:
+                    asked[signal.question_id] = self.store.get_message(signal.question_id).content
+                except NotFoundError:  # its conversation was deleted
+                    continue
+        negatives = [
+            asked[s.question_id]
+            for s in signals
+            if s.kind in NEGATIVE_KINDS and s.question_id in asked
+        ]
+        vectors = loop.embedder.embed(negatives) if negatives else []
+        active = {m.id for m in memories if m.status == "active"}
+        corrections = [
+            s
+            for s in signals
+            if s.kind == "correction" and s.memory_id in active and s.question_id in asked
+        ]
+        followups = self._followups(corrections, asked, loop)
+        return report(self.level(), memories, signals, followups, topics(negatives, vectors))
+
+    def _followups(
+        self, corrections: list[Signal], asked: dict[str, str], loop: LearningLoop
+    ) -> list[Followup]:
+        """Later questions close in meaning to a corrected one, with the replies they got."""
+        if not corrections:
+            return []
+        found: list[Followup] = []
+        vectors = loop.embedder.embed([asked[c.question_id] for c in corrections])
+        for correction, vector in zip(corrections, vectors, strict=True):
+            for hit in self.memory_store.nearest_messages(vector, FOLLOWUP_CANDIDATES):
+                later = hit.item
+                if (
+                    later.role != "user"
+                    or hit.score < FOLLOWUP_SIMILARITY
+                    or later.id == correction.question_id
+                    or later.created_at <= correction.at
+                ):
+                    continue
+                history = self.store.list_messages(later.conversation_id)
+                after = [m for m in history if m.created_at > later.created_at]
+                if after and after[0].role == "assistant":
+                    found.append(Followup(correction, after[0].content))
+        return found
 
     def restore_memory(self, memory_id: str) -> Memory:
         """Make a superseded memory active again."""

@@ -14,7 +14,11 @@ from assistant.llm.backend import Role
 MessageStatus = Literal["active", "replaced", "edited"]
 MessageOrigin = Literal["chat", "import"]
 MemoryKind = Literal["preference", "fact", "correction", "rule"]
-MemoryStatus = Literal["active", "superseded", "deleted"]
+# A rule learned from feedback is `proposed` until the user keeps it, `discarded` if not.
+MemoryStatus = Literal["active", "superseded", "deleted", "proposed", "discarded"]
+SignalKind = Literal["up", "down", "correction", "regenerate", "reformulation"]
+LearningLevel = Literal["off", "memory", "feedback", "full"]
+LEARNING_LEVELS: tuple[LearningLevel, ...] = ("off", "memory", "feedback", "full")
 MEMORY_KINDS: tuple[MemoryKind, ...] = ("preference", "fact", "correction", "rule")
 TITLE_CHARS = 60
 
@@ -55,6 +59,8 @@ class Message:
     usage: dict[str, float | int | bool] = field(default_factory=dict)
     speaker: str = ""
     origin: MessageOrigin = "chat"
+    # For a reply: what was injected into its prompt (JSON), so feedback can record it.
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,26 @@ class MemoryEvent:
     reason: str
     source_ids: tuple[str, ...] = ()
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A quality signal on one reply: thumbs, a correction, a regenerate, a rewording.
+
+    Kept with the reply and question ids, the time, and the context the reply was given,
+    so that later analysis can tell what the assistant knew when it got it wrong.
+    """
+
+    id: str
+    kind: SignalKind
+    message_id: str
+    conversation_id: str
+    at: datetime
+    question_id: str = ""
+    reason: str = ""
+    text: str = ""
+    context: str = ""
+    memory_id: str = ""
 
 
 def title_from(text: str) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import ConfigError
+from assistant.records import LEARNING_LEVELS
 
-LEARNING_LEVELS = ("off", "memory", "feedback", "full")
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful, concise personal assistant running locally on the user's machine."
 )
@@ -49,7 +49,11 @@ class Settings:
         default=DEFAULT_SYSTEM_PROMPT, metadata={"doc": "System prompt for new conversations."}
     )
     learning: str = field(
-        default="memory", metadata={"doc": "Learning level: off, memory, feedback or full."}
+        default="feedback",
+        metadata={
+            "doc": "Learning level: off (learn and use nothing), memory (remember what the "
+            "user says), feedback (also corrections and rules), full (also dataset export)."
+        },
     )
     llm_extraction: bool = field(
         default=False,

@@ -261,3 +261,31 @@ def test_incognito_chat_leaves_no_trace(cli_env: dict[str, str]) -> None:
     assert json.loads(result.stdout)["learned"] == []
     assert json.loads(run(["conversations", "list", "--json"], cli_env).stdout) == []
     assert json.loads(run(["memory", "list", "--json"], cli_env).stdout) == []
+
+
+def test_a_correction_reaches_a_paraphrase_in_a_new_conversation(cli_env: dict[str, str]) -> None:
+    asked = json.loads(run(["chat", "--json", "What is the capital of Australia?"], cli_env).stdout)
+    reply_id = asked["message_ids"]["assistant"]
+    corrected = run(["correct", reply_id, "Canberra", "--json"], cli_env)
+    assert corrected.returncode == 0, corrected.stderr
+    [memory] = json.loads(corrected.stdout)["learned"]
+    assert memory["kind"] == "correction" and "Canberra" in memory["text"]
+
+    probe = json.loads(
+        run(["chat", "--json", "Which city is Australia's capital?"], cli_env).stdout
+    )
+    assert probe["conversation_id"] != asked["conversation_id"]
+    assert memory["id"] in [m["id"] for m in probe["context"]["memories"]]
+
+    report = json.loads(run(["learning", "--json"], cli_env).stdout)
+    assert report["totals"]["corrections"] == 1
+    assert report["repeat_mistakes"]["similar_questions"] == 1
+
+
+def test_feedback_on_a_user_message_is_refused(cli_env: dict[str, str]) -> None:
+    turn = json.loads(run(["chat", "--json", "Hello there"], cli_env).stdout)
+    assert_clean_error(run(["feedback", turn["message_ids"]["user"], "up"], cli_env), "not a reply")
+    off = cli_env | {"ASSISTANT_LEARNING": "memory"}
+    assert_clean_error(
+        run(["feedback", turn["message_ids"]["assistant"], "up"], off), "learning level"
+    )

@@ -15,12 +15,16 @@ from dataclasses import replace
 
 from assistant.embedding import Embedder
 from assistant.errors import InputError
+from assistant.learning.corrections import correction_memory_text
 from assistant.learning.extract import RULE_CONFIDENCE, Candidate, slot
 from assistant.records import Memory, MemoryEvent, MemoryKind, new_id, utc_now
 from assistant.store.port import MemoryStore
 
 DUPLICATE = 0.92
 NEGATION_MATCH = 0.55
+# Two corrections whose questions are this close answer the same question: the newer
+# one supersedes the older ("a correction of a correction").
+SAME_QUESTION = 0.85
 
 
 class MemoryBook:
@@ -63,9 +67,20 @@ class MemoryBook:
                 self.store.update_memory(kept)
                 self._event(kept.id, "reinforce", "stated again", sources)
                 return []
-        old = [m for m in self.store.active_with_key(candidate.key)]
+        old = {m.id: m for m in self.store.active_with_key(candidate.key)}
         if candidate.negates and not old:
-            old = [h.item for h in near[:1] if h.score >= NEGATION_MATCH]
+            old = {h.item.id: h.item for h in near[:1] if h.score >= NEGATION_MATCH}
+        return self._add(candidate, vector, sources, old, RULE_CONFIDENCE)
+
+    def _add(
+        self,
+        candidate: Candidate,
+        vector: list[float],
+        sources: tuple[str, ...],
+        old: dict[str, Memory],
+        confidence: float,
+    ) -> list[Memory]:
+        """Add a memory and supersede `old` by it."""
         now = utc_now()
         memory = Memory(
             id=new_id(),
@@ -75,13 +90,18 @@ class MemoryBook:
             source_ids=sources,
             created_at=now,
             updated_at=now,
-            supersedes=old[0].id if old else "",
-            confidence=RULE_CONFIDENCE,
+            supersedes=next(iter(old), ""),
+            confidence=confidence,
         )
         self.store.add_memory(memory, vector)
-        self._event(memory.id, "add", "extracted from the user's message", sources, memory.text)
+        why = (
+            "a correction by the user"
+            if memory.kind == "correction"
+            else "extracted from the user's message"
+        )
+        self._event(memory.id, "add", why, sources, memory.text)
         changed = [memory]
-        for previous in old:
+        for previous in old.values():
             superseded = replace(
                 previous, status="superseded", superseded_by=memory.id, updated_at=now
             )
@@ -118,6 +138,65 @@ class MemoryBook:
         self.store.update_memory(restored)
         self._event(memory.id, "restore", "restored by the user", ())
         return restored
+
+    def add_correction(
+        self, question: str, wrong: str, right: str, sources: Sequence[str]
+    ) -> list[Memory]:
+        """Store "asked Q, you said X, the user corrected it to Y"; returns what changed.
+
+        The memory is embedded by its *question*, so a paraphrase of the question finds
+        it. An active correction of the same question is superseded, never deleted.
+        """
+        right = " ".join(right.split())
+        if not right:
+            raise InputError("the correction is empty", "give the right answer")
+        vector = self.embedder.embed([question])[0]
+        key = f"correction:{slot(question, 8)}"
+        old = {m.id: m for m in self.store.active_with_key(key)}
+        for hit in self.store.nearest_memories(vector, 5):
+            if hit.item.kind == "correction" and hit.score >= SAME_QUESTION:
+                old.setdefault(hit.item.id, hit.item)
+        text = correction_memory_text(question, wrong, right)
+        return self._add(Candidate("correction", text, key), vector, tuple(sources), old, 1.0)
+
+    def propose_rule(self, text: str, key: str, sources: Sequence[str], active: bool) -> Memory:
+        """A rule learned from feedback: `proposed` until the user keeps it (or `active`)."""
+        vector = self.embedder.embed([text])[0]
+        now = utc_now()
+        memory = Memory(
+            new_id(), "rule", text, key, tuple(sources), now, now, "proposed", confidence=0.8
+        )
+        self.store.add_memory(memory, vector)
+        self._event(memory.id, "propose", "repeated negative feedback", sources, text)
+        return self.keep_rule(memory.id) if active else memory
+
+    def keep_rule(self, memory_id: str, text: str | None = None) -> Memory:
+        """Apply a proposed rule (optionally reworded); an active rule with its key yields."""
+        memory = self.store.get_memory(memory_id)
+        if memory.kind != "rule":
+            raise InputError(f"memory {memory_id} is a {memory.kind}, not a rule")
+        now = utc_now()
+        vector = None
+        if text is not None and " ".join(text.split()) != memory.text:
+            memory = replace(memory, text=" ".join(text.split()))
+            vector = self.embedder.embed([memory.text])[0]
+        for current in self.store.active_with_key(memory.key):
+            if current.id != memory.id:
+                self.store.update_memory(
+                    replace(current, status="superseded", superseded_by=memory.id, updated_at=now)
+                )
+        kept = replace(memory, status="active", updated_at=now)
+        self.store.update_memory(kept, vector)
+        self._event(kept.id, "keep", "confirmed by the user", (), kept.text)
+        return kept
+
+    def discard_rule(self, memory_id: str) -> Memory:
+        """Decline a proposed rule; it is kept as `discarded` so it is not proposed again."""
+        memory = self.store.get_memory(memory_id)
+        discarded = replace(memory, status="discarded", updated_at=utc_now())
+        self.store.update_memory(discarded)
+        self._event(memory.id, "discard", "declined by the user", ())
+        return discarded
 
     def active(self, kind: MemoryKind | None = None) -> list[Memory]:
         return self.store.list_memories(("active",), kind)

@@ -156,6 +156,7 @@ class LanceStore:
                 "usage": json.dumps(m.usage),
                 "speaker": m.speaker,
                 "origin": m.origin,
+                "context": m.context,
             }
             for m in messages
         ]
@@ -193,6 +194,7 @@ class LanceStore:
             usage=json.loads(row["usage"] or "{}"),
             speaker=row.get("speaker") or "",
             origin=row.get("origin") or "chat",
+            context=row.get("context") or "",
         )
 
     def get_message(self, message_id: str) -> Message:

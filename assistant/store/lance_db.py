@@ -15,10 +15,11 @@ from typing import Any
 from assistant.errors import StoreError
 from assistant.paths import ensure_private_dir
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 EMBEDDING_DIM = 384
 CONVERSATIONS, MESSAGES, META = "conversations", "messages", "meta"
 MEMORIES, MEMORY_EVENTS, MESSAGE_INDEX = "memories", "memory_events", "message_index"
+SIGNALS = "signals"
 
 
 def _v2_message_columns(db: "LanceDatabase") -> None:
@@ -30,9 +31,20 @@ def _v2_message_columns(db: "LanceDatabase") -> None:
         table.add_columns(missing)
 
 
+def _v3_message_context(db: "LanceDatabase") -> None:
+    """v2 -> v3: replies keep the context they were given (feedback records it);
+    the `signals` table is new and so is simply created."""
+    table = db.raw_table(MESSAGES)
+    if "context" not in table.schema.names:
+        table.add_columns({"context": "''"})
+
+
 # Version N -> N+1 upgrades, applied in order on open. New tables need no migration:
 # they are created from their schema when missing.
-MIGRATIONS: dict[int, Callable[["LanceDatabase"], None]] = {1: _v2_message_columns}
+MIGRATIONS: dict[int, Callable[["LanceDatabase"], None]] = {
+    1: _v2_message_columns,
+    2: _v3_message_context,
+}
 
 
 def schemas() -> dict[str, Any]:
@@ -64,6 +76,7 @@ def schemas() -> dict[str, Any]:
                 ("usage", pa.string()),
                 ("speaker", pa.string()),
                 ("origin", pa.string()),
+                ("context", pa.string()),
             ]
         ),
         MEMORIES: pa.schema(
@@ -93,6 +106,20 @@ def schemas() -> dict[str, Any]:
                 ("reason", pa.string()),
                 ("source_ids", pa.list_(pa.string())),
                 ("detail", pa.string()),
+            ]
+        ),
+        SIGNALS: pa.schema(
+            [
+                ("id", pa.string()),
+                ("kind", pa.string()),
+                ("message_id", pa.string()),
+                ("question_id", pa.string()),
+                ("conversation_id", pa.string()),
+                ("at", ts),
+                ("reason", pa.string()),
+                ("text", pa.string()),
+                ("context", pa.string()),
+                ("memory_id", pa.string()),
             ]
         ),
         MESSAGE_INDEX: pa.schema(

@@ -6,15 +6,17 @@ is the core's job (assistant/learning/recall.py).
 """
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from assistant.errors import NotFoundError
-from assistant.records import Memory, MemoryEvent, MemoryStatus, Message
+from assistant.records import Memory, MemoryEvent, MemoryStatus, Message, Signal, SignalKind
 from assistant.store.lance_db import (
     MEMORIES,
     MEMORY_EVENTS,
     MESSAGE_INDEX,
+    SIGNALS,
     LanceDatabase,
     quote,
     utc,
@@ -234,6 +236,18 @@ class LanceMemoryStore:
             for r in rows
         ]
         return sorted(events, key=lambda e: e.at)
+
+    # -- signals ------------------------------------------------------------------
+
+    def record_signal(self, signal: Signal) -> None:
+        row = {f.name: getattr(signal, f.name) for f in fields(Signal)}
+        with self.db.lock:
+            self.db.table(SIGNALS).add([row])
+
+    def signals(self, kind: SignalKind | None = None) -> list[Signal]:
+        where = f"kind = {quote(kind)}" if kind else None
+        found = [Signal(**{**row, "at": utc(row["at"])}) for row in self.db.rows(SIGNALS, where)]
+        return sorted(found, key=lambda s: s.at)
 
     # -- message index -----------------------------------------------------------
 

@@ -12,6 +12,8 @@ from assistant.records import (
     MemoryStatus,
     Message,
     MessageStatus,
+    Signal,
+    SignalKind,
 )
 
 
@@ -114,6 +116,10 @@ class MemoryStore(Protocol):
     def record_event(self, event: MemoryEvent) -> None: ...
 
     def events(self, memory_id: str) -> list[MemoryEvent]: ...
+
+    def record_signal(self, signal: Signal) -> None: ...
+
+    def signals(self, kind: SignalKind | None = None) -> list[Signal]: ...
 
     def index_messages(
         self, messages: Sequence[Message], texts: Sequence[str], vectors: Sequence[Sequence[float]]

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-BENCHMARKS = ["bench_recall_latency", "bench_learning_ttft", "bench_locomo"]
+BENCHMARKS = ["bench_recall_latency", "bench_learning_ttft", "bench_locomo", "bench_corrections"]
 
 
 def main() -> int:
