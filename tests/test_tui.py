@@ -8,6 +8,7 @@ from textual.widgets import TextArea
 from assistant.compose import Environment
 from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
+from assistant.tui.screens import ConversationPicker
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
 from tests.tui_helpers import scripted_app, send, settle
 
@@ -171,8 +172,34 @@ async def test_every_action_is_in_the_command_palette(
     app = scripted_app(env, fake, embedder)
     async with app.run_test():
         titles = {c.title for c in app.get_system_commands(app.screen)}
-    for description in ("Stop", "Regenerate", "Edit last", "Copy reply", "New", "Conversations"):
+    for description in (
+        "Stop",
+        "Regenerate",
+        "Edit last",
+        "Copy reply",
+        "New",
+        "Conversations",
+        "Thumbs up",
+        "Thumbs down",
+        "Remember correction",
+        "Incognito",
+        "Learning report",
+    ):
         assert description in titles
+
+
+async def test_escape_closes_a_dialog(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ConversationPicker)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConversationPicker)
 
 
 async def test_load_failure_is_shown_not_raised(env: Environment, embedder: Embedder) -> None:

@@ -4,6 +4,9 @@ Widgets call only Assistant methods. Turns run in a thread worker; the worker po
 past-tense messages (`ReplyChunk`, `ReplyFinished`, …) and the app renders them. Reply
 text goes through Textual's MarkdownStream, which batches fragments that arrive while
 a render is in progress instead of re-rendering the whole message on every token.
+
+Feedback on replies (thumbs, corrections, learned rules, the learning report) lives in
+the `FeedbackApp` base class; its core calls run in a thread worker as turns do.
 """
 
 import json
@@ -12,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -35,6 +38,7 @@ from assistant.tui.events import (
     TurnBegan,
     TurnFailed,
 )
+from assistant.tui.feedback import FeedbackApp
 from assistant.tui.screens import ConversationPicker, SystemPromptEditor
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
 
@@ -43,7 +47,7 @@ TurnFactory = Callable[[], Iterator[TurnEvent]]
 T = TypeVar("T")
 
 
-class AssistantApp(App[None]):
+class AssistantApp(FeedbackApp):
     """The chat app over one Assistant."""
 
     CSS_PATH = "app.tcss"
@@ -56,6 +60,12 @@ class AssistantApp(App[None]):
         Binding("ctrl+n", "new_conversation", "New"),
         Binding("ctrl+o", "conversations", "Conversations"),
         Binding("ctrl+s", "system_prompt", "System prompt"),
+        # Function keys: Input keeps the ctrl+letter keys for editing.
+        Binding("f5", "thumbs_up", "Thumbs up"),
+        Binding("f6", "thumbs_down", "Thumbs down"),
+        Binding("f7", "accept_offer", "Remember correction"),
+        Binding("f8", "incognito", "Incognito"),
+        Binding("f9", "learning_report", "Learning report"),
     ]
 
     def __init__(self, env: Environment, assistant: Assistant) -> None:
@@ -66,6 +76,8 @@ class AssistantApp(App[None]):
         self.pending_system_prompt: str | None = None
         self.editing = False
         self.busy = False
+        self.incognito = False
+        self._turn_incognito = False
         self._stream: MarkdownStream | None = None
         self._reply: ReplyBubble | None = None
         self._reply_text: list[str] = []
@@ -88,10 +100,6 @@ class AssistantApp(App[None]):
     @property
     def status(self) -> StatusBar:
         return self.query_one(StatusBar)
-
-    @property
-    def chat(self) -> VerticalScroll:
-        return self.query_one("#chat", VerticalScroll)
 
     # -- theme ---------------------------------------------------------------
 
@@ -130,14 +138,14 @@ class AssistantApp(App[None]):
         self.post_message(LoadProgressed(line))
 
     def on_load_progressed(self, event: LoadProgressed) -> None:
-        self.status.update(event.text)
+        self.status.show(event.text)
 
     def on_model_ready(self) -> None:
         backend = self.assistant.backend
-        self.status.update(f"{backend.name} · context {backend.context_length} · ready")
+        self.status.show(f"{backend.name} · context {backend.context_length} · ready")
 
     def on_load_failed(self, event: LoadFailed) -> None:
-        self.status.update(f"Model not loaded: {event.message_text}")
+        self.status.show(f"Model not loaded: {event.message_text}")
         self.notify(
             f"{event.message_text}\n{event.hint}",
             title="Cannot load the model",
@@ -152,6 +160,10 @@ class AssistantApp(App[None]):
         text = event.value
         if not text.strip():
             return
+        command, _, argument = text.strip().partition(" ")
+        if command == "/correct":
+            self._correct(argument.strip())
+            return
         if self.busy:
             self.notify("A reply is still streaming; press Esc to stop it.", severity="warning")
             return
@@ -165,13 +177,25 @@ class AssistantApp(App[None]):
             self._remove_last_turn()
             self._start_turn(lambda: self.assistant.edit_last(editing_id, text), text)
             return
-        current_id, system_prompt = self.conversation_id, self.pending_system_prompt
+        self.editing = False
+        # An incognito turn cannot continue a stored conversation: each one starts afresh.
+        incognito = self.incognito
+        current_id = None if incognito else self.conversation_id
+        system_prompt = self.pending_system_prompt
         self._start_turn(
-            lambda: self.assistant.send(text, current_id, system_prompt=system_prompt), text
+            lambda: self.assistant.send(
+                text, current_id, system_prompt=system_prompt, incognito=incognito
+            ),
+            text,
+            incognito,
         )
 
-    def _start_turn(self, turn: TurnFactory, user_text: str | None) -> None:
+    def _start_turn(
+        self, turn: TurnFactory, user_text: str | None, incognito: bool = False
+    ) -> None:
         self.busy = True
+        self.offer = None  # an offer is about the reply before this turn only
+        self._turn_incognito = incognito
         self._pending_user_text = user_text
         self._run_turn(turn, user_text)
 
@@ -192,15 +216,16 @@ class AssistantApp(App[None]):
             self.post_message(TurnFailed(f"unexpected error: {exc}", "see the log file"))
 
     async def on_turn_began(self, event: TurnBegan) -> None:
-        self.conversation_id = event.event.conversation.id
-        self.pending_system_prompt = None
+        if not self._turn_incognito:
+            self.conversation_id = event.event.conversation.id
+            self.pending_system_prompt = None
         if event.event.user_message is not None:
             await self.chat.mount(UserBubble(event.event.user_message.content))
         self._reply = ReplyBubble(model=self.assistant.backend.name)
         self._reply_text = []
         await self.chat.mount(self._reply)
         self._stream = Markdown.get_stream(self._reply.markdown)
-        self.status.update(f"{self.assistant.backend.name} · generating…")
+        self.status.show(f"{self.assistant.backend.name} · generating…")
 
     async def on_reply_chunk(self, event: ReplyChunk) -> None:
         self._reply_text.append(event.text)
@@ -214,16 +239,25 @@ class AssistantApp(App[None]):
             self._stream = None
         if self._reply is not None:
             self._reply.text = turn.reply.content
+            self._reply.message_id = "" if turn.incognito else turn.reply.id
             # One full render at the end keeps code blocks exact whatever the chunking.
             await self._reply.markdown.update(turn.reply.content)
             self._reply = None
         self.busy = False
         self._learn(turn)
+        if turn.offer is not None:
+            self.offer = turn.offer
+            self.notify(
+                f"Looks like a correction: '{turn.offer.right}'. Press f7 to remember it.",
+                title="Correction?",
+                timeout=20,
+                markup=False,
+            )
         usage = turn.usage
         used = usage.prompt_tokens + usage.completion_tokens
         state = " · stopped" if usage.stopped else ""
         backend = self.assistant.backend
-        self.status.update(
+        self.status.show(
             f"{backend.name} · context {used}/{backend.context_length}"
             f" · {usage.tokens_per_second:.1f} tok/s{state}"
         )
@@ -255,7 +289,7 @@ class AssistantApp(App[None]):
         if not prompt.value and self._pending_user_text and self._reply is None:
             prompt.value = self._pending_user_text  # the message was not sent: keep it
         self._reply = None
-        self.status.update(f"Error: {event.message_text}")
+        self.status.show(f"Error: {event.message_text}")
         self.notify(f"{event.message_text}\n{event.hint}", title="Error", severity="error")
 
     # -- actions -------------------------------------------------------------
@@ -308,9 +342,24 @@ class AssistantApp(App[None]):
             return
         self.conversation_id = None
         self.pending_system_prompt = None
+        self.offer = None
         self.chat.remove_children()
-        self.status.update("New conversation")
+        self.status.show("New conversation")
         self.query_one("#prompt", Input).focus()
+
+    def action_incognito(self) -> None:
+        if self.busy:
+            return
+        self._set_incognito(not self.incognito)
+        self.action_new_conversation()
+        if self.incognito:
+            self.notify("Incognito: nothing is stored, and each message starts afresh.")
+        else:
+            self.notify("Incognito off: chats are stored again.")
+
+    def _set_incognito(self, on: bool) -> None:
+        self.incognito = on
+        self.status.incognito = on
 
     def action_conversations(self) -> None:
         if self.busy:
@@ -333,17 +382,19 @@ class AssistantApp(App[None]):
             return
         await self.chat.remove_children()
         await self.chat.mount_all(self._bubble(m) for m in messages)
+        self._set_incognito(False)  # a stored conversation goes on stored
         self.conversation_id = conversation_id
         self.pending_system_prompt = None
+        self.offer = None
         title = self._guarded(lambda: self.assistant.conversation(conversation_id).title)
-        self.status.update(title or "")
+        self.status.show(title or "")
         self.chat.scroll_end(animate=False)
 
     @staticmethod
     def _bubble(message: Message) -> UserBubble | ReplyBubble:
         if message.role == "user":
             return UserBubble(message.content)
-        return ReplyBubble(message.content, message.model)
+        return ReplyBubble(message.content, message.model, message.id)
 
     def action_system_prompt(self) -> None:
         if self.conversation_id is not None:
@@ -370,6 +421,13 @@ class AssistantApp(App[None]):
             ):
                 return
         self.notify("System prompt saved for this conversation.")
+
+    # -- helpers ---------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Esc is a priority binding (it must stop a reply from anywhere), so without
+        # this it would reach the app before a dialog's own Esc could close it.
+        return not (action == "stop" and len(self.screen_stack) > 1)
 
     def _guarded(self, call: Callable[[], T]) -> T | None:
         """Run a store call from the UI thread; an error becomes a notification."""

@@ -1,9 +1,11 @@
 """Messages that workers post to the app, named in the past tense for what happened."""
 
+from typing import Any
+
 from textual.message import Message
 
-from assistant.core import TurnFinished, TurnStarted
-from assistant.records import Memory
+from assistant.core import FeedbackResult, TurnFinished, TurnStarted
+from assistant.records import Memory, SignalKind
 
 
 class LoadProgressed(Message):
@@ -61,6 +63,48 @@ class MemoryLearned(Message):
 
 class TurnFailed(Message):
     """A turn raised an error before or during the reply."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__()
+        self.message_text = message
+        self.hint = hint
+
+
+class FeedbackRecorded(Message):
+    """A thumbs up or down was stored; it may have proposed rules."""
+
+    def __init__(self, verdict: SignalKind, result: FeedbackResult) -> None:
+        super().__init__()
+        self.verdict = verdict
+        self.result = result
+
+
+class CorrectionRecorded(Message):
+    """A correction of a reply was remembered."""
+
+    def __init__(self, result: FeedbackResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class RuleDecided(Message):
+    """A proposed rule was kept (perhaps reworded) or discarded."""
+
+    def __init__(self, rule: Memory) -> None:
+        super().__init__()
+        self.rule = rule
+
+
+class ReportLoaded(Message):
+    """The learning report was computed."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__()
+        self.report = report
+
+
+class ActionFailed(Message):
+    """A core call made for a key press or command raised an error."""
 
     def __init__(self, message: str, hint: str) -> None:
         super().__init__()

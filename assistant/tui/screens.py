@@ -1,16 +1,21 @@
-"""Modal screens: the conversation list and the system prompt editor."""
+"""Modal screens: the conversation list, the system prompt editor, feedback dialogs.
+
+They only ask: each returns the answer through `dismiss`, and the app makes the core
+call, as the style asks of every screen.
+"""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from assistant.records import Conversation
+from assistant.records import Conversation, Memory
 
 SearchFn = Callable[[str], list[Conversation]]
 
@@ -84,4 +89,99 @@ class SystemPromptEditor(ModalScreen[str | None]):
         self.dismiss(self.query_one(TextArea).text.strip())
 
     def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ReasonPrompt(ModalScreen[str | None]):
+    """Ask why a reply was bad. Enter sends (the reason may be empty); Esc cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="reason-prompt", classes="dialog compact"):
+            yield Label("👎 What was wrong? (optional)", classes="dialog-title")
+            yield Input(placeholder="too long, wrong units, …", id="reason")
+            yield Label("Enter records it, Esc cancels", classes="dialog-hint")
+
+    @on(Input.Submitted, "#reason")
+    def _send(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class RuleChoice:
+    """What the user decided about a proposed rule; `text` is a rewording, if any."""
+
+    keep: bool
+    text: str | None = None
+
+
+class RulePrompt(ModalScreen[RuleChoice | None]):
+    """Show a rule learned from feedback: keep it, reword it, or discard it.
+
+    Esc leaves the rule proposed, to decide later (`assistant rules`); while rewording,
+    Esc only stops the rewording.
+    """
+
+    BINDINGS = [
+        Binding("k", "keep", "Keep"),
+        Binding("e", "edit", "Edit"),
+        Binding("d", "discard", "Discard"),
+        Binding("escape", "later", "Later"),
+    ]
+
+    def __init__(self, rule: Memory) -> None:
+        super().__init__()
+        self.rule = rule
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="rule-prompt", classes="dialog compact"):
+            yield Label("A rule from your feedback", classes="dialog-title")
+            yield Static(f"Learned: {self.rule.text}", id="rule-text", markup=False)
+            yield Input(self.rule.text, id="rule-edit")
+            with Horizontal(id="rule-buttons"):
+                yield Button("Keep (k)", id="keep", variant="success")
+                yield Button("Edit (e)", id="edit")
+                yield Button("Discard (d)", id="discard", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
+
+    @property
+    def editing(self) -> bool:
+        return self.query_one("#rule-edit", Input).has_class("-shown")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "keep":
+            self.action_keep()
+        elif event.button.id == "edit":
+            self.action_edit()
+        elif event.button.id == "discard":
+            self.action_discard()
+
+    @on(Input.Submitted, "#rule-edit")
+    def _reworded(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.dismiss(RuleChoice(True, text if text and text != self.rule.text else None))
+
+    def action_keep(self) -> None:
+        self.dismiss(RuleChoice(True))
+
+    def action_edit(self) -> None:
+        editor = self.query_one("#rule-edit", Input)
+        editor.add_class("-shown")
+        editor.focus()
+
+    def action_discard(self) -> None:
+        self.dismiss(RuleChoice(False))
+
+    def action_later(self) -> None:
+        if self.editing:
+            self.query_one("#rule-edit", Input).remove_class("-shown")
+            self.query_one("#edit", Button).focus()
+            return
         self.dismiss(None)

@@ -1,7 +1,9 @@
 """The chat's widgets: message bubbles and the status bar."""
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.reactive import reactive
 from textual.widgets import Label, Markdown, Static
 
 
@@ -14,20 +16,48 @@ class UserBubble(Static):
 
 
 class ReplyBubble(Vertical):
-    """An assistant reply, rendered as Markdown and streamed in place."""
+    """An assistant reply, rendered as Markdown and streamed in place.
 
-    def __init__(self, text: str = "", model: str = "") -> None:
+    `message_id` is the stored reply's id, set once the reply is finished; it stays
+    empty for a reply that was never stored (incognito). A click selects the bubble as
+    the target of feedback; a second click deselects it.
+    """
+
+    def __init__(self, text: str = "", model: str = "", message_id: str = "") -> None:
         super().__init__(classes="bubble reply")
         self.text = text
         self.model = model
+        self.message_id = message_id
         self.markdown = Markdown(text)
 
     def compose(self) -> ComposeResult:
         yield self.markdown
 
+    def on_click(self, event: events.Click) -> None:
+        selected = not self.has_class("-selected")
+        if self.parent is not None:
+            for bubble in self.parent.query_children(ReplyBubble):
+                bubble.remove_class("-selected")
+        self.set_class(selected, "-selected")
+
 
 class StatusBar(Label):
-    """Model, context used and speed; or loading progress."""
+    """Model, context used and speed; or loading progress. Marks an incognito chat."""
+
+    incognito: reactive[bool] = reactive(False)
 
     def __init__(self) -> None:
-        super().__init__("Starting…", id="status")
+        super().__init__("Starting…", id="status", markup=False)
+        self._line = "Starting…"
+
+    def show(self, line: str) -> None:
+        """Replace the status line (the incognito mark stays)."""
+        self._line = line
+        self._render_line()
+
+    def watch_incognito(self) -> None:
+        self.set_class(self.incognito, "-incognito")
+        self._render_line()
+
+    def _render_line(self) -> None:
+        self.update(f"incognito · {self._line}" if self.incognito else self._line)
