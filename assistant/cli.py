@@ -378,9 +378,9 @@ def _memory(args: argparse.Namespace, model: str | None) -> int:
 
     assistant = build_assistant(_setup(model))
     if args.action == "list":
-        statuses: tuple[MemoryStatus, ...] = (
-            ("active", "superseded", "proposed", "discarded") if args.all else ("active",)
-        )
+        from assistant.core import ALL_MEMORY_STATUSES
+
+        statuses: tuple[MemoryStatus, ...] = ALL_MEMORY_STATUSES if args.all else ("active",)
         memories = assistant.memories(statuses, args.kind)
         if args.json:
             print(json.dumps([_memory_json(m) for m in memories]))

@@ -612,9 +612,7 @@ class Assistant:
 
     def _propose_rules(self, level: LearningLevel) -> list[Memory]:
         loop = self.learning_loop()
-        rules = self.memory_store.list_memories(
-            ("active", "proposed", "discarded", "superseded"), "rule"
-        )
+        rules = self.memory_store.list_memories(ALL_MEMORY_STATUSES, "rule")
         made = [
             loop.book.propose_rule(cause.rule, cause.key, replies, active=level == "full")
             for cause, replies in proposals(self.memory_store.signals("down"), rules)

@@ -18,17 +18,12 @@ from assistant.tui.app import AssistantApp
 from assistant.tui.report import LearningReport, daily_series
 from assistant.tui.screens import ReasonPrompt, RulePrompt
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
-from tests.tui_helpers import scripted_app, send, settle
+from tests.tui_helpers import scripted_app, send, settle, type_text
 
 
 def toasts(app: AssistantApp) -> str:
     """Every notification shown so far (still on screen), as one text."""
     return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
-
-
-async def type_text(pilot: Pilot[None], text: str) -> None:
-    for char in text:
-        await pilot.press("space" if char == " " else char)
 
 
 async def thumbs_down(pilot: Pilot[None], reason: str) -> None:

@@ -34,9 +34,14 @@ async def hold_still(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
-async def send(pilot: Pilot[None], text: str) -> None:
-    await pilot.click("#prompt")
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    """Type into the focused widget one key at a time, as a user would."""
     for char in text:
         await pilot.press("space" if char == " " else char)
+
+
+async def send(pilot: Pilot[None], text: str) -> None:
+    await pilot.click("#prompt")
+    await type_text(pilot, text)
     await pilot.press("enter")
     await settle(pilot)
