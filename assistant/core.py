@@ -32,6 +32,7 @@ from assistant.learning.report import NEGATIVE_KINDS, Followup, report, topics
 from assistant.learning.rules import proposals
 from assistant.llm.backend import ChatBackend, ChatMessage, GenerationParams, Usage
 from assistant.records import (
+    FEEDBACK_LEVELS,
     Conversation,
     LearningLevel,
     Memory,
@@ -318,14 +319,14 @@ class Assistant:
             conversation = self.store.get_conversation(conversation_id)
             history = self.store.list_messages(conversation_id)
         user = Message(new_id(), conversation.id, "user", content, now, model=backend.name)
-        self._check_fits(conversation, content, incognito)
+        self._check_fits(conversation, content, "off" if incognito else level)
         if not incognito:  # written while recall runs
             self.store.save_conversation(replace(conversation, updated_at=now))
             self.store.add_messages([user])
         context = RecallContext() if recall is None else recall.result()
         plan = self._plan(conversation, [*history, user], context)
         offer = None
-        if level in ("feedback", "full") and not incognito:
+        if level in FEEDBACK_LEVELS and not incognito:
             offer = self._offer(history, content)
         yield from self._reply(
             conversation, user, plan, context, persist=not incognito, learning=level, offer=offer
@@ -389,26 +390,29 @@ class Assistant:
         if level == "off":
             return RecallContext()
         budget = min(RECALL_BUDGET_MAX, self.backend.context_length // 8)
-        feedback = level in ("feedback", "full")
+        feedback = level in FEEDBACK_LEVELS
         return self.learning_loop().context_for(
             text, conversation_id, budget, self._count, feedback=feedback
         )
 
-    def _check_fits(self, conversation: Conversation, content: str, incognito: bool) -> None:
+    def _prompt_budget(self) -> int:
+        """Tokens a prompt may use: the context window less room for the reply."""
+        return self.backend.context_length - self.settings.max_tokens
+
+    def _check_fits(self, conversation: Conversation, content: str, level: LearningLevel) -> None:
         """Raise InputError, before anything is stored, if the message cannot fit."""
         standing = self._standing.get(conversation.id)
         if standing is not None and standing.source == conversation.system_prompt:
             system = standing.system
         else:
-            known = () if incognito or not self.learning_on else self.learning_loop().preferences()
+            known = () if level == "off" else self.learning_loop().preferences()
             system = system_with_preferences(conversation.system_prompt, tuple(known))
-        budget = self.backend.context_length - self.settings.max_tokens
-        plan_prompt(system, [ChatMessage("user", content)], self._count, budget)
+        plan_prompt(system, [ChatMessage("user", content)], self._count, self._prompt_budget())
 
     def _plan(
         self, conversation: Conversation, history: list[Message], context: RecallContext
     ) -> list[ChatMessage]:
-        budget = self.backend.context_length - self.settings.max_tokens
+        budget = self._prompt_budget()
         window = self._window_start.get(conversation.id, 0)
         standing = self._standing.get(conversation.id)
         if standing is None or standing.source != conversation.system_prompt:
@@ -553,7 +557,7 @@ class Assistant:
         memory_id: str = "",
     ) -> Signal | None:
         """Record a signal on a reply (nothing below learning level `feedback`)."""
-        if level not in ("feedback", "full"):
+        if level not in FEEDBACK_LEVELS:
             return None
         question = self._question_for(reply)
         signal = Signal(
@@ -591,7 +595,7 @@ class Assistant:
 
     def _require_feedback(self) -> LearningLevel:
         level = self.level()
-        if level not in ("feedback", "full"):
+        if level not in FEEDBACK_LEVELS:
             raise InputError(
                 f"feedback is not recorded at learning level `{level}`",
                 'set `learning = "feedback"` in config, or ASSISTANT_LEARNING=feedback',

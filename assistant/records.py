@@ -19,6 +19,8 @@ MemoryStatus = Literal["active", "superseded", "deleted", "proposed", "discarded
 SignalKind = Literal["up", "down", "correction", "regenerate", "reformulation"]
 LearningLevel = Literal["off", "memory", "feedback", "full"]
 LEARNING_LEVELS: tuple[LearningLevel, ...] = ("off", "memory", "feedback", "full")
+# The levels that record feedback and use corrections and rules.
+FEEDBACK_LEVELS: tuple[LearningLevel, ...] = ("feedback", "full")
 MEMORY_KINDS: tuple[MemoryKind, ...] = ("preference", "fact", "correction", "rule")
 TITLE_CHARS = 60
 

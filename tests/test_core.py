@@ -159,3 +159,15 @@ def test_incognito_uses_and_stores_nothing(assistant: Assistant, fake: ScriptedB
     assert [m.text for m in assistant.memories()] == ["The user prefers short answers."]
     with pytest.raises(InputError, match="incognito"):
         list(assistant.send("hi", "some-id", incognito=True))
+
+
+def test_a_chat_at_level_off_never_loads_the_embedder(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    a = build_assistant(env, fake, embedder)
+    a.load()
+    assert a.settings.learning != "off"
+    fake.enqueue("Hi.")
+    turn = finished(list(a.send("hello", learning="off")))
+    assert turn.learning == "off" and turn.context.block == ""
+    assert a.embedder is None  # a learning-off chat pays no seconds of torch import
