@@ -158,3 +158,19 @@ def test_level_off_and_incognito_leave_the_learning_store_untouched(
     private_turn = turn(private, "My locker code is QX-4471", incognito=True)
     assert private_turn.incognito
     assert fingerprint(home) == everything
+
+
+def test_at_level_full_a_rule_applies_at_once_and_says_why(
+    home: Path, real_backend: LlamaBackend, embedder: Embedder
+) -> None:
+    full = make(real_backend, embedder, "full")
+    replies = [turn(full, f"Explain {topic}.") for topic in ("tides", "rust", "jazz")]
+    proposed = [full.feedback(r.reply.id, "down", "wrong units").proposed for r in replies]
+    [rule] = proposed[-1]
+    assert (rule.text, rule.status) == ("Use metric units.", "active")
+    assert [e.reason for e in full.memory_store.events(rule.id)] == [
+        "repeated negative feedback",
+        "applied at learning level full",
+    ]
+    turn(full, "How far is the moon?")
+    assert "Use metric units." in full.last_prompt[0].content

@@ -168,9 +168,11 @@ class MemoryBook:
         )
         self.store.add_memory(memory, vector)
         self._event(memory.id, "propose", "repeated negative feedback", sources, text)
-        return self.keep_rule(memory.id) if active else memory
+        return self.keep_rule(memory.id, why="applied at learning level full") if active else memory
 
-    def keep_rule(self, memory_id: str, text: str | None = None) -> Memory:
+    def keep_rule(
+        self, memory_id: str, text: str | None = None, why: str = "confirmed by the user"
+    ) -> Memory:
         """Apply a proposed rule (optionally reworded); an active rule with its key yields."""
         memory = self.store.get_memory(memory_id)
         if memory.kind != "rule":
@@ -187,7 +189,7 @@ class MemoryBook:
                 )
         kept = replace(memory, status="active", updated_at=now)
         self.store.update_memory(kept, vector)
-        self._event(kept.id, "keep", "confirmed by the user", (), kept.text)
+        self._event(kept.id, "keep", why, (), kept.text)
         return kept
 
     def discard_rule(self, memory_id: str) -> Memory:
