@@ -8,7 +8,7 @@ llama.cpp or LanceDB.
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -31,12 +31,15 @@ from assistant.learning.recall import Hit
 from assistant.learning.report import NEGATIVE_KINDS, Followup, report, topics
 from assistant.learning.rules import proposals
 from assistant.llm.backend import ChatBackend, ChatMessage, GenerationParams, Usage
+from assistant.memory_file import MemoryImport, read_memory_file, write_memory_file
 from assistant.records import (
     FEEDBACK_LEVELS,
     Conversation,
     LearningLevel,
     Memory,
+    MemoryEvent,
     MemoryKind,
+    MemorySnapshot,
     MemoryStatus,
     Message,
     Signal,
@@ -265,12 +268,6 @@ class Assistant:
         )
         self.store.save_conversation(conversation)
         return conversation
-
-    def delete_conversation(self, conversation_id: str) -> None:
-        self.store.get_conversation(conversation_id)
-        self.store.delete_conversation(conversation_id)
-        self._window_start.pop(conversation_id, None)
-        self._standing.pop(conversation_id, None)
 
     # -- turns -------------------------------------------------------------
 
@@ -515,15 +512,136 @@ class Assistant:
         return memory
 
     def forget_memory(self, memory_id: str) -> Memory:
-        """Delete a memory for real: its row, its events, and old versions on disk."""
+        """Delete one memory for real (see `forget_memories`)."""
         memory = self.memory_store.get_memory(memory_id)
-        self.memory_store.delete_memories([memory_id])
+        self.forget_memories([memory_id])
+        return memory
+
+    def forget_memories(self, memory_ids: Sequence[str]) -> list[MemorySnapshot]:
+        """Delete memories for real: rows, events, signals, quotes, old versions on disk.
+
+        Returns what was deleted, embedding and history included, so that a review
+        screen can undo while it is open (`undo_forget` writes it back).
+        """
+        snapshots = self.snapshots(memory_ids)
+        self._erase([s.memory.id for s in snapshots], ())
+        return snapshots
+
+    def undo_forget(self, snapshots: Sequence[MemorySnapshot]) -> None:
+        """Write deleted memories back exactly as they were (the review screen's undo)."""
+        self.memory_store.write_snapshots(snapshots)
+        self._memories_changed()
+
+    def snapshots(self, memory_ids: Sequence[str]) -> list[MemorySnapshot]:
+        """Memories with their stored embeddings and histories (unknown ids raise)."""
+        memories = [self.memory_store.get_memory(i) for i in dict.fromkeys(memory_ids)]
+        vectors = self.memory_store.memory_vectors([m.id for m in memories])
+        return [
+            MemorySnapshot(m, tuple(vectors[m.id]), tuple(self.memory_store.events(m.id)))
+            for m in memories
+        ]
+
+    def learned_from(self, conversation_id: str) -> list[Memory]:
+        """Memories (in any status) with a source message in this conversation."""
+        ids = {m.id for m in self.store.list_messages(conversation_id, include_inactive=True)}
+        return [m for m in self.memories(ALL_MEMORY_STATUSES) if ids.intersection(m.source_ids)]
+
+    def delete_conversation(
+        self, conversation_id: str, with_memories: bool = False
+    ) -> list[Memory]:
+        """Delete a conversation for real, and with `with_memories` what was learned from
+        it; returns the memories deleted."""
+        self.store.get_conversation(conversation_id)
+        learned = self.learned_from(conversation_id) if with_memories else []
+        self._erase([m.id for m in learned], [conversation_id])
+        self._window_start.pop(conversation_id, None)
+        return learned
+
+    def forget_everything(self) -> None:
+        """Erase every conversation, memory, event and signal from disk."""
+        self.store.forget_everything()
+        self._window_start.clear()
+        self._memories_changed()
+
+    def _erase(self, memory_ids: Sequence[str], conversation_ids: Sequence[str]) -> None:
+        self.store.forget(memory_ids, conversation_ids)
+        self._memories_changed()
+
+    def _memories_changed(self) -> None:
         if self._loop is not None:
             self._loop.invalidate()
-        # Prompts built from it are forgotten too: the next turn is rebuilt without it.
+        # Prompts built from a changed memory are rebuilt: the next turn starts afresh.
         self._standing.clear()
         self._sent_blocks.clear()
+
+    def edit_memory(self, memory_id: str, text: str) -> Memory:
+        """Reword a memory (it keeps its id, slot, history and provenance)."""
+        memory = self.learning_loop().book.edit(memory_id, clean_input(text))
+        self._memories_changed()
         return memory
+
+    def memory_history(self, memory_id: str) -> list[MemoryEvent]:
+        """A memory's events, oldest first: added, reinforced, superseded, edited…"""
+        return self.memory_store.events(memory_id)
+
+    def memory_sources(self, memory: Memory) -> list[Message]:
+        """The stored messages a memory came from (deleted ones are simply missing)."""
+        found = []
+        for message_id in memory.source_ids:
+            try:
+                found.append(self.store.get_message(message_id))
+            except NotFoundError:
+                continue
+        return found
+
+    def search_memories(
+        self,
+        query: str,
+        semantic: bool = False,
+        statuses: tuple[MemoryStatus, ...] = ALL_MEMORY_STATUSES,
+        k: int = 50,
+    ) -> list[Memory]:
+        """Memories matching `query`: by words (BM25), or by meaning (loads the embedder)."""
+        text = " ".join(query.split())
+        if not text:
+            return self.memories(statuses)
+        if semantic:
+            vector = self.learning_loop().embedder.embed([text])[0]
+            hits = self.memory_store.nearest_memories(vector, k, statuses)
+        else:
+            hits = self.memory_store.keyword_memories(text, k, statuses)
+            needle = text.casefold()
+            seen = {h.item.id for h in hits}
+            # BM25 needs whole words; a substring ("lock" in "locker") still matches.
+            extra = [
+                m
+                for m in self.memories(statuses)
+                if m.id not in seen and needle in m.text.casefold()
+            ]
+            return [h.item for h in hits] + extra
+        return [h.item for h in hits]
+
+    def export_memories(self, path: Path) -> int:
+        """Write every memory with its provenance to `path` as JSON; returns the count."""
+        snapshots = self.snapshots([m.id for m in self.memories(ALL_MEMORY_STATUSES)])
+        sources = {s.id: s for snap in snapshots for s in self.memory_sources(snap.memory)}
+        write_memory_file(path, snapshots, sources)
+        return len(snapshots)
+
+    def import_memories(self, path: Path) -> MemoryImport:
+        """Read a memory export back; memories already present are left as they are."""
+        snapshots = read_memory_file(path)
+        for snapshot in snapshots:
+            if len(snapshot.vector) != self.memory_store.embedding_dim:
+                raise InputError(
+                    f"memory {snapshot.memory.id} has a {len(snapshot.vector)}-dim embedding,"
+                    f" this store keeps {self.memory_store.embedding_dim}",
+                    "export it again from this version of the app",
+                )
+        present = {m.id for m in self.memories(ALL_MEMORY_STATUSES)}
+        fresh = [s for s in snapshots if s.memory.id not in present]
+        self.undo_forget(fresh)
+        return MemoryImport(added=len(fresh), present=len(snapshots) - len(fresh))
 
     def import_history(
         self, path: Path, progress: Callable[[str], None] = lambda _: None

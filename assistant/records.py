@@ -102,6 +102,15 @@ class MemoryEvent:
 
 
 @dataclass(frozen=True)
+class MemorySnapshot:
+    """A memory exactly as stored: its row, embedding and history (undo and export)."""
+
+    memory: Memory
+    vector: tuple[float, ...]
+    events: tuple[MemoryEvent, ...] = ()
+
+
+@dataclass(frozen=True)
 class Signal:
     """A quality signal on one reply: thumbs, a correction, a regenerate, a rewording.
 

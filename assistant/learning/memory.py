@@ -123,6 +123,24 @@ class MemoryBook:
             else self.store.nearest_memories(self.embedder.embed([text])[0], 1)[0].item
         )
 
+    def edit(self, memory_id: str, text: str) -> Memory:
+        """Reword a memory; it keeps its id, slot, history and provenance.
+
+        A correction stays embedded by its question (that is how paraphrases of the
+        question find it); any other memory is embedded again by its new text.
+        """
+        text = " ".join(text.split())
+        if not text:
+            raise InputError("a memory cannot be empty", "delete it instead")
+        memory = self.store.get_memory(memory_id)
+        if text == memory.text:
+            return memory
+        edited = replace(memory, text=text, updated_at=utc_now())
+        vector = None if memory.kind == "correction" else self.embedder.embed([text])[0]
+        self.store.update_memory(edited, vector)
+        self._event(memory.id, "edit", "edited by the user", ())
+        return edited
+
     def restore(self, memory_id: str) -> Memory:
         """Make a superseded memory active again; whatever replaced it is superseded."""
         memory = self.store.get_memory(memory_id)

@@ -13,9 +13,9 @@ from typing import Any
 
 from assistant.errors import NotFoundError
 from assistant.records import Conversation, Message, MessageStatus
+from assistant.store.erase import erase, erase_everything
 from assistant.store.lance_db import (
     CONVERSATIONS,
-    MESSAGE_INDEX,
     MESSAGES,
     LanceDatabase,
     quote,
@@ -129,15 +129,24 @@ class LanceStore:
         return sorted(result, key=lambda c: c.updated_at, reverse=True)
 
     def delete_conversation(self, conversation_id: str) -> None:
-        where = f"conversation_id = {quote(conversation_id)}"
+        self.forget((), (conversation_id,))
+
+    def forget(self, memory_ids: Sequence[str], conversation_ids: Sequence[str]) -> None:
+        """Erase memories and conversations for real (see assistant/store/erase.py)."""
+        erase(self.db, memory_ids, conversation_ids)
+        # Cached messages carry contexts that may quote what was erased.
+        self._drop_cache()
+
+    def forget_everything(self) -> None:
+        """Erase every conversation, message, memory, event and signal."""
+        erase_everything(self.db)
+        self._drop_cache()
+
+    def _drop_cache(self) -> None:
         with self._cache_lock:
-            self._generation += 1
-            self._histories.pop(conversation_id, None)
-            self._rows.pop(conversation_id, None)
-        with self.db.lock:
-            self.db.table(MESSAGES).delete(where)
-            self.db.table(MESSAGE_INDEX).delete(where)
-            self.db.table(CONVERSATIONS).delete(f"id = {quote(conversation_id)}")
+            self._generation += 1  # a read that raced the erase is not cached either
+            self._histories.clear()
+            self._rows.clear()
 
     # -- messages ------------------------------------------------------------
 

@@ -11,8 +11,17 @@ from datetime import datetime
 from typing import Any
 
 from assistant.errors import NotFoundError
-from assistant.records import Memory, MemoryEvent, MemoryStatus, Message, Signal, SignalKind
+from assistant.records import (
+    Memory,
+    MemoryEvent,
+    MemorySnapshot,
+    MemoryStatus,
+    Message,
+    Signal,
+    SignalKind,
+)
 from assistant.store.lance_db import (
+    EMBEDDING_DIM,
     MEMORIES,
     MEMORY_EVENTS,
     MESSAGE_INDEX,
@@ -79,6 +88,18 @@ def _memory_row(memory: Memory, vector: Sequence[float]) -> dict[str, Any]:
     }
 
 
+def _event_row(event: MemoryEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "memory_id": event.memory_id,
+        "action": event.action,
+        "at": event.at,
+        "reason": event.reason,
+        "source_ids": list(event.source_ids),
+        "detail": event.detail,
+    }
+
+
 def _indexed(row: dict[str, Any]) -> IndexedMessage:
     return IndexedMessage(
         id=row["id"],
@@ -92,6 +113,8 @@ def _indexed(row: dict[str, Any]) -> IndexedMessage:
 
 class LanceMemoryStore:
     """The MemoryStore port over the shared LanceDB directory."""
+
+    embedding_dim = EMBEDDING_DIM
 
     def __init__(self, db: LanceDatabase) -> None:
         self.db = db
@@ -151,18 +174,22 @@ class LanceMemoryStore:
         rows = self.db.rows(MEMORIES, f"status = 'active' AND key = {quote(key)}")
         return [_memory(r) for r in rows]
 
-    def nearest_memories(self, vector: Sequence[float], k: int) -> list[Scored[Memory]]:
-        """Active memories by cosine similarity to `vector` (vectors are unit length)."""
+    def nearest_memories(
+        self, vector: Sequence[float], k: int, statuses: Sequence[MemoryStatus] = ("active",)
+    ) -> list[Scored[Memory]]:
+        """Memories by cosine similarity to `vector` (vectors are unit length)."""
         cache = self._memory_vectors.fresh()
         status = cache.values["status"]
-        top = cache.top(vector, k, lambda i: status[i] == "active")
+        top = cache.top(vector, k, lambda i: status[i] in statuses)
         return [Scored(_memory(cache.row(i)), score) for i, score in top]
 
-    def keyword_memories(self, text: str, k: int) -> list[Scored[Memory]]:
-        """Active memories by BM25 over their text (in memory: they are short and few)."""
+    def keyword_memories(
+        self, text: str, k: int, statuses: Sequence[MemoryStatus] = ("active",)
+    ) -> list[Scored[Memory]]:
+        """Memories by BM25 over their text (in memory: they are short and few)."""
         cache = self._memory_vectors.fresh()
         status = cache.values["status"]
-        top = cache.keyword_top(text, k, lambda i: status[i] == "active")
+        top = cache.keyword_top(text, k, lambda i: status[i] in statuses)
         return [Scored(_memory(cache.row(i)), score) for i, score in top]
 
     def source_message_ids(self) -> set[str]:
@@ -195,31 +222,31 @@ class LanceMemoryStore:
             self.db.table(MEMORIES).update(where=f"id IN ({ids})", values={"last_used_at": at})
             self._memory_vectors.record_write(stamp)
 
-    def delete_memories(self, memory_ids: Sequence[str]) -> None:
-        """Delete memories and their events, then purge old versions from disk."""
-        if not memory_ids:
+    def write_snapshots(self, snapshots: Sequence[MemorySnapshot]) -> None:
+        """Write memories back with their embeddings and events, in two writes."""
+        if not snapshots:
             return
-        ids = ", ".join(quote(i) for i in memory_ids)
+        rows = [_memory_row(s.memory, s.vector) for s in snapshots]
+        events = [_event_row(e) for s in snapshots for e in s.events]
         with self.db.lock:
-            self.db.table(MEMORIES).delete(f"id IN ({ids})")
-            self.db.table(MEMORY_EVENTS).delete(f"memory_id IN ({ids})")
-            self.db.purge(MEMORIES, MEMORY_EVENTS)
-            self._memory_vectors.invalidate()
+            self.db.table(MEMORIES).add(rows)
+            self._memory_vectors.record_write(lambda cache: cache.append(rows))
+            if events:
+                self.db.table(MEMORY_EVENTS).add(events)
+
+    def memory_vectors(self, memory_ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored embeddings of some memories (export and undo keep them as they are)."""
+        if not memory_ids:
+            return {}
+        where = "id IN (" + ", ".join(quote(i) for i in memory_ids) + ")"
+        rows = self.db.table(MEMORIES).search().where(where).select(["id", "vector"])
+        return {r["id"]: [float(x) for x in r["vector"]] for r in rows.limit(None).to_list()}
 
     # -- events ----------------------------------------------------------------
 
     def record_event(self, event: MemoryEvent) -> None:
-        row = {
-            "id": event.id,
-            "memory_id": event.memory_id,
-            "action": event.action,
-            "at": event.at,
-            "reason": event.reason,
-            "source_ids": list(event.source_ids),
-            "detail": event.detail,
-        }
         with self.db.lock:
-            self.db.table(MEMORY_EVENTS).add([row])
+            self.db.table(MEMORY_EVENTS).add([_event_row(event)])
 
     def events(self, memory_id: str) -> list[MemoryEvent]:
         rows = self.db.rows(MEMORY_EVENTS, f"memory_id = {quote(memory_id)}")

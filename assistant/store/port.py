@@ -9,6 +9,7 @@ from assistant.records import (
     Conversation,
     Memory,
     MemoryEvent,
+    MemorySnapshot,
     MemoryStatus,
     Message,
     MessageStatus,
@@ -37,7 +38,15 @@ class Store(Protocol):
         ...
 
     def delete_conversation(self, conversation_id: str) -> None:
-        """Delete a conversation and its messages."""
+        """Delete a conversation for real: `forget((), [conversation_id])`."""
+        ...
+
+    def forget(self, memory_ids: Sequence[str], conversation_ids: Sequence[str]) -> None:
+        """Erase memories and conversations, and every copy of their text, from disk."""
+        ...
+
+    def forget_everything(self) -> None:
+        """Erase every conversation, message, memory, event and signal from disk."""
         ...
 
     def save_conversations(self, conversations: Sequence[Conversation]) -> None:
@@ -103,15 +112,23 @@ class MemoryStore(Protocol):
 
     def active_with_key(self, key: str) -> list[Memory]: ...
 
-    def nearest_memories(self, vector: Sequence[float], k: int) -> list[Scored[Memory]]: ...
+    def nearest_memories(
+        self, vector: Sequence[float], k: int, statuses: Sequence[MemoryStatus] = ("active",)
+    ) -> list[Scored[Memory]]: ...
 
-    def keyword_memories(self, text: str, k: int) -> list[Scored[Memory]]: ...
+    def keyword_memories(
+        self, text: str, k: int, statuses: Sequence[MemoryStatus] = ("active",)
+    ) -> list[Scored[Memory]]: ...
 
     def source_message_ids(self) -> set[str]: ...
 
     def touch_memories(self, memory_ids: Sequence[str], at: datetime) -> None: ...
 
-    def delete_memories(self, memory_ids: Sequence[str]) -> None: ...
+    embedding_dim: int
+
+    def memory_vectors(self, memory_ids: Sequence[str]) -> dict[str, list[float]]: ...
+
+    def write_snapshots(self, snapshots: Sequence[MemorySnapshot]) -> None: ...
 
     def record_event(self, event: MemoryEvent) -> None: ...
 

@@ -1,0 +1,121 @@
+"""Erasing for real: the rows, every copy of their text, and every old version on disk.
+
+A LanceDB `delete()` only marks rows; the text stays in the data files, in earlier
+versions and in deletion files until compaction and cleanup. And a text is copied
+further than its own row: a reply keeps the JSON of the context it was given (which
+quotes memories and recalled messages), a feedback signal keeps that context too, and a
+"supersede" event names the memory that replaced it. Erasing removes or rewrites all of
+those, then compacts every table it touched and drops all old versions at once.
+"""
+
+import json
+from collections.abc import Iterable
+
+from assistant.store.lance_db import (
+    CONVERSATIONS,
+    MEMORIES,
+    MEMORY_EVENTS,
+    MESSAGE_INDEX,
+    MESSAGES,
+    META,
+    SIGNALS,
+    LanceDatabase,
+    quote,
+)
+
+DELETED_SUCCESSOR = "replaced by a memory that was later deleted"
+
+
+def _in(column: str, values: Iterable[str]) -> str:
+    return f"{column} IN ({', '.join(quote(v) for v in sorted(values))})"
+
+
+def scrub_context(context: str, memory_ids: set[str], conversation_ids: set[str]) -> str:
+    """A stored context JSON without the entries that quote erased memories or chats."""
+    if not context:
+        return context
+    try:
+        data = json.loads(context)
+    except ValueError:
+        return ""  # unreadable: dropping it is the only safe rewrite
+    if not isinstance(data, dict):
+        return ""
+    kept: dict[str, list[object]] = {}
+    for section, entries in data.items():
+        kept[section] = [
+            e
+            for e in (entries if isinstance(entries, list) else [])
+            if isinstance(e, dict)
+            and e.get("id") not in memory_ids
+            and e.get("conversation_id") not in conversation_ids
+        ]
+    if not any(kept.values()):
+        return ""
+    return json.dumps(kept)
+
+
+def _scrub_contexts(
+    db: LanceDatabase, table: str, memory_ids: set[str], conversation_ids: set[str]
+) -> bool:
+    """Rewrite the `context` column of rows that quote what is being erased."""
+    needles = memory_ids | conversation_ids
+    if not needles:
+        return False
+    mentions = " OR ".join(f"context LIKE {quote('%' + n + '%')}" for n in sorted(needles))
+    rows = db.table(table).search().where(mentions).select(["id", "context"]).limit(None)
+    changed = False
+    for row in rows.to_list():
+        scrubbed = scrub_context(row["context"], memory_ids, conversation_ids)
+        if scrubbed != row["context"]:
+            db.table(table).update(where=f"id = {quote(row['id'])}", values={"context": scrubbed})
+            changed = True
+    return changed
+
+
+def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterable[str]) -> None:
+    """Delete memories and conversations with everything derived from them, then purge.
+
+    For memories: their rows, their events, the signals that created them, the
+    "replaced by" text in events of memories they superseded, and their entries in
+    stored contexts. For conversations: the conversation, its messages, its search
+    index rows, its signals, and quotes of its messages in other replies' contexts.
+    """
+    mids, cids = set(memory_ids), set(conversation_ids)
+    if not mids and not cids:
+        return
+    touched: set[str] = set()
+    with db.lock:
+        if mids:
+            db.table(MEMORIES).delete(_in("id", mids))
+            db.table(MEMORY_EVENTS).delete(_in("memory_id", mids))
+            db.table(MEMORY_EVENTS).update(
+                where=_in("detail", mids), values={"reason": DELETED_SUCCESSOR, "detail": ""}
+            )
+            db.table(SIGNALS).delete(_in("memory_id", mids))
+            touched |= {MEMORIES, MEMORY_EVENTS, SIGNALS}
+        if cids:
+            db.table(CONVERSATIONS).delete(_in("id", cids))
+            db.table(MESSAGES).delete(_in("conversation_id", cids))
+            db.table(MESSAGE_INDEX).delete(_in("conversation_id", cids))
+            db.table(SIGNALS).delete(_in("conversation_id", cids))
+            touched |= {CONVERSATIONS, MESSAGES, MESSAGE_INDEX, SIGNALS}
+        for table in (MESSAGES, SIGNALS):
+            if _scrub_contexts(db, table, mids, cids):
+                touched.add(table)
+        db.purge(*sorted(touched))
+
+
+def erase_everything(db: LanceDatabase) -> None:
+    """Delete every row of every table (the schema version stays), then purge."""
+    with db.lock:
+        tables = [
+            CONVERSATIONS,
+            MESSAGES,
+            MESSAGE_INDEX,
+            MEMORIES,
+            MEMORY_EVENTS,
+            SIGNALS,
+        ]
+        for table in tables:
+            db.table(table).delete("true")
+        db.purge(*tables, META)
