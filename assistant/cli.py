@@ -61,10 +61,33 @@ def _parser() -> argparse.ArgumentParser:
     conv_show = conv_sub.add_parser("show", help="print a conversation's messages")
     conv_show.add_argument("id")
     conv_show.add_argument("--json", action="store_true")
-    conv_delete = conv_sub.add_parser("delete", help="delete a conversation")
+    conv_delete = conv_sub.add_parser("delete", help="delete a conversation for real")
     conv_delete.add_argument("id")
-    conv_delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    _add_delete_flags(conv_delete)
+
+    forget = sub.add_parser("forget", help="erase a conversation, or everything, for real")
+    target = forget.add_mutually_exclusive_group(required=True)
+    target.add_argument("--conversation", metavar="ID", dest="id", help="one conversation")
+    target.add_argument("--all", action="store_true", help="every conversation and memory")
+    _add_delete_flags(forget)
     return parser
+
+
+def _add_delete_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags every delete takes: confirmation, learned memories, exports."""
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    learned = parser.add_mutually_exclusive_group()
+    learned.add_argument(
+        "--with-memories", action="store_true", help="also forget what was learned from it"
+    )
+    learned.add_argument(
+        "--keep-memories", action="store_true", help="keep what was learned (do not ask)"
+    )
+    parser.add_argument(
+        "--include-exports",
+        action="store_true",
+        help="also delete exports you wrote that still contain it",
+    )
 
 
 def _add_learning_commands(sub: Any) -> None:
@@ -79,22 +102,7 @@ def _add_learning_commands(sub: Any) -> None:
     recall.add_argument("--k", type=int, default=10, help="how many hits (default 10)")
     recall.add_argument("--json", action="store_true")
 
-    memory = sub.add_parser("memory", help="review, add, restore and forget memories")
-    mem_sub = memory.add_subparsers(dest="action", metavar="ACTION", required=True)
-    mem_list = mem_sub.add_parser("list", help="active memories (--all adds superseded)")
-    mem_list.add_argument("--all", action="store_true", help="include superseded memories")
-    mem_list.add_argument("--kind", choices=["preference", "fact", "correction", "rule"])
-    mem_list.add_argument("--json", action="store_true")
-    mem_add = mem_sub.add_parser("add", help="remember a text")
-    mem_add.add_argument("text")
-    mem_add.add_argument("--kind", default="fact", choices=["preference", "fact", "rule"])
-    mem_add.add_argument("--json", action="store_true")
-    mem_forget = mem_sub.add_parser("forget", help="delete memories for real")
-    mem_forget.add_argument("id", nargs="?", help="the memory id")
-    mem_forget.add_argument("--query", help="forget memories matching this text")
-    mem_forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    mem_restore = mem_sub.add_parser("restore", help="make a superseded memory active again")
-    mem_restore.add_argument("id")
+    _add_memory_commands(sub)
     feedback = sub.add_parser("feedback", help="thumbs up or down on a reply")
     feedback.add_argument("message_id", help="the reply's id (`--json` output of chat)")
     feedback.add_argument("verdict", choices=["up", "down"])
@@ -115,6 +123,39 @@ def _add_learning_commands(sub: Any) -> None:
     rules_keep.add_argument("--text", help="reword the rule first")
     rules_discard = rules_sub.add_parser("discard", help="decline a proposed rule")
     rules_discard.add_argument("id")
+
+
+def _add_memory_commands(sub: Any) -> None:
+    """memory list/add/edit/forget/restore/history/export/import."""
+    memory = sub.add_parser("memory", help="review, add, restore and forget memories")
+    mem_sub = memory.add_subparsers(dest="action", metavar="ACTION", required=True)
+    mem_list = mem_sub.add_parser("list", help="active memories (--all adds superseded)")
+    mem_list.add_argument("--all", action="store_true", help="include superseded memories")
+    mem_list.add_argument("--kind", choices=["preference", "fact", "correction", "rule"])
+    mem_list.add_argument("--json", action="store_true")
+    mem_add = mem_sub.add_parser("add", help="remember a text")
+    mem_add.add_argument("text")
+    mem_add.add_argument("--kind", default="fact", choices=["preference", "fact", "rule"])
+    mem_add.add_argument("--json", action="store_true")
+    mem_forget = mem_sub.add_parser("forget", help="delete memories for real")
+    mem_forget.add_argument("id", nargs="?", help="the memory id")
+    mem_forget.add_argument("--query", help="forget memories matching this text")
+    mem_forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    mem_forget.add_argument(
+        "--include-exports", action="store_true", help="also delete exports that contain it"
+    )
+    mem_edit = mem_sub.add_parser("edit", help="reword a memory")
+    mem_edit.add_argument("id")
+    mem_edit.add_argument("text")
+    mem_edit.add_argument("--json", action="store_true")
+    mem_export = mem_sub.add_parser("export", help="write every memory with provenance as JSON")
+    mem_export.add_argument("file")
+    mem_export.add_argument("--json", action="store_true")
+    mem_import = mem_sub.add_parser("import", help="read a memory export back (idempotent)")
+    mem_import.add_argument("file")
+    mem_import.add_argument("--json", action="store_true")
+    mem_restore = mem_sub.add_parser("restore", help="make a superseded memory active again")
+    mem_restore.add_argument("id")
     mem_history = mem_sub.add_parser("history", help="a memory's events")
     mem_history.add_argument("id")
     mem_history.add_argument("--json", action="store_true")
@@ -164,6 +205,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         "correct": _correct,
         "rules": _rules,
         "learning": _learning,
+        "forget": _forget,
     }
     return commands[args.command](args, model)
 
@@ -376,7 +418,22 @@ def _recall(args: argparse.Namespace, model: str | None) -> int:
 def _memory(args: argparse.Namespace, model: str | None) -> int:
     from assistant.compose import build_assistant
 
-    assistant = build_assistant(_setup(model))
+    env = _setup(model)
+    assistant = build_assistant(env)
+    if args.action in ("export", "import", "forget"):
+        from assistant import cli_forget
+
+        if args.action == "export":
+            return cli_forget.export_memories(assistant, env, args)
+        if args.action == "import":
+            return cli_forget.import_memories(assistant, args)
+        return cli_forget.forget_memories(assistant, env, args)
+    if args.action == "edit":
+        memory = assistant.edit_memory(args.id, args.text)
+        print(
+            json.dumps(_memory_json(memory)) if args.json else f"edited {memory.id}: {memory.text}"
+        )
+        return 0
     if args.action == "list":
         from assistant.core import ALL_MEMORY_STATUSES
 
@@ -417,7 +474,7 @@ def _memory(args: argparse.Namespace, model: str | None) -> int:
             for e in events:
                 print(f"{e.at.isoformat()[:19]}  {e.action:10} {e.reason}")
         return 0
-    return _forget_memories(assistant, args)
+    raise AssertionError(f"unknown memory action {args.action}")
 
 
 def _feedback(args: argparse.Namespace, model: str | None) -> int:
@@ -518,31 +575,6 @@ def _rules(args: argparse.Namespace, model: str | None) -> int:
     return 0
 
 
-def _forget_memories(assistant: Any, args: argparse.Namespace) -> int:
-    if (args.id is None) == (args.query is None):
-        raise InputError("pass a memory id or --query TEXT", "see `assistant memory list`")
-    if args.id:
-        targets = [assistant.memory_store.get_memory(args.id)]
-    else:
-        needle = args.query.casefold()
-        targets = [
-            m for m in assistant.memories(("active", "superseded")) if needle in m.text.casefold()
-        ]
-        if not targets:
-            print("no memory matches", file=sys.stderr)
-            return EXIT_ERROR
-    if not args.yes:
-        for m in targets:
-            print(f"  {m.id}  {m.text}")
-        if not _confirm(f"Forget {len(targets)} memor{'y' if len(targets) == 1 else 'ies'}?"):
-            print("nothing forgotten", file=sys.stderr)
-            return EXIT_ERROR
-    for m in targets:
-        assistant.forget_memory(m.id)
-        print(f"forgot {m.id}: {m.text}")
-    return 0
-
-
 def _doctor(args: argparse.Namespace, model: str | None) -> int:
     from assistant.doctor import run_checks
 
@@ -561,7 +593,8 @@ def _doctor(args: argparse.Namespace, model: str | None) -> int:
 def _conversations(args: argparse.Namespace, model: str | None) -> int:
     from assistant.compose import build_assistant
 
-    assistant = build_assistant(_setup(model))
+    env = _setup(model)
+    assistant = build_assistant(env)
     if args.action == "list":
         rows: list[dict[str, Any]] = [
             {
@@ -599,15 +632,17 @@ def _conversations(args: argparse.Namespace, model: str | None) -> int:
             for m in messages:
                 print(f"[{m.role}] {m.content}\n")
         return 0
-    conversation = assistant.conversation(args.id)
-    if not args.yes and not _confirm(f"Delete conversation “{conversation.title}”?"):
-        print("not deleted", file=sys.stderr)
-        return EXIT_ERROR
-    assistant.delete_conversation(args.id)
-    return 0
+    from assistant.cli_forget import delete_conversation
+
+    return delete_conversation(assistant, env, args)
 
 
-def _confirm(question: str) -> bool:
-    if not sys.stdin.isatty():
-        raise InputError("refusing to delete without confirmation", "pass --yes")
-    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+def _forget(args: argparse.Namespace, model: str | None) -> int:
+    from assistant import cli_forget
+    from assistant.compose import build_assistant
+
+    env = _setup(model)
+    assistant = build_assistant(env)
+    if args.all:
+        return cli_forget.forget_all(assistant, env, args)
+    return cli_forget.delete_conversation(assistant, env, args)

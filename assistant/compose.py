@@ -13,7 +13,7 @@ from assistant.core import Assistant
 from assistant.embedding import Embedder
 from assistant.llm.backend import ChatBackend
 from assistant.offline import enforce_offline
-from assistant.paths import Paths, ensure_private_dir, resolve_paths
+from assistant.paths import Paths, ensure_private_dir, keep_private, resolve_paths
 from assistant.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ def load_environment(**overrides: object) -> Environment:
     """Resolve paths and settings; keyword overrides come from command-line flags."""
     enforce_offline()
     paths = resolve_paths()
+    keep_private(paths)
     settings = load_settings(paths.config_file).with_overrides(**overrides)
     return Environment(paths, settings)
 

@@ -26,6 +26,7 @@ from assistant.records import (
 
 FORMAT = "assistant-memories"
 VERSION = 1
+DAMAGED = "the file is damaged or was edited by hand: export it again"
 
 
 def _memory_json(snapshot: MemorySnapshot, sources: dict[str, Message]) -> dict[str, Any]:
@@ -93,18 +94,18 @@ def _time(value: Any, where: str) -> datetime:
     try:
         return datetime.fromisoformat(str(value))
     except ValueError:
-        raise InputError(f"{where}: not an ISO date: {value!r}", "") from None
+        raise InputError(f"{where}: not an ISO date: {value!r}", DAMAGED) from None
 
 
 def _snapshot(item: Any, where: str) -> MemorySnapshot:
     if not isinstance(item, dict):
-        raise InputError(f"{where}: not an object", "")
+        raise InputError(f"{where}: not an object", DAMAGED)
     try:
         kind, status = item["kind"], item["status"]
         if kind not in MEMORY_KINDS:
             raise InputError(f"{where}: unknown kind {kind!r}", f"one of {', '.join(MEMORY_KINDS)}")
         if status not in get_args(MemoryStatus):
-            raise InputError(f"{where}: unknown status {status!r}", "")
+            raise InputError(f"{where}: unknown status {status!r}", DAMAGED)
         memory = Memory(
             id=str(item["id"]),
             kind=kind,
@@ -134,7 +135,7 @@ def _snapshot(item: Any, where: str) -> MemorySnapshot:
         )
         vector = tuple(float(x) for x in item["vector"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{where}: missing or malformed field {exc}", "") from None
+        raise InputError(f"{where}: missing or malformed field {exc}", DAMAGED) from None
     return MemorySnapshot(memory, vector, events)
 
 

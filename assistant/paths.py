@@ -63,6 +63,19 @@ def resolve_paths(home: str | None = None) -> Paths:
     )
 
 
+def keep_private(paths: Paths) -> None:
+    """From now on this process creates dirs 0700 and files 0600, and the app's own
+    dirs are closed to other users (an older install may have made them 0755).
+
+    A umask covers every writer at once: LanceDB's Rust code, the log, exports, the
+    reassembled model. Per-file chmod calls would miss some.
+    """
+    os.umask(0o077)
+    for root in (paths.config, paths.data, paths.cache):
+        if root.is_dir():
+            root.chmod(0o700)
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create `path` (and parents) readable by the user only."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)

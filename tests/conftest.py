@@ -13,6 +13,7 @@ from assistant.llm.fake import ScriptedBackend
 from assistant.llm.llama import LlamaBackend
 from assistant.paths import resolve_paths
 from assistant.settings import Settings
+from tests.cli_helpers import cli_environment
 
 
 def _clear_assistant_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,3 +64,9 @@ def real_backend(
     assert isinstance(backend, LlamaBackend)
     yield backend
     backend.close()
+
+
+@pytest.fixture
+def cli_env(home: Path, gguf_path: Path) -> dict[str, str]:
+    """Environment variables for running the `assistant` command in `home`."""
+    return cli_environment(home, gguf_path)

@@ -3,47 +3,13 @@
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import EXE, assert_clean_error, run
+
 pytestmark = pytest.mark.real
-EXE = str(Path(sys.executable).with_name("assistant"))
-
-
-@pytest.fixture
-def cli_env(home: Path, gguf_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env |= {
-        "ASSISTANT_HOME": str(home),
-        "ASSISTANT_MODEL": str(gguf_path),
-        "ASSISTANT_MAX_TOKENS": "24",
-        "ASSISTANT_TEMPERATURE": "0",
-    }
-    return env
-
-
-def run(
-    args: list[str], env: dict[str, str], stdin: bytes | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: PLW1510 (exit codes are asserted)
-        [EXE, *args],
-        input=stdin.decode("latin-1") if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        encoding="latin-1",
-    )
-
-
-def assert_clean_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("error: ")
-    assert "hint: " in result.stderr
-    assert fragment in result.stderr
 
 
 def test_stdin_chat_on_the_embedded_default(home: Path) -> None:

@@ -9,8 +9,8 @@ from assistant.learning.extract import extract_rules
 from assistant.learning.loop import LearningLoop
 from assistant.learning.memory import MemoryBook
 from assistant.records import Message, new_id, utc_now
-from assistant.store.lance_db import LanceDatabase
 from assistant.store.lance import LanceStore
+from assistant.store.lance_db import LanceDatabase
 from assistant.store.memories import LanceMemoryStore
 from tests.erasure import traces
 
