@@ -33,3 +33,17 @@ def traces(roots: Iterable[Path], text: str, vectors: Sequence[Sequence[float]] 
     for vector in vectors:
         found += [f"embedding in {p}" for p in files_containing(roots, vector_bytes(vector))]
     return found
+
+
+def tables_with_old_versions(store: Path) -> dict[str, int]:
+    """LanceDB tables under `store` that still keep more than their latest version.
+
+    A byte search cannot see into compressed pages; this check does not depend on
+    the encoding: an erase leaves each table with one version, so no earlier one
+    that held the text can be checked out.
+    """
+    from assistant.store.lance_db import LanceDatabase, schemas
+
+    db = LanceDatabase(store)
+    counts = {name: len(db.table(name).list_versions()) for name in schemas()}
+    return {name: n for name, n in counts.items() if n > 1}

@@ -11,7 +11,7 @@ from assistant.store.erase import DELETED_SUCCESSOR, scrub_context
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import LanceDatabase
 from assistant.store.memories import LanceMemoryStore
-from tests.erasure import traces
+from tests.erasure import tables_with_old_versions, traces
 
 SECRET = "QX-4471-ZETA"
 
@@ -89,6 +89,8 @@ def test_erasing_a_memory_and_its_conversation_leaves_no_copy(tmp_path: Path) ->
     store.forget([learned.id], [secret_chat.id])
 
     assert traces([tmp_path], SECRET, [unit(1), unit(4)]) == []
+    touched = {"memories", "memory_events", "signals", "messages", "message_index"}
+    assert touched.isdisjoint(tables_with_old_versions(tmp_path / "store"))
     assert [m.id for m in store.list_messages(other_chat.id)] == [question.id, reply.id]
     assert store.get_message(reply.id).context == ""  # everything it quoted is gone
     assert [m.id for m in memories.list_memories(("active", "superseded"))] == [older.id]
@@ -110,6 +112,7 @@ def test_forget_everything_empties_every_table(tmp_path: Path) -> None:
     memories.add_memory(memory(SECRET, ()), unit(5))
     store.forget_everything()
     assert traces([tmp_path], SECRET, [unit(5)]) == []
+    assert tables_with_old_versions(tmp_path / "store") == {}
     assert store.list_conversations() == []
     assert memories.list_memories(("active", "superseded")) == []
     assert LanceStore(LanceDatabase(tmp_path / "store")).schema_version() > 0

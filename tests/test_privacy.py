@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import assert_clean_error, cli_environment, run
-from tests.erasure import traces
+from tests.erasure import tables_with_old_versions, traces
 
 pytestmark = pytest.mark.real
 
@@ -57,6 +57,7 @@ def test_the_secret_is_gone_from_disk_after_cli_deletes(
     assert deleted.returncode == 0, deleted.stderr
 
     assert traces(app_dirs(home), MARKER, [vector]) == []
+    assert tables_with_old_versions(home / "data" / "store") == {}
     remaining = json.loads(run(["memory", "list", "--all", "--json"], cli_env).stdout)
     assert not any(MARKER in m["text"] for m in remaining)
     assert json.loads(run(["conversations", "list", "--json"], cli_env).stdout) == []

@@ -3,7 +3,13 @@
 import subprocess
 import sys
 
-BENCHMARKS = ["bench_recall_latency", "bench_learning_ttft", "bench_locomo", "bench_corrections"]
+BENCHMARKS = [
+    "bench_recall_latency",
+    "bench_learning_ttft",
+    "bench_locomo",
+    "bench_corrections",
+    "bench_forget",
+]
 
 
 def main() -> int:
