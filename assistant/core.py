@@ -170,6 +170,19 @@ def clean_input(text: str) -> str:
     return stripped
 
 
+
+def _context_record(
+    context: RecallContext, prompt: list[ChatMessage], learning: LearningLevel
+) -> str:
+    """What a reply was given, kept with it: the recalled items, the system text and the
+    final user turn exactly as the model saw them, and the learning level. Feedback
+    records it; a dataset export trains on exactly this, so training matches inference.
+    """
+    system = prompt[0].content if prompt and prompt[0].role == "system" else ""
+    asked = prompt[-1].content if prompt and prompt[-1].role == "user" else ""
+    record = {**context.as_dict(), "prompt": {"system": system, "user": asked}, "level": learning}
+    return json.dumps(record)
+
 class Assistant:
     """Chat turns over one backend and one store."""
 
@@ -475,7 +488,7 @@ class Assistant:
             utc_now(),
             model=backend.name,
             usage=usage.as_dict(),
-            context=json.dumps(context.as_dict()) if context.block or context.preferences else "",
+            context=_context_record(context, prompt, learning),
         )
         finished = replace(conversation, updated_at=reply.created_at)
         if persist:

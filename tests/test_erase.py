@@ -41,6 +41,13 @@ def test_scrub_context_keeps_only_what_is_not_erased() -> None:
         "documents": [],
     }
     assert scrub_context(json.dumps(context), {"m1", "m2"}, {"c1"}) == ""
+    prompted = {**context, "prompt": {"system": "Known: b", "user": "hi"}, "level": "full"}
+    untouched = json.loads(scrub_context(json.dumps(prompted), set(), set(), ["zzz"]))
+    assert untouched == prompted
+    named = json.loads(scrub_context(json.dumps(prompted), set(), set(), ["Known: b"]))
+    assert "prompt" not in named and named["preferences"] == context["preferences"]
+    listed = json.loads(scrub_context(json.dumps(prompted), {"m2"}, set()))
+    assert "prompt" not in listed  # it quoted an item that went
     assert scrub_context("not json", {"m1"}, set()) == ""  # unreadable: dropped, not kept
 
 
@@ -59,6 +66,8 @@ def test_erasing_a_memory_and_its_conversation_leaves_no_copy(tmp_path: Path) ->
         "memories": [{"id": learned.id, "kind": "fact", "text": learned.text}],
         "messages": [{"id": told.id, "conversation_id": secret_chat.id, "text": told.content}],
         "documents": [],
+        "prompt": {"system": f"Known: {learned.text}", "user": "what is my code?"},
+        "level": "full",
     }
     question = Message(new_id(), other_chat.id, "user", "what is my code?", now)
     reply = replace(

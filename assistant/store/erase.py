@@ -30,8 +30,19 @@ def _in(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(quote(v) for v in sorted(values))})"
 
 
-def scrub_context(context: str, memory_ids: set[str], conversation_ids: set[str]) -> str:
-    """A stored context JSON without the entries that quote erased memories or chats."""
+def scrub_context(
+    context: str,
+    memory_ids: set[str],
+    conversation_ids: set[str],
+    texts: Iterable[str] = (),
+) -> str:
+    """A stored context JSON without what quotes erased memories or conversations.
+
+    Listed items go by id. The recorded prompt (system text and final user turn as
+    the model saw them) has no ids, so it goes whole when any listed item went or when
+    it contains the text of an erased memory (an "updates" note can name a memory
+    that is no longer listed).
+    """
     if not context:
         return context
     try:
@@ -40,32 +51,45 @@ def scrub_context(context: str, memory_ids: set[str], conversation_ids: set[str]
         return ""  # unreadable: dropping it is the only safe rewrite
     if not isinstance(data, dict):
         return ""
-    kept: dict[str, list[object]] = {}
-    for section, entries in data.items():
-        kept[section] = [
+    kept: dict[str, object] = {}
+    removed = False
+    for section, value in data.items():
+        if not isinstance(value, list):
+            kept[section] = value
+            continue
+        entries = [
             e
-            for e in (entries if isinstance(entries, list) else [])
+            for e in value
             if isinstance(e, dict)
             and e.get("id") not in memory_ids
             and e.get("conversation_id") not in conversation_ids
         ]
-    if not any(kept.values()):
+        removed = removed or len(entries) != len(value)
+        kept[section] = entries
+    prompt = json.dumps(kept.get("prompt", ""), ensure_ascii=False)
+    if removed or any(t and t in prompt for t in texts):
+        kept.pop("prompt", None)
+    if not any(isinstance(v, list) and v for v in kept.values()) and "prompt" not in kept:
         return ""
     return json.dumps(kept)
 
 
 def _scrub_contexts(
-    db: LanceDatabase, table: str, memory_ids: set[str], conversation_ids: set[str]
+    db: LanceDatabase,
+    table: str,
+    memory_ids: set[str],
+    conversation_ids: set[str],
+    texts: set[str],
 ) -> bool:
     """Rewrite the `context` column of rows that quote what is being erased."""
-    needles = memory_ids | conversation_ids
+    needles = memory_ids | conversation_ids | texts
     if not needles:
         return False
     mentions = " OR ".join(f"context LIKE {quote('%' + n + '%')}" for n in sorted(needles))
     rows = db.table(table).search().where(mentions).select(["id", "context"]).limit(None)
     changed = False
     for row in rows.to_list():
-        scrubbed = scrub_context(row["context"], memory_ids, conversation_ids)
+        scrubbed = scrub_context(row["context"], memory_ids, conversation_ids, texts)
         if scrubbed != row["context"]:
             db.table(table).update(where=f"id = {quote(row['id'])}", values={"context": scrubbed})
             changed = True
@@ -85,6 +109,7 @@ def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterab
         return
     touched: set[str] = set()
     with db.lock:
+        texts = {r["text"] for r in db.rows(MEMORIES, _in("id", mids))} if mids else set()
         if mids:
             db.table(MEMORIES).delete(_in("id", mids))
             db.table(MEMORY_EVENTS).delete(_in("memory_id", mids))
@@ -100,7 +125,7 @@ def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterab
             db.table(SIGNALS).delete(_in("conversation_id", cids))
             touched |= {CONVERSATIONS, MESSAGES, MESSAGE_INDEX, SIGNALS}
         for table in (MESSAGES, SIGNALS):
-            if _scrub_contexts(db, table, mids, cids):
+            if _scrub_contexts(db, table, mids, cids, texts):
                 touched.add(table)
         db.purge(*sorted(touched))
 
