@@ -6,7 +6,9 @@ text goes through Textual's MarkdownStream, which batches fragments that arrive 
 a render is in progress instead of re-rendering the whole message on every token.
 
 Feedback on replies (thumbs, corrections, learned rules, the learning report) lives in
-the `FeedbackApp` base class; its core calls run in a thread worker as turns do.
+the `FeedbackApp` base class; its core calls run in a thread worker as turns do. The
+memory browser is a screen of its own that runs its core calls itself; it hands back
+a conversation to open, if the user jumps to where a memory came from.
 """
 
 import json
@@ -39,7 +41,13 @@ from assistant.tui.events import (
     TurnFailed,
 )
 from assistant.tui.feedback import FeedbackApp
-from assistant.tui.screens import ConversationPicker, SystemPromptEditor
+from assistant.tui.memory_browser import MemoryBrowser, plural
+from assistant.tui.screens import (
+    ConversationDeleted,
+    ConversationPicker,
+    DeleteConversationPrompt,
+    SystemPromptEditor,
+)
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
 
 log = logging.getLogger(__name__)
@@ -61,6 +69,7 @@ class AssistantApp(FeedbackApp):
         Binding("ctrl+o", "conversations", "Conversations"),
         Binding("ctrl+s", "system_prompt", "System prompt"),
         # Function keys: Input keeps the ctrl+letter keys for editing.
+        Binding("f4", "memories", "Memories"),
         Binding("f5", "thumbs_up", "Thumbs up"),
         Binding("f6", "thumbs_down", "Thumbs down"),
         Binding("f7", "accept_offer", "Remember correction"),
@@ -373,7 +382,42 @@ class AssistantApp(FeedbackApp):
     async def _open_conversation(self, conversation_id: str | None) -> None:
         if conversation_id is None:
             return
+        if self.busy:  # the memory browser stays usable while a reply streams
+            self.notify("A reply is still streaming; press Esc to stop it.", severity="warning")
+            return
         await self.show_conversation(conversation_id)
+
+    @on(ConversationPicker.DeleteRequested)
+    def _confirm_delete(self, event: ConversationPicker.DeleteRequested) -> None:
+        """Ask what to do with what the conversation taught, then delete in a worker."""
+        conversation = event.conversation
+        learned = self._guarded(lambda: self.assistant.learned_from(conversation.id))
+        if learned is None:
+            return
+
+        def chosen(with_memories: bool | None) -> None:
+            if with_memories is None:
+                return
+            self._call_core(
+                lambda: ConversationDeleted(
+                    conversation,
+                    self.assistant.delete_conversation(conversation.id, with_memories),
+                )
+            )
+
+        texts = [m.text for m in learned]
+        self.push_screen(DeleteConversationPrompt(conversation.title, texts), chosen)
+
+    def on_conversation_deleted(self, event: ConversationDeleted) -> None:
+        if event.conversation.id == self.conversation_id:
+            self.action_new_conversation()
+        if isinstance(self.screen, ConversationPicker):
+            self.screen.refill()
+        also = f" and {plural(len(event.memories))} learned from it" if event.memories else ""
+        self.notify(f"Deleted “{event.conversation.title}”{also}.", markup=False)
+
+    def action_memories(self) -> None:
+        self.push_screen(MemoryBrowser(self.assistant), self._open_conversation)
 
     async def show_conversation(self, conversation_id: str) -> None:
         """Replace the chat view with a stored conversation."""

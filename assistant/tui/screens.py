@@ -1,7 +1,8 @@
 """Modal screens: the conversation list, the system prompt editor, feedback dialogs.
 
-They only ask: each returns the answer through `dismiss`, and the app makes the core
-call, as the style asks of every screen.
+They only ask: each returns the answer through `dismiss` (or, for a request that keeps
+the screen open, a message to the app), and the app makes the core call, as the style
+asks of every screen.
 """
 
 from collections.abc import Callable
@@ -11,37 +12,61 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from assistant.records import Conversation, Memory
+from assistant.tui.memory_browser import plural
 
 SearchFn = Callable[[str], list[Conversation]]
 
 
 class ConversationPicker(ModalScreen[str | None]):
-    """Pick a conversation; typing filters by title and message text."""
+    """Pick a conversation; typing filters by title and message text.
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Close")]
+    f3 asks the app to delete the highlighted one (`DeleteRequested`): the search box
+    keeps focus and takes delete and the ctrl+letter keys for editing, so a function
+    key is the one that reaches this screen. The app calls `refill` once it is gone.
+    """
+
+    BINDINGS = [
+        Binding("escape", "dismiss_none", "Close"),
+        Binding("f3", "delete", "Delete"),
+    ]
+
+    class DeleteRequested(Message):
+        """The user asked to delete this conversation (not yet confirmed)."""
+
+        def __init__(self, conversation: Conversation) -> None:
+            super().__init__()
+            self.conversation = conversation
 
     def __init__(self, search: SearchFn) -> None:
         super().__init__()
         self._search = search
+        self._shown: dict[str, Conversation] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker", classes="dialog"):
             yield Label("Conversations", classes="dialog-title")
             yield Input(placeholder="Search titles and messages…", id="picker-search")
             yield OptionList(id="picker-list")
+            yield Label("Enter opens · f3 deletes · Esc closes", classes="dialog-hint")
 
     def on_mount(self) -> None:
         self._fill("")
+
+    def refill(self) -> None:
+        """List again for the current search (after a delete)."""
+        self._fill(self.query_one("#picker-search", Input).value)
 
     def _fill(self, query: str) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
         conversations = self._search(query)
+        self._shown = {c.id: c for c in conversations}
         options.add_options(
             Option(f"{c.title}  ({c.message_count} messages)", id=c.id) for c in conversations
         )
@@ -63,6 +88,80 @@ class ConversationPicker(ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_delete(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            return
+        chosen = self._shown.get(options.get_option_at_index(options.highlighted).id or "")
+        if chosen is not None:
+            self.post_message(self.DeleteRequested(chosen))
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ConversationDeleted(Message):
+    """A conversation was deleted for real, with the memories listed (if chosen)."""
+
+    def __init__(self, conversation: Conversation, memories: list[Memory]) -> None:
+        super().__init__()
+        self.conversation = conversation
+        self.memories = memories
+
+
+LEARNED_SHOWN = 5
+
+
+class DeleteConversationPrompt(ModalScreen[bool | None]):
+    """Confirm a conversation delete, and choose what happens to what it taught.
+
+    Dismisses with True (delete it and the memories learned from it), False (the
+    conversation only: its memories stay, without a source to show) or None (cancel).
+    With nothing learned there is no choice to make, only a confirmation. Cancel has
+    the focus, so a stray Enter deletes nothing.
+    """
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def __init__(self, title: str, learned: list[str]) -> None:
+        super().__init__()
+        self.conversation_title = title
+        self.learned = learned
+
+    def compose(self) -> ComposeResult:
+        learned = self.learned
+        with Vertical(id="delete-prompt", classes="dialog compact"):
+            yield Label(f"Delete “{self.conversation_title}”?", classes="dialog-title")
+            if learned:
+                lines = [f"It taught {plural(len(learned))}:"]
+                lines += [f"  • {text}" for text in learned[:LEARNED_SHOWN]]
+                if len(learned) > LEARNED_SHOWN:
+                    lines.append(f"  … and {len(learned) - LEARNED_SHOWN} more")
+            else:
+                lines = ["Nothing was learned from it."]
+            yield Static("\n".join(lines), id="delete-learned", markup=False)
+            with Horizontal(id="delete-buttons"):
+                if learned:
+                    yield Button(
+                        "Delete with what was learned", id="delete-with-memories", variant="error"
+                    )
+                    yield Button("Delete conversation only", id="delete-only", variant="warning")
+                else:
+                    yield Button("Delete", id="delete-only", variant="error")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "delete-with-memories":
+            self.dismiss(True)
+        elif event.button.id == "delete-only":
+            self.dismiss(False)
+        else:
+            self.dismiss(None)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
