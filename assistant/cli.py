@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -52,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--model", metavar="PATH", dest="sub_model", help="check this GGUF")
 
     _add_learning_commands(sub)
+
+    export = sub.add_parser("export", help="write a fine-tuning dataset folder (level full)")
+    export.add_argument("--out", metavar="DIR", help="where to put it (default: the data dir)")
+    export.add_argument("--json", action="store_true")
 
     convs = sub.add_parser("conversations", help="list or delete conversations")
     conv_sub = convs.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -206,6 +211,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         "rules": _rules,
         "learning": _learning,
         "forget": _forget,
+        "export": _export,
     }
     return commands[args.command](args, model)
 
@@ -263,7 +269,8 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
     from assistant.core import ReplyDelta, TurnFinished, clean_input
 
     text = clean_input(read_prompt(args.prompt))
-    assistant = build_assistant(_setup(model))
+    env = _setup(model)
+    assistant = build_assistant(env)
     if args.conversation:
         assistant.conversation(args.conversation)
     show_progress = sys.stderr.isatty() and not args.json
@@ -295,6 +302,7 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
         signal.signal(signal.SIGINT, previous)
     assert finished is not None
     learned = assistant.learn(finished)  # the one-shot CLI waits for its own learning
+    _periodic_export(env, assistant, level)
     if args.json:
         print(json.dumps(_turn_json(finished, learned)))
     else:
@@ -635,6 +643,40 @@ def _conversations(args: argparse.Namespace, model: str | None) -> int:
     from assistant.cli_forget import delete_conversation
 
     return delete_conversation(assistant, env, args)
+
+
+def _periodic_export(env: Any, assistant: Any, level: str) -> None:
+    """At level full, a due dataset export runs after the turn (and says so on stderr)."""
+    if level != "full":
+        return
+    from assistant.dataset_export import maybe_export
+
+    try:
+        result = maybe_export(env, assistant)
+    except AssistantError as exc:  # the chat succeeded; the export can wait
+        log.warning("periodic export failed: %s", exc.message)
+        return
+    if result is not None:
+        print(f"exported a dataset to {result.path}", file=sys.stderr)
+
+
+def _export(args: argparse.Namespace, model: str | None) -> int:
+    from assistant.compose import build_assistant
+    from assistant.dataset_export import export_dataset
+
+    env = _setup(model)
+    assistant = build_assistant(env)
+    out = Path(args.out) if args.out else None
+    quiet = args.json or not sys.stderr.isatty()
+    result = export_dataset(env, assistant, out, _progress_printer(quiet))
+    if not quiet:
+        print("\r\033[K", end="", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"path": str(result.path), "counts": result.counts}))
+    else:
+        print(f"exported {result.counts['sft']} SFT rows, {result.counts['dpo']} pairs")
+        print(result.path)
+    return 0
 
 
 def _forget(args: argparse.Namespace, model: str | None) -> int:

@@ -25,6 +25,7 @@ from assistant.learning.context_block import (
     with_retrieved,
 )
 from assistant.learning.corrections import detect_correction
+from assistant.learning.dataset import Collected, collect, without_duplicates
 from assistant.learning.llm_extract import SCHEMA, extraction_messages
 from assistant.learning.loop import LearningLoop, RecallContext
 from assistant.learning.recall import Hit
@@ -170,18 +171,24 @@ def clean_input(text: str) -> str:
     return stripped
 
 
-
 def _context_record(
-    context: RecallContext, prompt: list[ChatMessage], learning: LearningLevel
+    context: RecallContext, prompt: list[ChatMessage], learning: LearningLevel, max_tokens: int
 ) -> str:
     """What a reply was given, kept with it: the recalled items, the system text and the
-    final user turn exactly as the model saw them, and the learning level. Feedback
+    final user turn exactly as the model saw them, the learning level and the reply's
+    token limit (a reply that reached it was cut off). Feedback
     records it; a dataset export trains on exactly this, so training matches inference.
     """
     system = prompt[0].content if prompt and prompt[0].role == "system" else ""
     asked = prompt[-1].content if prompt and prompt[-1].role == "user" else ""
-    record = {**context.as_dict(), "prompt": {"system": system, "user": asked}, "level": learning}
+    record = {
+        **context.as_dict(),
+        "prompt": {"system": system, "user": asked},
+        "level": learning,
+        "max_tokens": max_tokens,
+    }
     return json.dumps(record)
+
 
 class Assistant:
     """Chat turns over one backend and one store."""
@@ -488,7 +495,7 @@ class Assistant:
             utc_now(),
             model=backend.name,
             usage=usage.as_dict(),
-            context=_context_record(context, prompt, learning),
+            context=_context_record(context, prompt, learning, self.settings.max_tokens),
         )
         finished = replace(conversation, updated_at=reply.created_at)
         if persist:
@@ -788,6 +795,21 @@ class Assistant:
         discarded = loop.book.discard_rule(memory_id)
         loop.invalidate()
         return discarded
+
+    def dataset_examples(self, dedupe: bool = True) -> Collected:
+        """Every training example that counts today (assistant/learning/dataset.py)."""
+
+        def stored(message_id: str) -> Message | None:
+            try:
+                return self.store.get_message(message_id)
+            except NotFoundError:
+                return None
+
+        found = collect(self.memory_store.signals(), stored)
+        if dedupe and found.examples:
+            embed = self.learning_loop().embedder.embed
+            found.examples = without_duplicates(found.examples, embed, found)
+        return found
 
     def learning_report(self) -> dict[str, object]:
         """Counts over time, the repeat-mistake rate, failing topics, and rules."""

@@ -62,6 +62,22 @@ class Settings:
         },
     )
 
+    redact: bool = field(
+        default=True,
+        metadata={
+            "doc": "Dataset exports replace e-mail addresses, phone and card numbers and "
+            "API-key-like strings with placeholders."
+        },
+    )
+    export_every_examples: int = field(
+        default=50,
+        metadata={"doc": "At level full, export a dataset once this many new examples exist."},
+    )
+    export_every_days: int = field(
+        default=7,
+        metadata={"doc": "At level full, export new examples at least this often (days)."},
+    )
+
     def with_overrides(self, **values: Any) -> "Settings":
         """Return a copy with some values replaced (from command-line flags)."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
@@ -108,6 +124,8 @@ def _validate(settings: Settings, source: str) -> Settings:
         ("gpu_layers", settings.gpu_layers >= -1, "-1, 0 or a positive count"),
         ("threads", settings.threads >= 0, "0 (auto) or a positive count"),
         ("learning", settings.learning in LEARNING_LEVELS, "one of " + ", ".join(LEARNING_LEVELS)),
+        ("export_every_examples", settings.export_every_examples >= 1, "at least 1"),
+        ("export_every_days", settings.export_every_days >= 1, "at least 1"),
     ]
     for key, ok, expected in checks:
         if not ok:
