@@ -9,6 +9,7 @@ enough new examples have accumulated or enough days have passed since the last o
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -216,14 +217,24 @@ def export_dataset(
 
 
 def maybe_export(env: Any, assistant: Any) -> ExportResult | None:
-    """The periodic export: at level `full`, when it is due (see `export_due`)."""
+    """The periodic export: at level `full`, when it is due (see `export_due`).
+
+    Learning workers may finish together; one check at a time, the others skip.
+    """
     s = env.settings
-    if s.learning != "full":
+    if s.learning != "full" or not _periodic.acquire(blocking=False):
         return None
-    collected = assistant.dataset_examples(dedupe=False)
-    if not export_due(env.paths.data, collected, s.export_every_examples, s.export_every_days):
-        return None
-    return export_dataset(env, assistant)
+    try:
+        collected = assistant.dataset_examples(dedupe=False)
+        every = (s.export_every_examples, s.export_every_days)
+        if not export_due(env.paths.data, collected, *every):
+            return None
+        return export_dataset(env, assistant)
+    finally:
+        _periodic.release()
+
+
+_periodic = threading.Lock()
 
 
 def _readme(name: str, manifest: dict[str, Any]) -> str:

@@ -306,3 +306,21 @@ async def test_feedback_below_its_level_is_an_error_toast(
         await settle(pilot)
         assert "feedback is not recorded at learning level `memory`" in toasts(app)
         assert "ASSISTANT_LEARNING=feedback" in toasts(app)
+
+
+async def test_a_due_dataset_export_runs_after_a_turn_and_says_so(
+    home: Path, fake: ScriptedBackend, embedder: Embedder, gguf_path: Path
+) -> None:
+    env = load_environment(model=str(gguf_path), learning="full", export_every_examples=1)
+    fake.enqueue("Lisbon is lovely in May.", "You're welcome.")
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "When should I visit Lisbon?")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "Dataset exported" not in toasts(app)
+        await send(pilot, "thanks")
+        assert "Dataset exported: 1 example, 0 preference pairs" in toasts(app)
+    [export] = (home / "data" / "exports").glob("dataset-*")
+    assert "Lisbon is lovely in May." in (export / "sft.jsonl").read_text()

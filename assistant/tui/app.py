@@ -31,6 +31,7 @@ from assistant.errors import AssistantError
 from assistant.llm.backend import ChatBackend
 from assistant.records import Conversation, Message
 from assistant.tui.events import (
+    DatasetExported,
     LoadFailed,
     LoadProgressed,
     MemoryLearned,
@@ -142,6 +143,27 @@ class AssistantApp(FeedbackApp):
             self.post_message(LoadFailed(f"loading failed: {exc}", "see the log file"))
             return
         self.post_message(ModelReady())
+        self._export_if_due()  # "checked on start": the embedder is loaded by now
+
+    def _export_if_due(self) -> None:
+        """At level full, a due dataset export runs in the calling worker thread."""
+        from assistant.dataset_export import maybe_export
+
+        try:
+            result = maybe_export(self.env, self.assistant)
+        except AssistantError as exc:
+            log.warning("periodic export failed: %s", exc.message)
+            return
+        if result is not None:
+            self.post_message(DatasetExported(result.path, result.counts))
+
+    def on_dataset_exported(self, event: DatasetExported) -> None:
+        counts = event.counts
+        self.notify(
+            f"{plural(counts['sft'], 'example')}, {plural(counts['dpo'], 'preference pair')}"
+            f"\n{event.path}",
+            title="Dataset exported",
+        )
 
     def _report_progress(self, line: str) -> None:
         self.post_message(LoadProgressed(line))
@@ -284,6 +306,7 @@ class AssistantApp(FeedbackApp):
             return
         if learned:
             self.post_message(MemoryLearned(learned))
+        self._export_if_due()
 
     def on_memory_learned(self, event: MemoryLearned) -> None:
         lines = [("✓ " if m.status == "active" else "✗ ") + m.text for m in event.memories]

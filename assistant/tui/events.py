@@ -1,5 +1,6 @@
 """Messages that workers post to the app, named in the past tense for what happened."""
 
+from pathlib import Path
 from typing import Any
 
 from textual.message import Message
@@ -51,6 +52,15 @@ class ReplyFinished(Message):
     def __init__(self, event: TurnFinished) -> None:
         super().__init__()
         self.event = event
+
+
+class DatasetExported(Message):
+    """A periodic dataset export was written."""
+
+    def __init__(self, path: Path, counts: dict[str, int]) -> None:
+        super().__init__()
+        self.path = path
+        self.counts = counts
 
 
 class MemoryLearned(Message):
