@@ -543,7 +543,9 @@ class Assistant:
         Returns what was deleted, embedding and history included, so that a review
         screen can undo while it is open (`undo_forget` writes it back).
         """
-        snapshots = self.snapshots(memory_ids)
+        known = {m.id for m in self.memories(ALL_MEMORY_STATUSES)}
+        # Ids already gone (deleted elsewhere meanwhile) are skipped, not an error.
+        snapshots = self.snapshots([i for i in memory_ids if i in known])
         self._erase([s.memory.id for s in snapshots], ())
         return snapshots
 

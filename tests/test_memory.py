@@ -39,6 +39,9 @@ def test_add_with_provenance_and_event(book: MemoryBook, store: LanceMemoryStore
     assert stored.kind == "fact" and stored.status == "active"
     [event] = store.events(memory.id)
     assert (event.action, event.source_ids) == ("add", (source,))
+    assert event.reason == "extracted from the user's message"
+    typed = book.add_manual("The user's bike is blue")
+    assert [e.reason for e in store.events(typed.id)] == ["added by the user"]
 
 
 def test_duplicate_only_reinforces(book: MemoryBook, store: LanceMemoryStore) -> None:

@@ -94,11 +94,12 @@ class MemoryBook:
             confidence=confidence,
         )
         self.store.add_memory(memory, vector)
-        why = (
-            "a correction by the user"
-            if memory.kind == "correction"
-            else "extracted from the user's message"
-        )
+        if memory.kind == "correction":
+            why = "a correction by the user"
+        elif sources:
+            why = "extracted from the user's message"
+        else:
+            why = "added by the user"
         self._event(memory.id, "add", why, sources, memory.text)
         changed = [memory]
         for previous in old.values():
