@@ -1,0 +1,137 @@
+"""Streaming throughput through the real TUI, against bare llama-cpp-python.
+
+Both run the embedded Gemma 3 270M on this machine, the same user message (no system
+prompt, learning off), greedy, the same seed and max tokens, alternating round by
+round so that machine noise hits both alike:
+- bare: `Llama.create_chat_completion(stream=True)` with `chat_format="gemma"`; tokens
+  over the time from the first streamed chunk to the last;
+- TUI: the real app driven headless (`run_test`), a new conversation each round; tokens
+  over the time from the first chunk *rendered* to the final Markdown render done.
+Target: TUI at least 0.95 of bare.
+
+Run: `.venv/bin/python -m tests.bench.bench_streaming [--rounds 5] [--max-tokens 128]`.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from assistant.compose import build_assistant, load_environment
+from assistant.llm.default_model import default_model_path
+from assistant.llm.llama import default_threads
+from assistant.tui import app as app_module
+from assistant.tui.app import AssistantApp
+from assistant.tui.events import ReplyChunk, ReplyFinished
+from tests.bench.report import write_result
+from tests.tui_helpers import settle
+
+PROMPT = "Write a short story about a lighthouse keeper and a storm."
+
+
+class TimedApp(AssistantApp):
+    """The real app, stamping when the first chunk and the final reply are rendered."""
+
+    CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+    first_rendered = 0.0
+    done_rendered = 0.0
+    tokens = 0
+
+    async def on_reply_chunk(self, event: ReplyChunk) -> None:
+        await super().on_reply_chunk(event)
+        if not self.first_rendered:
+            self.first_rendered = time.perf_counter()
+
+    async def on_reply_finished(self, event: ReplyFinished) -> None:
+        await super().on_reply_finished(event)
+        self.done_rendered = time.perf_counter()
+        self.tokens = event.event.usage.completion_tokens
+
+
+def bare_round(llm: Any, max_tokens: int) -> tuple[float, int]:
+    first = last = 0.0
+    tokens = 0
+    for chunk in llm.create_chat_completion(
+        [{"role": "user", "content": PROMPT}],
+        stream=True,
+        max_tokens=max_tokens,
+        temperature=0.0,
+        seed=1,
+    ):
+        if chunk["choices"][0]["delta"].get("content"):
+            tokens += 1
+            last = time.perf_counter()
+            first = first or last
+    return tokens / (last - first), tokens
+
+
+async def tui_rounds(
+    app: TimedApp, rounds: int, bare: Any, max_tokens: int
+) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = {"bare": [], "tui": [], "bare_tokens": [], "tui_tokens": []}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        for _ in range(rounds):
+            tps, tokens = bare_round(bare, max_tokens)
+            results["bare"].append(tps)
+            results["bare_tokens"].append(tokens)
+            app.action_new_conversation()
+            app.first_rendered = app.done_rendered = 0.0
+            await pilot.click("#prompt")
+            app.query_one("#prompt").value = PROMPT  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            await settle(pilot)
+            results["tui"].append(app.tokens / (app.done_rendered - app.first_rendered))
+            results["tui_tokens"].append(app.tokens)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--max-tokens", type=int, default=128)
+    args = parser.parse_args()
+    import llama_cpp
+
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["ASSISTANT_HOME"] = home
+        model = default_model_path(load_environment().paths.cache)
+        env = load_environment(
+            model=str(model),
+            learning="off",
+            system_prompt="",
+            max_tokens=args.max_tokens,
+            temperature=0.0,
+            seed=1,
+        )
+        bare = llama_cpp.Llama(
+            model_path=str(model),
+            n_ctx=2048,
+            n_threads=default_threads(),
+            chat_format="gemma",
+            verbose=False,
+        )
+        app = TimedApp(env, build_assistant(env))
+        results = asyncio.run(tui_rounds(app, args.rounds, bare, args.max_tokens))
+    bare_tps, tui_tps = statistics.median(results["bare"]), statistics.median(results["tui"])
+    summary = {
+        "model": model.name,
+        "rounds": args.rounds,
+        "max_tokens": args.max_tokens,
+        "median_tokens_per_s": {"bare": round(bare_tps, 2), "tui": round(tui_tps, 2)},
+        "ratio_tui_over_bare": round(tui_tps / bare_tps, 3),
+        "runs": {k: [round(x, 2) for x in v] for k, v in results.items()},
+    }
+    write_result("bench_streaming", summary)
+    print(f"{'':8}{'tok/s':>8}")
+    print(f"{'bare':8}{bare_tps:8.1f}")
+    print(f"{'TUI':8}{tui_tps:8.1f}   ratio {tui_tps / bare_tps:.3f} (target >= 0.95)")
+
+
+if __name__ == "__main__":
+    main()
