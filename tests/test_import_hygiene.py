@@ -31,6 +31,15 @@ def test_core_loads_no_heavy_modules() -> None:
     assert result.stdout.strip() == ""
 
 
+def test_the_tui_paints_before_numpy_and_the_learning_stack_load() -> None:
+    late = ["numpy", *(m for m in HEAVY if m != "textual")]
+    code = f"import sys\nimport assistant.tui.app\nprint([m for m in {late!r} if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_public_names() -> None:
     import assistant
 

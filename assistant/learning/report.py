@@ -10,8 +10,6 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from assistant.learning.extract import slot
 from assistant.records import Memory, Signal
 
@@ -63,6 +61,8 @@ def topics(questions: Sequence[str], vectors: Sequence[Sequence[float]]) -> list
     """
     if not questions:
         return []
+    import numpy as np  # here, not at import: the TUI paints before numpy loads
+
     matrix = np.asarray(vectors, dtype=np.float32)
     centres: list[np.ndarray] = []
     members: list[list[int]] = []
