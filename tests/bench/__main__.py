@@ -9,6 +9,9 @@ BENCHMARKS = [
     "bench_locomo",
     "bench_corrections",
     "bench_forget",
+    "bench_footprint",
+    "bench_startup",
+    "bench_streaming",
 ]
 
 
