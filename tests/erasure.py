@@ -40,10 +40,10 @@ def tables_with_old_versions(store: Path) -> dict[str, int]:
 
     A byte search cannot see into compressed pages; this check does not depend on
     the encoding: an erase leaves each table with one version, so no earlier one
-    that held the text can be checked out.
+    that held the text can be checked out. (`meta` holds only the schema version.)
     """
-    from assistant.store.lance_db import LanceDatabase, schemas
+    from assistant.store.lance_db import META, LanceDatabase, schemas
 
     db = LanceDatabase(store)
-    counts = {name: len(db.table(name).list_versions()) for name in schemas()}
+    counts = {name: len(db.table(name).list_versions()) for name in schemas() if name != META}
     return {name: n for name, n in counts.items() if n > 1}
