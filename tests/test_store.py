@@ -155,3 +155,33 @@ def test_hot_conversation_cache_agrees_with_the_disk(tmp_path: Path) -> None:
     assert store.list_messages(conv.id) == []
     with pytest.raises(NotFoundError):
         store.get_conversation(conv.id)
+
+
+def test_a_reader_never_waits_for_a_writer_holding_the_database_lock(tmp_path: Path) -> None:
+    """Writers hold `db.lock` while they update a vector cache (which takes the cache's
+    lock); so a reader inside the cache's lock must not need `db.lock`, or a turn's
+    recall and the previous turn's learning deadlock (they once did)."""
+    import threading
+
+    from assistant.store.memories import LanceMemoryStore
+
+    memories = LanceMemoryStore(LanceDatabase(tmp_path / "s"))
+    memories.list_memories()  # open the database
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with memories.db.lock:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    held.wait(30)
+    reader = threading.Thread(target=lambda: memories.nearest_memories([1.0] + [0.0] * 383, 3))
+    reader.start()
+    reader.join(20)
+    finished = not reader.is_alive()
+    release.set()
+    holder.join()
+    reader.join()
+    assert finished

@@ -156,7 +156,15 @@ class LanceDatabase:
         self.lock = threading.RLock()
 
     def table(self, name: str) -> Any:
-        """An open table, connecting and migrating first if needed."""
+        """An open table, connecting and migrating first if needed.
+
+        Once open, no lock is taken: readers holding their own locks (the vector
+        caches) must never wait on `lock`, which writers hold while they update those
+        caches. That inverted order deadlocked a turn's recall against the previous
+        turn's learning (bench_learning_blocking found it).
+        """
+        if self._db is not None:
+            return self._tables[name]
         with self.lock:
             if self._db is None:
                 self._open()

@@ -33,8 +33,7 @@ class VectorCache:
         self.values: dict[str, list[Any]] = {}
         self.matrix = np.zeros((0, 0), dtype=np.float32)
 
-    def _load(self) -> None:
-        table = self._table()
+    def _load(self, table: Any) -> None:
         arrow = table.search().select(["id", *self._columns, "vector"]).limit(None).to_arrow()
         self.ids = arrow.column("id").to_pylist()
         self.values = {c: arrow.column(c).to_pylist() for c in self._columns}
@@ -47,9 +46,10 @@ class VectorCache:
 
     def fresh(self) -> "VectorCache":
         """Reload when the table moved under us (another process wrote)."""
+        table = self._table()  # outside our lock: see LanceDatabase.table
         with self._lock:
-            if self._version is None or self._version != self._table().version:
-                self._load()
+            if self._version is None or self._version != table.version:
+                self._load(table)
         return self
 
     def record_write(self, apply: Callable[["VectorCache"], None] | None = None) -> None:
