@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench_footprint",
     "bench_startup",
     "bench_streaming",
+    "bench_learning_blocking",
 ]
 
 
