@@ -15,6 +15,7 @@ import os
 import statistics
 import tempfile
 import threading
+import time
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, TurnFinished
@@ -38,6 +39,11 @@ def ask(assistant: Assistant, text: str, conversation: str | None) -> TurnFinish
     return last
 
 
+def learn(assistant: Assistant, turn: TurnFinished, finished: list[float]) -> None:
+    assistant.learn(turn)
+    finished.append(time.perf_counter())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=24)
@@ -54,16 +60,18 @@ def main() -> None:
         for n in range(args.turns):
             mode = "busy" if n % 2 else "settled"
             learner = None
+            learned_at: list[float] = []
             if previous is not None:
-                learner = threading.Thread(target=assistant.learn, args=(previous,))
+                learner = threading.Thread(target=learn, args=(assistant, previous, learned_at))
                 learner.start()
                 if mode == "settled":
                     learner.join()
             text = TEACHING[n % len(TEACHING)].replace(".", f" (note {n}).")
+            started = time.perf_counter()
             turn = ask(assistant, text, conversation)
             if learner is not None:
-                overlapped += mode == "busy" and learner.is_alive()
                 learner.join()
+                overlapped += mode == "busy" and learned_at[0] > started
             conversation = turn.conversation.id
             if n >= 2:  # the first turns load caches
                 ttft[mode].append(turn.usage.ttft_s)
