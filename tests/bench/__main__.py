@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench_startup",
     "bench_streaming",
     "bench_learning_blocking",
+    "bench_prefix_cache",
 ]
 
 
