@@ -11,7 +11,7 @@ from assistant.store.erase import DELETED_SUCCESSOR, scrub_context
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import LanceDatabase
 from assistant.store.memories import LanceMemoryStore
-from tests.erasure import tables_with_old_versions, traces
+from tests.erasure import files_containing, tables_with_old_versions, traces
 
 SECRET = "QX-4471-ZETA"
 
@@ -125,3 +125,21 @@ def test_forget_everything_empties_every_table(tmp_path: Path) -> None:
     assert store.list_conversations() == []
     assert memories.list_memories(("active", "superseded")) == []
     assert LanceStore(LanceDatabase(tmp_path / "store")).schema_version() > 0
+
+
+def test_one_deleted_row_among_many_leaves_no_bytes(tmp_path: Path) -> None:
+    """LanceDB's compaction keeps a deleted row in its file when under a tenth of the
+    file's rows are deleted; forgetting one memory among many must still remove it."""
+    db = LanceDatabase(tmp_path / "store")
+    store, memories = LanceStore(db), LanceMemoryStore(db)
+    kept = [memory(f"The user's note number {i} is marker{i:03d}x.", ()) for i in range(40)]
+    for i, m in enumerate(kept):
+        memories.add_memory(m, unit(100 + i))
+    db.purge("memories")  # one compacted file holding all forty
+    assert files_containing([tmp_path], b"marker007x")  # the search sees this layout
+
+    store.forget([kept[7].id], [])
+
+    assert files_containing([tmp_path], b"marker007x") == []
+    assert files_containing([tmp_path], b"marker008x")  # the others are still there
+    assert len(memories.list_memories()) == 39

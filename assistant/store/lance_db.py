@@ -183,17 +183,28 @@ class LanceDatabase:
         return rows
 
     def purge(self, *names: str) -> None:
-        """Compact tables and drop every old version, so deleted rows leave the disk."""
+        """Rewrite tables without their deleted rows and drop every old version.
+
+        LanceDB's `optimize()` compacts, but it only rewrites a data file when more than
+        a tenth of its rows are deleted; below that, a deleted row stays in the file,
+        masked. One deleted memory among thousands would stay on disk. So each table is
+        rewritten whole from its live rows (an overwrite: new files), and then every
+        earlier version, with the old files, is removed.
+        """
         import warnings
         from datetime import timedelta
 
-        for name in names:
-            with warnings.catch_warnings():
-                # Dropping every old version is the point: a deleted text must not
-                # survive in an earlier version. LanceDB warns because a concurrent
-                # reader of an old version would fail; ours reopen at the latest.
-                warnings.simplefilter("ignore", UserWarning)
-                self.table(name).optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
+        with self.lock:
+            for name in names:
+                table = self.table(name)
+                live = table.to_arrow()
+                table.add(live, mode="overwrite")
+                with warnings.catch_warnings():
+                    # Dropping every old version is the point. LanceDB warns because a
+                    # concurrent reader of an old version would fail; ours reopen at the
+                    # latest.
+                    warnings.simplefilter("ignore", UserWarning)
+                    table.optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
 
     def _open(self) -> None:
         try:
