@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Any
 
 from assistant import __version__
+from assistant.cli_train import adapters_command, add_train_commands, train_command
 from assistant.errors import AssistantError, InputError
 from assistant.records import LEARNING_LEVELS, MemoryStatus
 
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--model", metavar="PATH", dest="sub_model", help="check this GGUF")
 
     _add_learning_commands(sub)
+    add_train_commands(sub)
 
     export = sub.add_parser("export", help="write a fine-tuning dataset folder (level full)")
     export.add_argument("--out", metavar="DIR", help="where to put it (default: the data dir)")
@@ -211,6 +213,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         "rules": _rules,
         "learning": _learning,
         "forget": _forget,
+        "train": train_command,
+        "adapters": adapters_command,
         "export": _export,
     }
     return commands[args.command](args, model)

@@ -40,6 +40,7 @@ def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBack
     """A loader for the configured GGUF through llama.cpp (imported only when called)."""
 
     def load(progress: Callable[[str], None]) -> ChatBackend:
+        from assistant.adapters import adapter_for
         from assistant.llm.catalog import resolve_model_path
         from assistant.llm.gguf import read_gguf
         from assistant.llm.llama import LlamaBackend, LoadOptions
@@ -47,19 +48,24 @@ def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBack
         path = resolve_model_path(env.settings.model, env.paths, progress)
         progress(f"Reading {path.name}…")
         info = read_gguf(path)
+        adapter = adapter_for(env.paths, path, progress)
         progress(f"Loading {info.name} ({info.architecture})…")
         s = env.settings
+        lora = adapter.gguf if adapter else None
         backend = LlamaBackend(
-            info, LoadOptions(s.context_length, s.gpu_layers, s.threads, s.chat_template)
+            info, LoadOptions(s.context_length, s.gpu_layers, s.threads, s.chat_template, lora)
         )
+        if backend.adapter_error:
+            progress(f"Warning: {backend.adapter_error}")
         log.info(
-            "loaded %s: n_ctx=%d gpu_layers=%d threads=%d template=%s/%s",
+            "loaded %s: n_ctx=%d gpu_layers=%d threads=%d template=%s/%s adapter=%s",
             path,
             backend.context_length,
             backend.gpu_layers,
             backend.threads,
             backend.template.source,
             backend.template.name,
+            backend.adapter_path,
         )
         return backend
 

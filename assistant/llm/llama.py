@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from assistant.errors import ModelError
@@ -24,6 +25,7 @@ from assistant.llm.templates import ChatTemplate, resolve_template
 T = TypeVar("T")
 FALLBACK_CONTEXT = 4096
 _DONE = object()
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class LoadOptions:
     gpu_layers: int
     threads: int
     chat_template: str
+    lora_path: Path | None = None
 
 
 _LOG_CALLBACK: list[Any] = []
@@ -65,6 +68,34 @@ def route_llama_logs() -> None:
     llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
 
 
+def special_tokens(llm: Any) -> tuple[str, str]:
+    """The BOS and EOS texts of a loaded `llama_cpp.Llama` ("" where it has none)."""
+
+    def text(token: int) -> str:
+        if token < 0:
+            return ""
+        return bytes(llm.detokenize([token], special=True)).decode("utf-8", "replace")
+
+    return text(llm.token_bos()), text(llm.token_eos())
+
+
+def check_adapter(path: Path, architecture: str) -> None:
+    """Refuse a LoRA file that is not a complete GGUF adapter for this architecture.
+
+    llama.cpp reads a damaged adapter without failing the load in this binding, so
+    the header is checked here first (magic, truncation, type, architecture).
+    """
+    from assistant.llm.gguf import read_gguf
+
+    meta = read_gguf(path).metadata
+    if meta.get("general.type") != "adapter" or meta.get("adapter.type") != "lora":
+        raise ModelError(f"{path} is not a LoRA adapter")
+    if meta.get("general.architecture") != architecture:
+        raise ModelError(
+            f"{path} is an adapter for `{meta.get('general.architecture')}`, not `{architecture}`"
+        )
+
+
 def gpu_offload_supported() -> bool:
     """Whether this llama.cpp build can offload layers to a GPU (CUDA, Metal, Vulkan…)."""
     import llama_cpp
@@ -92,7 +123,9 @@ class LlamaBackend:
         supported = self._call(gpu_offload_supported)
         self.gpu_layers = options.gpu_layers if supported else 0
         self.threads = options.threads or default_threads()
-        self._llm = self._call(self._load)
+        self.adapter_path: Path | None = None
+        self.adapter_error = ""
+        self._llm = self._call(lambda: self._load_with_adapter(options.lora_path))
         bos, eos = self._call(self._special_tokens)
         self.template: ChatTemplate = resolve_template(
             info.chat_template, info.architecture, options.chat_template, bos, eos
@@ -101,20 +134,41 @@ class LlamaBackend:
     def _call(self, fn: Callable[[], T]) -> T:
         return self._executor.submit(fn).result()
 
-    def _load(self) -> Any:
+    def _load_with_adapter(self, lora_path: Path | None) -> Any:
+        """Load with the LoRA adapter; a broken adapter costs the adapter, not the chat."""
+        if lora_path is None:
+            return self._load()
+        try:
+            check_adapter(lora_path, self.info.architecture)
+            llm = self._load(lora_path)
+        except ModelError as exc:
+            self.adapter_error = f"the adapter {lora_path} did not load; using the base model"
+            log.warning("%s: %s", self.adapter_error, exc.message)
+            return self._load()
+        self.adapter_path = lora_path
+        return llm
+
+    def _load(self, lora_path: Path | None = None) -> Any:
         import llama_cpp
 
         route_llama_logs()
         try:
-            return llama_cpp.Llama(
+            llm = llama_cpp.Llama(
                 model_path=str(self.info.path),
                 n_ctx=self._n_ctx,
                 n_batch=min(512, self._n_ctx),
                 n_gpu_layers=self.gpu_layers,
                 n_threads=self.threads,
                 n_threads_batch=self.threads,
+                lora_path=str(lora_path) if lora_path else None,
                 verbose=False,
             )
+            if lora_path and not llm._lora_adapter:
+                # llama-cpp-python 0.3 misses a NULL adapter (it tests `is None` on a
+                # pointer object) and goes on; the model must not run with it.
+                llm.close()
+                raise RuntimeError("llama.cpp could not read the adapter")
+            return llm
         except (ValueError, RuntimeError) as exc:
             raise ModelError(
                 f"llama.cpp could not load {self.info.path.name} "
@@ -124,12 +178,7 @@ class LlamaBackend:
             ) from None
 
     def _special_tokens(self) -> tuple[str, str]:
-        def text(token: int) -> str:
-            if token < 0:
-                return ""
-            return bytes(self._llm.detokenize([token], special=True)).decode("utf-8", "replace")
-
-        return text(self._llm.token_bos()), text(self._llm.token_eos())
+        return special_tokens(self._llm)
 
     # -- ChatBackend --------------------------------------------------------
 

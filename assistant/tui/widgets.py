@@ -42,9 +42,11 @@ class ReplyBubble(Vertical):
 
 
 class StatusBar(Label):
-    """Model, context used and speed; or loading progress. Marks an incognito chat."""
+    """Model, context used and speed; or loading progress. Marks an incognito chat and
+    names the LoRA adapter the model runs with (`adapter`, empty for none)."""
 
     incognito: reactive[bool] = reactive(False)
+    adapter: reactive[str] = reactive("")
 
     def __init__(self) -> None:
         super().__init__("Starting…", id="status", markup=False)
@@ -59,5 +61,9 @@ class StatusBar(Label):
         self.set_class(self.incognito, "-incognito")
         self._render_line()
 
+    def watch_adapter(self) -> None:
+        self._render_line()
+
     def _render_line(self) -> None:
-        self.update(f"incognito · {self._line}" if self.incognito else self._line)
+        marks = [m for m in ("incognito" if self.incognito else "", self.adapter) if m]
+        self.update(" · ".join([*marks, self._line]))

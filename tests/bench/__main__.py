@@ -9,6 +9,7 @@ BENCHMARKS = [
     "bench_locomo",
     "bench_corrections",
     "bench_forget",
+    "bench_train",
     "bench_footprint",
     "bench_startup",
     "bench_streaming",
