@@ -42,6 +42,19 @@ def _handle_exports(env: Any, exports: Sequence[Path], include: bool) -> None:
     print("hint: delete them, or run again with --include-exports", file=sys.stderr)
 
 
+def _name_adapters(env: Any, message_ids: Sequence[str], every: bool = False) -> None:
+    """Adapters trained on deleted messages may keep them in their weights: say which."""
+    from assistant.adapters import list_adapters, trained_on
+
+    adapters = list_adapters(env.paths) if every else trained_on(env.paths, message_ids)
+    if not adapters:
+        return
+    print("these LoRA adapters were trained on it and may remember it:", file=sys.stderr)
+    for adapter in adapters:
+        print(f"  {adapter.name}", file=sys.stderr)
+    print("hint: assistant adapters remove NAME", file=sys.stderr)
+
+
 def _texts(memories: Sequence[Memory], messages: Sequence[Any] = ()) -> list[str]:
     return [m.text for m in memories] + [m.content for m in messages]
 
@@ -72,6 +85,7 @@ def forget_memories(assistant: Any, env: Any, args: argparse.Namespace) -> int:
     for m in targets:
         print(f"forgot {m.id}: {m.text}")
     _handle_exports(env, exports_containing(env.paths, _texts(targets)), args.include_exports)
+    _name_adapters(env, [i for m in targets for i in m.source_ids])
     return 0
 
 
@@ -106,6 +120,7 @@ def delete_conversation(assistant: Any, env: Any, args: argparse.Namespace) -> i
         )
     exports = exports_containing(env.paths, _texts(forgotten, messages))
     _handle_exports(env, exports, args.include_exports)
+    _name_adapters(env, [m.id for m in messages])
     return 0
 
 
@@ -121,6 +136,7 @@ def forget_all(assistant: Any, env: Any, args: argparse.Namespace) -> int:
     env.paths.log_file.unlink(missing_ok=True)
     print("erased every conversation, memory, event and signal")
     _handle_exports(env, written_exports(env.paths), args.include_exports)
+    _name_adapters(env, [], every=True)
     return 0
 
 

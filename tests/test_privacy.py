@@ -64,9 +64,14 @@ def test_the_secret_is_gone_from_disk_after_cli_deletes(
 
 
 def test_deleting_a_conversation_offers_to_keep_or_forget_what_it_taught(
-    cli_env: dict[str, str],
+    cli_env: dict[str, str], home: Path
 ) -> None:
     kept = chat(["I am vegetarian"], cli_env)
+    # An adapter trained on this conversation is named by the delete (not removed).
+    trained = home / "data" / "adapters" / "lora-test"
+    trained.mkdir(parents=True)
+    reply_id = kept["message_ids"]["assistant"]  # type: ignore[index]
+    (trained / "adapter.json").write_text(json.dumps({"source_message_ids": [reply_id]}))
     refused = run(["forget", "--conversation", str(kept["conversation_id"])], cli_env, b"")
     assert_clean_error(refused, "confirmation")
     result = run(
@@ -74,6 +79,8 @@ def test_deleting_a_conversation_offers_to_keep_or_forget_what_it_taught(
         cli_env,
     )
     assert result.returncode == 0, result.stderr
+    assert "lora-test" in result.stderr and "may remember it" in result.stderr
+    assert trained.exists()
     texts = [m["text"] for m in json.loads(run(["memory", "list", "--json"], cli_env).stdout)]
     assert texts == ["The user is vegetarian."]
 

@@ -172,7 +172,10 @@ class AssistantApp(FeedbackApp):
         self.status.show(event.text)
 
     def on_model_ready(self) -> None:
+        from assistant.adapters import status_label
+
         backend = self.assistant.backend
+        self.status.adapter = status_label(backend)
         self.status.show(f"{backend.name} · context {backend.context_length} · ready")
 
     def on_load_failed(self, event: LoadFailed) -> None:
