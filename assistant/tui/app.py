@@ -13,6 +13,7 @@ a conversation to open, if the user jumps to where a memory came from.
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
@@ -52,6 +53,8 @@ from assistant.tui.screens import (
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
 
 log = logging.getLogger(__name__)
+# How often streamed text reaches the screen (20 updates a second reads as smooth).
+CHUNK_INTERVAL_S = 0.05
 TurnFactory = Callable[[], Iterator[TurnEvent]]
 T = TypeVar("T")
 
@@ -235,11 +238,25 @@ class AssistantApp(FeedbackApp):
 
     @work(thread=True, exclusive=True, group="turn")
     def _run_turn(self, turn: TurnFactory, user_text: str | None) -> None:
+        # Tokens are handed to the screen in batches, at most every CHUNK_INTERVAL_S:
+        # one message and one Markdown update per token made the UI thread compete
+        # with generation for the GIL and the cores (bench_streaming: 0.58x bare).
+        pending: list[str] = []
+        posted = 0.0
         try:
             for event in turn():
                 if isinstance(event, ReplyDelta):
-                    self.post_message(ReplyChunk(event.text))
-                elif isinstance(event, TurnStarted):
+                    pending.append(event.text)
+                    now = time.monotonic()
+                    if now - posted >= CHUNK_INTERVAL_S:
+                        self.post_message(ReplyChunk("".join(pending)))
+                        pending.clear()
+                        posted = now
+                    continue
+                if pending:
+                    self.post_message(ReplyChunk("".join(pending)))
+                    pending.clear()
+                if isinstance(event, TurnStarted):
                     self.post_message(TurnBegan(event))
                 elif isinstance(event, TurnFinished):
                     self.post_message(ReplyFinished(event))

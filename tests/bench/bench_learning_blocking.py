@@ -1,10 +1,10 @@
 """Learning never blocks: the next turn's TTFT while the last turn's learning still runs.
 
-One assistant (learning on, the real model and embedder) answers a burst of turns
-that each teach something. Turns alternate between two modes in one run:
-- settled (baseline): the previous turn's learning finished before this turn starts;
+Two assistants (learning on, the real model and embedder, each its own Llama and home)
+answer the same burst of turns that each teach something, alternating turn by turn:
+- settled (baseline): each turn starts after the previous turn's learning finished;
 - busy: the previous turn's learning runs in a background thread (as the TUI runs it)
-  while this turn is sent at once.
+  while the next turn is sent at once.
 Target: median TTFT busy within 10% of settled.
 
 Run: `.venv/bin/python -m tests.bench.bench_learning_blocking [--turns 24]`.
@@ -50,32 +50,36 @@ def main() -> None:
     args = parser.parse_args()
     ttft: dict[str, list[float]] = {"settled": [], "busy": []}
     overlapped = 0
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["ASSISTANT_HOME"] = home
-        env = load_environment(learning="memory", max_tokens=8, temperature=0.0, seed=1)
-        assistant = build_assistant(env)
-        assistant.load(embedder=True)
-        conversation = None
-        previous: TurnFinished | None = None
+    with tempfile.TemporaryDirectory() as settled_home, tempfile.TemporaryDirectory() as busy_home:
+        assistants = {}
+        for mode, home in (("settled", settled_home), ("busy", busy_home)):
+            os.environ["ASSISTANT_HOME"] = home
+            env = load_environment(learning="memory", max_tokens=8, temperature=0.0, seed=1)
+            assistants[mode] = build_assistant(env)
+            assistants[mode].load(embedder=True)
+        conversation: dict[str, str | None] = {"settled": None, "busy": None}
+        previous: dict[str, TurnFinished | None] = {"settled": None, "busy": None}
         for n in range(args.turns):
-            mode = "busy" if n % 2 else "settled"
-            learner = None
-            learned_at: list[float] = []
-            if previous is not None:
-                learner = threading.Thread(target=learn, args=(assistant, previous, learned_at))
-                learner.start()
-                if mode == "settled":
-                    learner.join()
             text = TEACHING[n % len(TEACHING)].replace(".", f" (note {n}).")
-            started = time.perf_counter()
-            turn = ask(assistant, text, conversation)
-            if learner is not None:
-                learner.join()
-                overlapped += mode == "busy" and learned_at[0] > started
-            conversation = turn.conversation.id
-            if n >= 2:  # the first turns load caches
-                ttft[mode].append(turn.usage.ttft_s)
-            previous = turn
+            order = ("settled", "busy") if n % 2 == 0 else ("busy", "settled")
+            for mode in order:
+                assistant, last = assistants[mode], previous[mode]
+                learner = None
+                learned_at: list[float] = []
+                if last is not None:
+                    learner = threading.Thread(target=learn, args=(assistant, last, learned_at))
+                    learner.start()
+                    if mode == "settled":
+                        learner.join()
+                started = time.perf_counter()
+                turn = ask(assistant, text, conversation[mode])
+                if learner is not None:
+                    learner.join()
+                conversation[mode] = turn.conversation.id
+                if n >= 2:  # the first turns warm caches
+                    ttft[mode].append(turn.usage.ttft_s)
+                    overlapped += bool(learned_at) and mode == "busy" and learned_at[0] > started
+                previous[mode] = turn
     settled, busy = statistics.median(ttft["settled"]), statistics.median(ttft["busy"])
     result = {
         "turns": args.turns,
