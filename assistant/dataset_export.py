@@ -20,6 +20,7 @@ from assistant.errors import InputError
 from assistant.export_files import record_export
 from assistant.learning.dataset import Collected, Example
 from assistant.learning.redact import redact
+from assistant.llm.checksum import sha256_file
 from assistant.records import utc_now
 
 FORMAT = "assistant-dataset"
@@ -57,14 +58,6 @@ def manifests(data: Path) -> list[dict[str, Any]]:
         except (OSError, ValueError):
             continue
     return found
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _clean(example: Example, on: bool) -> Example:
@@ -173,7 +166,7 @@ def file_model(path: Path, progress: Progress) -> BaseModel:
     if not path.is_file():
         raise InputError(f"the base model {path} is missing", "check `model` in the config")
     progress(f"Hashing {path.name}…")
-    return BaseModel(str(path), path.stem, _sha256(path))
+    return BaseModel(str(path), path.stem, sha256_file(path))
 
 
 def export_dataset(

@@ -1,11 +1,15 @@
 """Messages that workers post to the app, named in the past tense for what happened."""
 
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from textual.message import Message
 
 from assistant.core import FeedbackResult, TurnFinished, TurnStarted
+from assistant.errors import AssistantError
 from assistant.records import Memory, SignalKind
 
 
@@ -120,3 +124,24 @@ class ActionFailed(Message):
         super().__init__()
         self.message_text = message
         self.hint = hint
+
+
+def post_core_result(
+    post: Callable[[Message], object],
+    lock: AbstractContextManager[object],
+    call: Callable[[], Message],
+    what: str,
+) -> None:
+    """Run a core call (in a worker thread) under `lock` and post the message it
+    returns, or an ActionFailed with its message and hint; never a traceback."""
+    try:
+        with lock:
+            message = call()
+    except AssistantError as exc:
+        post(ActionFailed(exc.message, exc.hint))
+        return
+    except Exception as exc:
+        logging.getLogger(__name__).exception("%s failed", what)
+        post(ActionFailed(f"unexpected error: {exc}", "see the log file"))
+        return
+    post(message)

@@ -17,7 +17,6 @@ from textual.message import Message as UIMessage
 from textual.widgets import Input
 
 from assistant.core import Assistant, CorrectionOffer
-from assistant.errors import AssistantError
 from assistant.records import Memory
 from assistant.tui.events import (
     ActionFailed,
@@ -25,6 +24,7 @@ from assistant.tui.events import (
     FeedbackRecorded,
     ReportLoaded,
     RuleDecided,
+    post_core_result,
 )
 from assistant.tui.report import LearningReport
 from assistant.tui.screens import ReasonPrompt, RuleChoice, RulePrompt
@@ -143,18 +143,10 @@ class FeedbackApp(App[None]):
 
     @work(thread=True, group="feedback")
     def _call_core(self, call: Callable[[], UIMessage]) -> None:
-        """Run a core call off the UI thread; it returns the message to post."""
-        try:
-            with self._core_lock:  # one at a time: three quick thumbs-down propose one rule
-                message = call()
-        except AssistantError as exc:
-            self.post_message(ActionFailed(exc.message, exc.hint))
-            return
-        except Exception as exc:
-            log.exception("feedback call failed")
-            self.post_message(ActionFailed(f"unexpected error: {exc}", "see the log file"))
-            return
-        self.post_message(message)
+        """Run a core call off the UI thread; it returns the message to post.
+
+        One at a time: three quick thumbs-down propose one rule."""
+        post_core_result(self.post_message, self._core_lock, call, "feedback call")
 
     def on_action_failed(self, event: ActionFailed) -> None:
         self.notify(

@@ -26,7 +26,6 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from assistant.core import ALL_MEMORY_STATUSES, Assistant
-from assistant.errors import AssistantError
 from assistant.records import (
     MEMORY_KINDS,
     Memory,
@@ -36,7 +35,7 @@ from assistant.records import (
     MemoryStatus,
     Message,
 )
-from assistant.tui.events import ActionFailed
+from assistant.tui.events import ActionFailed, post_core_result
 
 log = logging.getLogger(__name__)
 
@@ -318,18 +317,10 @@ class MemoryBrowser(ModalScreen[str | None]):
         )
 
     def _call_core(self, call: Callable[[], UIMessage]) -> None:
-        """Run a core call off the UI thread; it returns the message to post."""
-        try:
-            with self._lock:  # one at a time: a load never reads half a delete
-                message = call()
-        except AssistantError as exc:
-            self.post_message(ActionFailed(exc.message, exc.hint))
-            return
-        except Exception as exc:
-            log.exception("memory browser call failed")
-            self.post_message(ActionFailed(f"unexpected error: {exc}", "see the log file"))
-            return
-        self.post_message(message)
+        """Run a core call off the UI thread; it returns the message to post.
+
+        One at a time: a load never reads half a delete."""
+        post_core_result(self.post_message, self._lock, call, "memory browser call")
 
     @on(MemoriesLoaded)
     def _listed(self, event: MemoriesLoaded) -> None:
