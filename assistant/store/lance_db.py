@@ -6,7 +6,6 @@ explicit Arrow schema, and the `meta` table records the schema version so that
 migrations know where they start.
 """
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from assistant.errors import StoreError
 from assistant.paths import ensure_private_dir
+from assistant.store.write_lock import StoreLock
 
 SCHEMA_VERSION = 3
 EMBEDDING_DIM = 384
@@ -153,7 +153,7 @@ class LanceDatabase:
         self.path = path
         self._db: Any = None
         self._tables: dict[str, Any] = {}
-        self.lock = threading.RLock()
+        self.lock = StoreLock(path, self._catch_up)
 
     def table(self, name: str) -> Any:
         """An open table, connecting and migrating first if needed.
@@ -169,6 +169,16 @@ class LanceDatabase:
             if self._db is None:
                 self._open()
             return self._tables[name]
+
+    def _catch_up(self) -> None:
+        """Move every open table to its latest version (another process may have written).
+
+        Runs when this process takes the write lock, so a read-then-write (a purge, an
+        update) starts from what is on disk, not from this handle's older snapshot.
+        """
+        if self._db is not None:
+            for table in self._tables.values():
+                table.checkout_latest()
 
     def raw_table(self, name: str) -> Any:
         """A table during opening (migrations use this)."""
