@@ -83,6 +83,7 @@ def build_assistant(
     shared real `embedder` so it loads once per test session.
     """
     from assistant.embedding import load_embedder
+    from assistant.store.documents import LanceDocumentStore
     from assistant.store.lance import LanceStore
     from assistant.store.lance_db import LanceDatabase
     from assistant.store.memories import LanceMemoryStore
@@ -94,4 +95,7 @@ def build_assistant(
     memory_store = LanceMemoryStore(db)
     loader = llama_loader(env) if backend is None else (lambda _progress: backend)
     embedder_loader = load_embedder if embedder is None else (lambda: embedder)
-    return Assistant(env.settings, store, memory_store, loader, embedder_loader)
+    documents = LanceDocumentStore(db)
+    return Assistant(
+        env.settings, store, memory_store, loader, embedder_loader, document_store=documents
+    )

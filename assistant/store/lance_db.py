@@ -20,6 +20,7 @@ EMBEDDING_DIM = 384
 CONVERSATIONS, MESSAGES, META = "conversations", "messages", "meta"
 MEMORIES, MEMORY_EVENTS, MESSAGE_INDEX = "memories", "memory_events", "message_index"
 SIGNALS = "signals"
+DOC_ROOTS, DOC_FILES, DOC_CHUNKS = "doc_roots", "doc_files", "doc_chunks"
 
 
 def _v2_message_columns(db: "LanceDatabase") -> None:
@@ -130,6 +131,35 @@ def schemas() -> dict[str, Any]:
                 ("speaker", pa.string()),
                 ("text", pa.string()),
                 ("created_at", ts),
+                ("vector", vector),
+            ]
+        ),
+        # The user's indexed documents (assistant/documents): new tables need no migration.
+        DOC_ROOTS: pa.schema(
+            [("path", pa.string()), ("kind", pa.string()), ("added_at", ts), ("synced_at", ts)]
+        ),
+        DOC_FILES: pa.schema(
+            [
+                ("path", pa.string()),
+                ("root", pa.string()),
+                ("file_id", pa.string()),
+                ("kind", pa.string()),
+                ("size", pa.int64()),
+                ("mtime_ns", pa.int64()),
+                ("sha256", pa.string()),
+                ("chunks", pa.int64()),
+                ("indexed_at", ts),
+            ]
+        ),
+        DOC_CHUNKS: pa.schema(
+            [
+                ("id", pa.string()),
+                ("file_id", pa.string()),
+                ("path", pa.string()),
+                ("heading", pa.string()),
+                ("start", pa.int64()),
+                ("end", pa.int64()),
+                ("text", pa.string()),
                 ("vector", vector),
             ]
         ),
