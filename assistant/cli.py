@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Any
 
 from assistant import __version__
+from assistant.cli_docs import add_docs_commands, docs_command
 from assistant.cli_train import adapters_command, add_train_commands, train_command
 from assistant.errors import AssistantError, InputError
 from assistant.records import LEARNING_LEVELS, MemoryStatus
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_learning_commands(sub)
     add_train_commands(sub)
+    add_docs_commands(sub)
 
     export = sub.add_parser("export", help="write a fine-tuning dataset folder (level full)")
     export.add_argument("--out", metavar="DIR", help="where to put it (default: the data dir)")
@@ -216,6 +218,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         "train": train_command,
         "adapters": adapters_command,
         "export": _export,
+        "docs": docs_command,
     }
     return commands[args.command](args, model)
 

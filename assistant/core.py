@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.context import PromptPlan, plan_prompt
+from assistant.documents.index import DocumentIndex
+from assistant.documents.port import DocumentStore
 from assistant.embedding import Embedder
 from assistant.errors import InputError, ModelError, NotFoundError
 from assistant.importer import read_history
@@ -200,10 +202,15 @@ class Assistant:
         memory_store: MemoryStore,
         load_backend: BackendLoader,
         load_embedder: EmbedderLoader,
+        *,
+        document_store: DocumentStore | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.memory_store = memory_store
+        self._documents = (
+            DocumentIndex(document_store, self._embed) if document_store is not None else None
+        )
         self._loop: LearningLoop | None = None
         self._load_backend = load_backend
         self._load_embedder = load_embedder
@@ -246,8 +253,21 @@ class Assistant:
                 progress("Loading the embedder…")
                 self._embedder = self._load_embedder()
                 llm = self._llm_extractor if self.settings.llm_extraction else None
-                self._loop = LearningLoop(self.memory_store, self._embedder, llm)
+                search = self._documents.search if self._documents is not None else None
+                self._loop = LearningLoop(self.memory_store, self._embedder, llm, search)
             return self._loop
+
+    def _embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.learning_loop().embedder.embed(texts)
+
+    def documents(self) -> DocumentIndex:
+        """The user's indexed documents (`assistant docs`); embeds with the same embedder."""
+        if self._documents is None:
+            raise InputError(
+                "this assistant was built without a document store",
+                "build it with assistant.compose.build_assistant",
+            )
+        return self._documents
 
     @property
     def embedder(self) -> Embedder | None:
@@ -514,7 +534,7 @@ class Assistant:
         return self.learning_loop().learn(turn.user_message, turn.reply, turn.context)
 
     def recall(self, query: str, k: int = 10) -> list[Hit]:
-        """Ranked memories and messages for a query."""
+        """Ranked memories, messages and document chunks for a query."""
         text = clean_input(query)
         return self.learning_loop().recall(text, k)
 
@@ -673,10 +693,17 @@ class Assistant:
         known = self.store.existing_message_ids([m.id for m in batch.messages])
         fresh = [m for m in batch.messages if m.id not in known]
         touched = {m.conversation_id for m in fresh}
-        self.store.save_conversations([c for c in batch.conversations if c.id in touched])
+        # Messages first, then their conversations, then the search index: a process
+        # killed part-way leaves no listed conversation without its messages, and a
+        # second run finishes what the first started.
         self.store.add_messages(fresh)
+        listed = {c.id for c in self.store.list_conversations()}
+        self.store.save_conversations(
+            [c for c in batch.conversations if c.id in touched or c.id not in listed]
+        )
         loop = self.learning_loop(progress)
-        active = [m for m in fresh if m.status == "active"]
+        indexed = self.memory_store.indexed_message_ids()
+        active = [m for m in batch.messages if m.status == "active" and m.id not in indexed]
         for start in range(0, len(active), 256):
             loop.index_imported(active[start : start + 256])
             progress(f"Indexing {min(start + 256, len(active))}/{len(active)} messages")

@@ -29,8 +29,12 @@ from assistant.store.port import MemoryStore
 
 # Turns a user message into the model's raw JSON proposals.
 LLMExtractor = Callable[[str], str]
+# The user's indexed documents: (query vector, query text, k) -> fused hits.
+DocumentSearch = Callable[[Sequence[float], str, int], list[Hit]]
 MEMORY_HITS = 6
 MESSAGE_HITS = 3
+DOCUMENT_HITS = 3
+MIN_DOCUMENT_SIMILARITY = 0.30
 # Facts about who the user is matter to almost any request ("what should I cook?"
 # needs the diet), change rarely, and so belong in the stable block with preferences.
 PROFILE_KEYS = ("diet", "name", "location", "occupation", "age", "origin")
@@ -58,6 +62,7 @@ class RecallContext:
     memories: tuple[Hit, ...] = ()
     messages: tuple[Hit, ...] = ()
     block: str = ""
+    documents: tuple[Hit, ...] = ()
     vector: list[float] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, list[dict[str, object]]]:
@@ -76,7 +81,17 @@ class RecallContext:
                 }
                 for h in self.messages
             ],
-            "documents": [],
+            "documents": [
+                {
+                    "id": h.id,
+                    "citation": h.citation,
+                    "path": h.path,
+                    "heading": h.heading,
+                    "text": h.text,
+                    "score": round(h.score, 5),
+                }
+                for h in self.documents
+            ],
         }
 
 
@@ -110,11 +125,16 @@ class LearningLoop:
     """Recall before a turn, learning after it, over one memory store and embedder."""
 
     def __init__(
-        self, store: MemoryStore, embedder: Embedder, llm: LLMExtractor | None = None
+        self,
+        store: MemoryStore,
+        embedder: Embedder,
+        llm: LLMExtractor | None = None,
+        documents: DocumentSearch | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.llm = llm
+        self.documents = documents
         self.llm_stats = ExtractionStats()
         self.book = MemoryBook(store, embedder)
         self.recaller = Recaller(store)
@@ -176,13 +196,19 @@ class LearningLoop:
         messages = [
             h for h in relevant(message_hits, MIN_MESSAGE_SIMILARITY) if h.id not in self._distilled
         ]
-        block, used = pack([*memories, *messages], budget_tokens, count_tokens)
+        documents = (
+            relevant(self.documents(vector, text, DOCUMENT_HITS), MIN_DOCUMENT_SIMILARITY)
+            if self.documents is not None
+            else []
+        )
+        block, used = pack([*memories, *messages, *documents], budget_tokens, count_tokens)
         return RecallContext(
             tuple(preferences),
             tuple(h for h in used if h.kind == "memory"),
             tuple(h for h in used if h.kind == "message"),
             block,
-            vector,
+            vector=vector,
+            documents=tuple(h for h in used if h.kind == "document"),
         )
 
     def learn(self, user: Message, reply: Message | None, context: RecallContext) -> list[Memory]:
@@ -215,4 +241,7 @@ class LearningLoop:
 
     def recall(self, query: str, k: int, exclude_conversation: str | None = None) -> list[Hit]:
         vector = self.embedder.embed([query])[0]
-        return self.recaller.search(vector, query, k, exclude_conversation)
+        hits = self.recaller.search(vector, query, k, exclude_conversation)
+        if self.documents is not None:
+            hits += self.documents(vector, query, k)
+        return sorted(hits, key=lambda h: h.score, reverse=True)[:k]

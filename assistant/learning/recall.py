@@ -1,4 +1,4 @@
-"""Hybrid recall: dense vectors and BM25 over memories and past messages, fused.
+"""Hybrid recall: dense vectors and BM25 over memories, past messages and documents, fused.
 
 The query is embedded once per turn by the caller and passed in. Dense and keyword
 candidates are fused with reciprocal rank fusion (robust to the two scores' different
@@ -7,7 +7,7 @@ scales), nudged by recency, and deduplicated by text.
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -21,7 +21,7 @@ RECENCY_HALF_LIFE_DAYS = 90.0
 MIN_MEMORY_SIMILARITY = 0.30
 MIN_MESSAGE_SIMILARITY = 0.35
 
-HitKind = Literal["memory", "message"]
+HitKind = Literal["memory", "message", "document"]
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,13 @@ class Hit:
     memory_kind: str = ""
     similarity: float = 0.0
     keyword: bool = False
+    # Documents: the file, the chunk's heading trail and how the model should cite it.
+    path: str = ""
+    heading: str = ""
+    citation: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "kind": self.memory_kind or self.kind,
             "id": self.id,
             "text": self.text,
@@ -49,6 +53,9 @@ class Hit:
             "source_ids": list(self.source_ids),
             "conversation_id": self.conversation_id,
         }
+        if self.kind == "document":
+            found |= {"path": self.path, "heading": self.heading, "citation": self.citation}
+        return found
 
 
 @dataclass
@@ -119,17 +126,11 @@ def fuse(
             continue
         seen_text.add(norm)
         hits.append(
-            Hit(
-                entry.hit.kind,
-                entry.hit.id,
-                entry.hit.text,
-                entry.score + _recency(entry.hit.created_at, now),
-                entry.hit.created_at,
-                entry.hit.source_ids,
-                entry.hit.conversation_id,
-                entry.hit.memory_kind,
-                entry.similarity,
-                entry.keyword,
+            replace(
+                entry.hit,
+                score=entry.score + _recency(entry.hit.created_at, now),
+                similarity=entry.similarity,
+                keyword=entry.keyword,
             )
         )
     return hits

@@ -1,0 +1,205 @@
+"""The document tables in LanceDB: roots, files and chunks (the DocumentStore adapter).
+
+Chunk vectors are searched through the same in-memory VectorCache as memories and
+messages. A chunk is searchable only while a file row names its `file_id`, which is
+what makes a file's indexing all-or-nothing (see DocFile).
+"""
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.documents.records import DocChunk, DocFile, DocRoot
+from assistant.store.lance_db import DOC_CHUNKS, DOC_FILES, DOC_ROOTS, LanceDatabase, quote, utc
+from assistant.store.port import Scored
+from assistant.store.vector_cache import VectorCache
+
+CHUNK_COLUMNS = ("file_id", "path", "heading", "start", "end", "text")
+FILTER_BATCH = 500
+
+
+def _chunk(row: dict[str, Any]) -> DocChunk:
+    return DocChunk(
+        row["id"],
+        row["file_id"],
+        row["path"],
+        row["heading"],
+        row["start"],
+        row["end"],
+        row["text"],
+    )
+
+
+def _file(row: dict[str, Any]) -> DocFile:
+    return DocFile(
+        path=row["path"],
+        root=row["root"],
+        file_id=row["file_id"],
+        kind=row["kind"],
+        size=row["size"],
+        mtime_ns=row["mtime_ns"],
+        sha256=row["sha256"],
+        chunks=row["chunks"],
+        indexed_at=utc(row["indexed_at"]),
+    )
+
+
+def _in(column: str, values: Sequence[str]) -> list[str]:
+    """`column IN (...)` filters, in batches that keep the SQL short."""
+    return [
+        f"{column} IN ({', '.join(quote(v) for v in values[i : i + FILTER_BATCH])})"
+        for i in range(0, len(values), FILTER_BATCH)
+    ]
+
+
+class LanceDocumentStore:
+    """The DocumentStore port over the shared LanceDB directory."""
+
+    def __init__(self, db: LanceDatabase) -> None:
+        self.db = db
+        self._vectors = VectorCache(lambda: db.table(DOC_CHUNKS), CHUNK_COLUMNS, "text")
+        self._live_lock = threading.Lock()
+        self._live: dict[str, DocFile] = {}
+        self._live_version: int | None = None
+
+    # -- roots -------------------------------------------------------------------
+
+    def roots(self) -> list[DocRoot]:
+        return [
+            DocRoot(
+                r["path"],
+                r["kind"],
+                utc(r["added_at"]),
+                utc(r["synced_at"]) if r["synced_at"] else None,
+            )
+            for r in self.db.rows(DOC_ROOTS)
+        ]
+
+    def save_root(self, root: DocRoot) -> None:
+        row = {
+            "path": root.path,
+            "kind": root.kind,
+            "added_at": root.added_at,
+            "synced_at": root.synced_at,
+        }
+        table = self.db.table(DOC_ROOTS)
+        with self.db.lock:
+            table.merge_insert(
+                "path"
+            ).when_matched_update_all().when_not_matched_insert_all().execute([row])
+
+    def delete_roots(self, paths: Sequence[str]) -> None:
+        with self.db.lock:
+            for where in _in("path", paths):
+                self.db.table(DOC_ROOTS).delete(where)
+
+    # -- files -------------------------------------------------------------------
+
+    def files(self) -> list[DocFile]:
+        return list(self._live_files().values())
+
+    def add_chunks(self, chunks: Sequence[DocChunk], vectors: Sequence[Sequence[float]]) -> None:
+        rows = [
+            {
+                "id": c.id,
+                "file_id": c.file_id,
+                "path": c.path,
+                "heading": c.heading,
+                "start": c.start,
+                "end": c.end,
+                "text": c.text,
+                "vector": list(v),
+            }
+            for c, v in zip(chunks, vectors, strict=True)
+        ]
+        if not rows:
+            return
+        with self.db.lock:
+            self.db.table(DOC_CHUNKS).add(rows)
+            self._vectors.record_write(lambda cache: cache.append(rows))
+
+    def commit_file(self, file: DocFile) -> None:
+        row = {
+            "path": file.path,
+            "root": file.root,
+            "file_id": file.file_id,
+            "kind": file.kind,
+            "size": file.size,
+            "mtime_ns": file.mtime_ns,
+            "sha256": file.sha256,
+            "chunks": file.chunks,
+            "indexed_at": file.indexed_at,
+        }
+        files = self.db.table(DOC_FILES)
+        with self.db.lock:
+            files.merge_insert(
+                "path"
+            ).when_matched_update_all().when_not_matched_insert_all().execute([row])
+            stale = f"path = {quote(file.path)} AND file_id != {quote(file.file_id)}"
+            chunks = self.db.table(DOC_CHUNKS)
+            if chunks.count_rows(stale):
+                chunks.delete(stale)
+                self._vectors.invalidate()
+
+    def delete_files(self, paths: Sequence[str]) -> None:
+        if not paths:
+            return
+        with self.db.lock:
+            for where in _in("path", paths):
+                self.db.table(DOC_FILES).delete(where)
+                self.db.table(DOC_CHUNKS).delete(where)
+            self._vectors.invalidate()
+
+    def drop_orphans(self) -> int:
+        live = self._live_files()
+        cache = self._vectors.fresh()
+        orphans = sorted({f for f in cache.values["file_id"] if f not in live})
+        if not orphans:
+            return 0
+        count = 0
+        with self.db.lock:
+            chunks = self.db.table(DOC_CHUNKS)
+            for where in _in("file_id", orphans):
+                count += chunks.count_rows(where)
+                chunks.delete(where)
+            self._vectors.invalidate()
+        return count
+
+    def purge(self) -> None:
+        self.db.purge(DOC_CHUNKS, DOC_FILES, DOC_ROOTS)
+        self._vectors.invalidate()
+
+    # -- chunks ------------------------------------------------------------------
+
+    def _live_files(self) -> dict[str, DocFile]:
+        """Committed files by file id, reread only when the files table moved.
+
+        A sync of unchanged files and every recall read this, so it is cached.
+        """
+        table = self.db.table(DOC_FILES)
+        with self._live_lock:
+            version = table.version
+            if self._live_version != version:
+                rows = table.search().limit(None).to_list()
+                self._live = {f.file_id: f for f in map(_file, rows)}
+                self._live_version = version
+            return self._live
+
+    def chunks_of(self, path: str) -> list[DocChunk]:
+        live = self._live_files()
+        rows = self.db.rows(DOC_CHUNKS, f"path = {quote(path)}")
+        return sorted((_chunk(r) for r in rows if r["file_id"] in live), key=lambda c: c.start)
+
+    def nearest_chunks(self, vector: Sequence[float], k: int) -> list[Scored[DocChunk]]:
+        live = self._live_files()
+        cache = self._vectors.fresh()
+        ids = cache.values["file_id"]
+        top = cache.top(vector, k, lambda i: ids[i] in live)
+        return [Scored(_chunk(cache.row(i)), score) for i, score in top]
+
+    def keyword_chunks(self, text: str, k: int) -> list[Scored[DocChunk]]:
+        live = self._live_files()
+        cache = self._vectors.fresh()
+        ids = cache.values["file_id"]
+        top = cache.keyword_top(text, k, lambda i: ids[i] in live)
+        return [Scored(_chunk(cache.row(i)), score) for i, score in top]
