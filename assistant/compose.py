@@ -72,6 +72,24 @@ def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBack
     return load
 
 
+def remote_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBackend]:
+    """A loader for an OpenAI-compatible server at `base_url` (backend = "openai")."""
+
+    def load(progress: Callable[[str], None]) -> ChatBackend:
+        from assistant.llm.remote import RemoteBackend, RemoteOptions
+
+        s = env.settings
+        options = RemoteOptions(s.base_url, s.model, s.api_key, s.context_length, s.request_timeout)
+        return RemoteBackend(options, progress)
+
+    return load
+
+
+def chat_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBackend]:
+    """The loader for the configured backend: llama.cpp in-process, or a remote server."""
+    return remote_loader(env) if env.settings.backend == "openai" else llama_loader(env)
+
+
 def build_assistant(
     env: Environment | None = None,
     backend: ChatBackend | None = None,
@@ -93,7 +111,7 @@ def build_assistant(
     db = LanceDatabase(env.paths.store)
     store = LanceStore(db)
     memory_store = LanceMemoryStore(db)
-    loader = llama_loader(env) if backend is None else (lambda _progress: backend)
+    loader = chat_loader(env) if backend is None else (lambda _progress: backend)
     embedder_loader = load_embedder if embedder is None else (lambda: embedder)
     documents = LanceDocumentStore(db)
     return Assistant(

@@ -13,6 +13,7 @@ from typing import Any
 from assistant.errors import ConfigError
 from assistant.records import LEARNING_LEVELS
 
+BACKENDS = ("llama", "openai")
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful, concise personal assistant running locally on the user's machine."
 )
@@ -22,9 +23,32 @@ DEFAULT_SYSTEM_PROMPT = (
 class Settings:
     """Every user-tunable knob, with its default."""
 
+    backend: str = field(
+        default="llama",
+        metadata={
+            "doc": "llama (llama.cpp in this process) or openai (an OpenAI-compatible server "
+            "at base_url: llama-server, vLLM, Ollama, LM Studio)."
+        },
+    )
     model: str = field(
         default="",
-        metadata={"doc": "GGUF path, a file name in the models dir, or empty for the default."},
+        metadata={
+            "doc": "GGUF path, a file name in the models dir, or empty for the default; with "
+            "backend openai, the model name on the server (empty: the first it lists)."
+        },
+    )
+    base_url: str = field(
+        default="",
+        metadata={"doc": "With backend openai: the server's API root, e.g. http://host:8080/v1."},
+    )
+    api_key: str = field(
+        default="",
+        repr=False,  # never in a log line or a traceback
+        metadata={"doc": "Bearer token for the server; prefer the ASSISTANT_API_KEY variable."},
+    )
+    request_timeout: float = field(
+        default=120.0,
+        metadata={"doc": "Seconds to wait for the remote server to connect or send more."},
     )
     context_length: int = field(
         default=8192,
@@ -126,6 +150,13 @@ def _validate(settings: Settings, source: str) -> Settings:
         ("learning", settings.learning in LEARNING_LEVELS, "one of " + ", ".join(LEARNING_LEVELS)),
         ("export_every_examples", settings.export_every_examples >= 1, "at least 1"),
         ("export_every_days", settings.export_every_days >= 1, "at least 1"),
+        ("backend", settings.backend in BACKENDS, "one of " + ", ".join(BACKENDS)),
+        ("request_timeout", settings.request_timeout > 0, "above 0"),
+        (
+            "base_url",
+            settings.backend != "openai" or settings.base_url.startswith(("http://", "https://")),
+            "an http:// or https:// URL when backend is openai",
+        ),
     ]
     for key, ok, expected in checks:
         if not ok:
