@@ -233,10 +233,18 @@ def _setup(model: str | None) -> Any:
 
 
 def _version() -> int:
-    from assistant.llm.build import describe_build
+    from assistant.compose import describe_backend, load_environment
+    from assistant.llm.build import describe_build, describe_offload
 
     print(f"assistant {__version__}")
     print(describe_build())
+    try:
+        settings = load_environment().settings
+    except AssistantError as exc:  # the version must print even with a broken config
+        print(f"config: {exc.message}")
+        return 0
+    print(describe_offload(settings.gpu_layers))
+    print(describe_backend(settings))
     return 0
 
 

@@ -90,6 +90,14 @@ def chat_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBacke
     return remote_loader(env) if env.settings.backend == "openai" else llama_loader(env)
 
 
+def describe_backend(settings: Settings) -> str:
+    """One line naming where replies come from: llama.cpp here, or a remote server."""
+    if settings.backend == "openai":
+        model = settings.model or "the first one the server lists"
+        return f"backend: remote OpenAI-compatible server at {settings.base_url}, model {model}"
+    return f"backend: llama.cpp in this process, model {settings.model or 'the embedded default'}"
+
+
 def build_assistant(
     env: Environment | None = None,
     backend: ChatBackend | None = None,

@@ -30,7 +30,10 @@ def _run(name: str, probe: Callable[[], str]) -> Check:
 
 
 def run_checks(env: Environment) -> list[Check]:
-    """Check config, model, store, embedder and GPU; each failure is reported, not raised."""
+    """Check config, server (remote backend), model, store, embedder and GPU.
+
+    Each failure is reported with its hint, not raised.
+    """
     assistant = build_assistant(env)
 
     def model() -> str:
@@ -59,15 +62,36 @@ def run_checks(env: Environment) -> list[Check]:
         vector = load_embedder().embed(["doctor check"])[0]
         return f"all-MiniLM-L6-v2 from {packaged_model_dir()}, {len(vector)} dimensions"
 
+    def server() -> str:
+        from assistant.llm.remote import ESTIMATE, RemoteBackend
+
+        backend = assistant.load()
+        assert isinstance(backend, RemoteBackend)
+        listed = backend.model in backend.served_models
+        served = ", ".join(backend.served_models[:5]) or "no models"
+        window = (
+            "from the server"
+            if backend.server_context
+            else "from context_length: the server does not say, keep it at or below its window"
+        )
+        counts = "an estimate" if backend.tokenizer == ESTIMATE else backend.tokenizer
+        return (
+            f"{backend.client.base_url} answers; it serves {served}; using model "
+            f"{backend.model}{'' if listed else ' (not listed: the server maps the name)'}; "
+            f"context {backend.context_length} tokens {window}; token counts: {counts}"
+        )
+
     def gpu() -> str:
-        from assistant.llm.build import describe_build
+        from assistant.llm.build import describe_build, describe_offload
 
-        layers = env.settings.gpu_layers
-        wanted = "all layers" if layers < 0 else f"{layers} layers"
-        return f"{describe_build()}; configured to offload {wanted}"
+        if env.settings.backend == "openai":
+            return f"not used here: the model runs on the server ({describe_build()})"
+        return f"{describe_build()}; {describe_offload(env.settings.gpu_layers)}"
 
+    remote = [_run("server", server)] if env.settings.backend == "openai" else []
     return [
         Check("config", True, str(env.paths.config_file)),
+        *remote,
         _run("model", model),
         _run("store", store),
         _run("embedder", embedder),
