@@ -38,6 +38,10 @@ def _quiet(_line: str) -> None:
     return None
 
 
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
+
+
 @dataclass(frozen=True)
 class RootSummary:
     """One indexed root as `docs list` shows it."""
@@ -193,13 +197,13 @@ class DocumentIndex:
         if kind is None:
             reason = "not a document type this index reads"
         elif info.st_size > self.max_bytes:
-            size, limit = info.st_size / 1e6, self.max_bytes / 1e6
-            reason = f"too large ({size:.1f} MB; the limit is {limit:.0f} MB)"
+            reason = f"too large ({_size(info.st_size)}; the limit is {_size(self.max_bytes)})"
         if reason or kind is None:
             report.skipped.append(Skip(path, reason))
             return self._drop(known, report)
         try:
             sha = sha256_of(Path(path))
+            report.hashed += 1
             if known and known.sha256 == sha:
                 self.store.commit_file(replace(known, mtime_ns=info.st_mtime_ns, size=info.st_size))
                 report.unchanged += 1

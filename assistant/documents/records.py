@@ -73,6 +73,8 @@ class IndexReport:
     removed: int = 0
     chunks: int = 0
     bytes: int = 0
+    # Files opened to hash them: an unchanged file (same mtime and size) is never read.
+    hashed: int = 0
     seconds: float = 0.0
     skipped: list[Skip] = field(default_factory=list)
 
@@ -84,6 +86,7 @@ class IndexReport:
             "removed": self.removed,
             "chunks": self.chunks,
             "bytes": self.bytes,
+            "hashed": self.hashed,
             "seconds": round(self.seconds, 3),
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
         }
