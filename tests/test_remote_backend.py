@@ -189,6 +189,22 @@ def test_generate_json_falls_back_to_the_form_the_server_takes(remote: RemoteBac
     assert remote.json_modes == ("json_object", "prompt")
 
 
+@pytest.mark.real
+def test_doctor_names_the_server_and_its_model(
+    server: LlamaServer, cli_env: dict[str, str]
+) -> None:
+    result = run(["doctor", "--json"], remote_env(cli_env, server))
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = {c["name"]: c for c in json.loads(result.stdout)}
+    assert all(c["ok"] for c in checks.values()), checks
+    detail = checks["server"]["detail"]
+    assert detail.startswith(f"{server.base_url} answers; it serves ")
+    assert "using model remote-gemma (not listed: the server maps the name)" in detail
+    assert "/extras/tokenize/count" in detail
+    assert checks["model"]["detail"].startswith(f"remote-gemma at {server.base_url}")
+    assert checks["gpu"]["detail"].startswith("not used here: the model runs on the server")
+
+
 # -- failures ------------------------------------------------------------------------
 
 
@@ -206,6 +222,32 @@ def test_cli_chat_with_the_server_down_exits_with_a_hint(cli_env: dict[str, str]
         "ASSISTANT_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
     }
     assert_clean_error(run(["chat", "hi"], env), "cannot reach the model server")
+
+
+def test_doctor_with_the_server_down_says_what_to_fix(cli_env: dict[str, str]) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    env = cli_env | {"ASSISTANT_BACKEND": "openai", "ASSISTANT_BASE_URL": url}
+    result = run(["doctor"], env)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    server = lines.index(
+        f"FAIL server    cannot reach the model server at {url}: Connection refused"
+    )
+    assert lines[server + 1].startswith("     hint: start the server")
+
+
+def test_version_names_build_offload_and_backend(cli_env: dict[str, str]) -> None:
+    local = run(["--version"], cli_env | {"ASSISTANT_GPU_LAYERS": "0"})
+    assert local.returncode == 0
+    lines = local.stdout.splitlines()
+    assert "llama.cpp build:" in lines[1]
+    assert lines[2] == "GPU offload: off, gpu_layers = 0 (0 layers): the model runs on the CPU"
+    assert lines[3].startswith("backend: llama.cpp in this process, model ")
+    env = cli_env | {"ASSISTANT_BACKEND": "openai", "ASSISTANT_BASE_URL": "http://gpu-box:8080/v1"}
+    remote = run(["--version"], env | {"ASSISTANT_MODEL": "qwen2.5:14b"})
+    assert remote.stdout.splitlines()[3] == (
+        "backend: remote OpenAI-compatible server at http://gpu-box:8080/v1, model qwen2.5:14b"
+    )
 
 
 def test_a_server_that_never_answers_times_out() -> None:
