@@ -115,7 +115,8 @@ class DocumentIndex:
                 covered.append(path)
         report = IndexReport()
         self.store.drop_orphans()
-        self._index(wanted, report, progress, remove_missing=False)
+        if self._index(wanted, report, progress, remove_missing=False):
+            self._purge(progress)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -125,10 +126,12 @@ class DocumentIndex:
         report = IndexReport()
         self.store.drop_orphans()
         roots = [r for r in self.store.roots() if r.kind == "root"]
-        self._index([r.path for r in roots], report, progress, remove_missing=True)
+        erased = self._index([r.path for r in roots], report, progress, remove_missing=True)
         now = utc_now()
         for root in roots:
             self.store.save_root(replace(root, synced_at=now))
+        if erased:
+            self._purge(progress)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -150,9 +153,14 @@ class DocumentIndex:
         self.store.purge()
         return Removal(target, len(files), sum(f.chunks for f in files))
 
+    def _purge(self, progress: Progress) -> None:
+        progress("Erasing old chunks from disk…")
+        self.store.purge()
+
     def _index(
         self, roots: Sequence[str], report: IndexReport, progress: Progress, remove_missing: bool
-    ) -> None:
+    ) -> bool:
+        """Index what changed under `roots`; returns whether anything needs erasing."""
         excluded = {r.path for r in self.store.roots() if r.kind == "exclude"}
         known = {f.path: f for f in self.store.files()}
         seen: set[str] = set()
@@ -171,9 +179,7 @@ class DocumentIndex:
             if gone:
                 self.store.delete_files(gone)
                 report.removed += len(gone)
-        if replaced or report.removed:
-            progress("Erasing old chunks from disk…")
-            self.store.purge()
+        return replaced or report.removed > 0
 
     def _file(
         self,

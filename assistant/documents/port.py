@@ -33,7 +33,8 @@ class DocumentStore(Protocol):
         ...
 
     def delete_files(self, paths: Sequence[str]) -> None:
-        """Delete files and their chunks (rows only: `purge` erases the bytes)."""
+        """Delete files, their chunks and their quotes in stored reply contexts (rows only:
+        `purge` erases the bytes)."""
         ...
 
     def drop_orphans(self) -> int:

@@ -5,12 +5,22 @@ messages. A chunk is searchable only while a file row names its `file_id`, which
 what makes a file's indexing all-or-nothing (see DocFile).
 """
 
+import json
 import threading
 from collections.abc import Sequence
 from typing import Any
 
 from assistant.documents.records import DocChunk, DocFile, DocRoot
-from assistant.store.lance_db import DOC_CHUNKS, DOC_FILES, DOC_ROOTS, LanceDatabase, quote, utc
+from assistant.store.lance_db import (
+    DOC_CHUNKS,
+    DOC_FILES,
+    DOC_ROOTS,
+    MESSAGES,
+    SIGNALS,
+    LanceDatabase,
+    quote,
+    utc,
+)
 from assistant.store.port import Scored
 from assistant.store.vector_cache import VectorCache
 
@@ -44,6 +54,30 @@ def _file(row: dict[str, Any]) -> DocFile:
     )
 
 
+def without_documents(context: str, paths: set[str]) -> str:
+    """A stored context JSON without its quotes of these files' chunks.
+
+    A reply keeps the context it was given: the document entries (with their text)
+    and the prompt as the model saw it, which holds the same text. Entries go by
+    path; the prompt goes whole when any entry went (it has no ids to cut by).
+    """
+    try:
+        data = json.loads(context)
+    except ValueError:
+        return ""  # unreadable: dropping it is the only safe rewrite
+    if not isinstance(data, dict):
+        return ""
+    quoted = data.get("documents")
+    if not isinstance(quoted, list):
+        return context
+    kept = [e for e in quoted if not (isinstance(e, dict) and e.get("path") in paths)]
+    if len(kept) == len(quoted):
+        return context
+    data["documents"] = kept
+    data.pop("prompt", None)
+    return json.dumps(data)
+
+
 def _in(column: str, values: Sequence[str]) -> list[str]:
     """`column IN (...)` filters, in batches that keep the SQL short."""
     return [
@@ -61,6 +95,7 @@ class LanceDocumentStore:
         self._live_lock = threading.Lock()
         self._live: dict[str, DocFile] = {}
         self._live_version: int | None = None
+        self._quotes_changed = False
 
     # -- roots -------------------------------------------------------------------
 
@@ -149,6 +184,25 @@ class LanceDocumentStore:
                 self.db.table(DOC_FILES).delete(where)
                 self.db.table(DOC_CHUNKS).delete(where)
             self._vectors.invalidate()
+            for table in (MESSAGES, SIGNALS):
+                self._quotes_changed |= self._scrub(table, set(paths))
+
+    def _scrub(self, table: str, paths: set[str]) -> bool:
+        """Rewrite the stored contexts that quote these files (see without_documents)."""
+        changed = False
+        needles = sorted(json.dumps(p)[1:-1] for p in paths)
+        for start in range(0, len(needles), FILTER_BATCH):
+            batch = needles[start : start + FILTER_BATCH]
+            where = " OR ".join(f"context LIKE {quote('%' + n + '%')}" for n in batch)
+            query = self.db.table(table).search().where(where).select(["id", "context"])
+            for row in query.limit(None).to_list():
+                scrubbed = without_documents(row["context"], paths)
+                if scrubbed != row["context"]:
+                    self.db.table(table).update(
+                        where=f"id = {quote(row['id'])}", values={"context": scrubbed}
+                    )
+                    changed = True
+        return changed
 
     def drop_orphans(self) -> int:
         live = self._live_files()
@@ -166,8 +220,11 @@ class LanceDocumentStore:
         return count
 
     def purge(self) -> None:
-        self.db.purge(DOC_CHUNKS, DOC_FILES, DOC_ROOTS)
-        self._vectors.invalidate()
+        with self.db.lock:
+            quotes = (MESSAGES, SIGNALS) if self._quotes_changed else ()
+            self.db.purge(DOC_CHUNKS, DOC_FILES, DOC_ROOTS, *quotes)
+            self._quotes_changed = False
+            self._vectors.invalidate()
 
     # -- chunks ------------------------------------------------------------------
 
