@@ -31,6 +31,12 @@ from assistant.embedding import Embedder
 from assistant.errors import AssistantError
 from assistant.llm.backend import ChatBackend
 from assistant.records import Conversation, Message
+from assistant.tui.documents import (
+    DocumentsScreen,
+    DocumentsSynced,
+    sync_documents,
+    sync_summary,
+)
 from assistant.tui.events import (
     DatasetExported,
     LoadFailed,
@@ -79,6 +85,7 @@ class AssistantApp(FeedbackApp):
         Binding("f7", "accept_offer", "Remember correction"),
         Binding("f8", "incognito", "Incognito"),
         Binding("f9", "learning_report", "Learning report"),
+        Binding("f12", "documents", "Documents"),
     ]
 
     def __init__(self, env: Environment, assistant: Assistant) -> None:
@@ -174,12 +181,23 @@ class AssistantApp(FeedbackApp):
     def on_load_progressed(self, event: LoadProgressed) -> None:
         self.status.show(event.text)
 
+    @work(thread=True, exclusive=True, group="documents")
+    def _sync_documents(self) -> None:
+        """Bring the document index up to date on start; unchanged files cost a stat."""
+        sync_documents(self.assistant, self.post_message)
+
+    def on_documents_synced(self, event: DocumentsSynced) -> None:
+        summary = sync_summary(event.report)
+        if summary:
+            self.notify(summary, title="Documents synced")
+
     def on_model_ready(self) -> None:
         from assistant.adapters import status_label
 
         backend = self.assistant.backend
         self.status.adapter = status_label(backend)
         self.status.show(f"{backend.name} · context {backend.context_length} · ready")
+        self._sync_documents()
 
     def on_load_failed(self, event: LoadFailed) -> None:
         self.status.show(f"Model not loaded: {event.message_text}")
@@ -458,6 +476,9 @@ class AssistantApp(FeedbackApp):
             self.screen.refill()
         also = f" and {plural(len(event.memories))} learned from it" if event.memories else ""
         self.notify(f"Deleted “{event.conversation.title}”{also}.", markup=False)
+
+    def action_documents(self) -> None:
+        self.push_screen(DocumentsScreen(self.assistant))
 
     def action_memories(self) -> None:
         self.push_screen(MemoryBrowser(self.assistant), self._open_conversation)
