@@ -79,7 +79,9 @@ def remote_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBac
         from assistant.llm.remote import RemoteBackend, RemoteOptions
 
         s = env.settings
-        options = RemoteOptions(s.base_url, s.model, s.api_key, s.context_length, s.request_timeout)
+        options = RemoteOptions(
+            s.base_url, s.model, s.api_key, s.context_length, s.request_timeout, s.remote_tokenizer
+        )
         return RemoteBackend(options, progress)
 
     return load

@@ -74,7 +74,9 @@ def run_checks(env: Environment) -> list[Check]:
             if backend.server_context
             else "from context_length: the server does not say, keep it at or below its window"
         )
-        counts = "an estimate" if backend.tokenizer == ESTIMATE else backend.tokenizer
+        counts = backend.tokenizer
+        if backend.tokenizer == ESTIMATE:
+            counts += " (remote_tokenizer = true counts on the server)"
         return (
             f"{backend.client.base_url} answers; it serves {served}; using model "
             f"{backend.model}{'' if listed else ' (not listed: the server maps the name)'}; "

@@ -46,6 +46,13 @@ class Settings:
         repr=False,  # never in a log line or a traceback
         metadata={"doc": "Bearer token for the server; prefer the ASSISTANT_API_KEY variable."},
     )
+    remote_tokenizer: bool = field(
+        default=False,
+        metadata={
+            "doc": "With backend openai, count tokens with the server's tokenizer instead of "
+            "an estimate; it then also sees recalled texts that do not fit the prompt."
+        },
+    )
     request_timeout: float = field(
         default=120.0,
         metadata={"doc": "Seconds to wait for the remote server to connect or send more."},

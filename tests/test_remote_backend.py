@@ -16,11 +16,16 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from assistant.compose import Environment, build_assistant
+from assistant.core import TurnFinished
+from assistant.embedding import Embedder
 from assistant.errors import ConfigError, ModelError
 from assistant.learning.llm_extract import SCHEMA
 from assistant.llm.backend import ChatMessage, GenerationParams
@@ -100,7 +105,9 @@ def server(gguf_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="module")
 def remote(server: LlamaServer) -> RemoteBackend:
-    options = RemoteOptions(server.base_url, "remote-gemma", context_length=8192, timeout_s=60)
+    options = RemoteOptions(
+        server.base_url, "remote-gemma", context_length=8192, timeout_s=60, server_tokenizer=True
+    )
     return RemoteBackend(options, QUIET)
 
 
@@ -112,6 +119,7 @@ def remote_env(cli_env: dict[str, str], server: LlamaServer) -> dict[str, str]:
         "ASSISTANT_MODEL": "remote-gemma",
         "ASSISTANT_CONTEXT_LENGTH": str(SERVER_CTX),
         "ASSISTANT_API_KEY": "sk-test-secret-4711",
+        "ASSISTANT_REMOTE_TOKENIZER": "true",
     }
 
 
@@ -200,7 +208,7 @@ def test_doctor_names_the_server_and_its_model(
     detail = checks["server"]["detail"]
     assert detail.startswith(f"{server.base_url} answers; it serves ")
     assert "using model remote-gemma (not listed: the server maps the name)" in detail
-    assert "/extras/tokenize/count" in detail
+    assert detail.endswith("token counts: /extras/tokenize/count")
     assert checks["model"]["detail"].startswith(f"remote-gemma at {server.base_url}")
     assert checks["gpu"]["detail"].startswith("not used here: the model runs on the server")
 
@@ -268,7 +276,9 @@ class Scripted(BaseHTTPRequestHandler):
         self._answer()
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        assert isinstance(self.server, ScriptedServer)
+        self.server.bodies.append((self.path, json.loads(body)))
         self._answer()
 
     def _answer(self) -> None:
@@ -292,6 +302,7 @@ class ScriptedServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Scripted)
         self.script: dict[str, list[tuple[int, bytes]]] = {}
         self.seen: list[tuple[str, str]] = []
+        self.bodies: list[tuple[str, dict[str, Any]]] = []
 
     @property
     def base_url(self) -> str:
@@ -338,7 +349,8 @@ def test_a_server_without_extras_estimates_and_takes_its_window(
     scripted: ScriptedServer,
 ) -> None:
     scripted.script["/v1/models"] = [(200, MODELS)]
-    backend = RemoteBackend(RemoteOptions(scripted.base_url, context_length=65536), QUIET)
+    options = RemoteOptions(scripted.base_url, context_length=65536, server_tokenizer=True)
+    backend = RemoteBackend(options, QUIET)
     assert backend.model == "big-model"  # the first the server lists
     assert backend.context_length == 32768  # vLLM's max_model_len, below the cap
     assert backend.tokenizer == ESTIMATE
@@ -358,6 +370,38 @@ def test_json_falls_back_to_a_plain_prompt_and_validates(scripted: ScriptedServe
     assert backend.json_modes == ("prompt",)
     # Unusable JSON comes back as it is, for the caller's strict parser to count.
     assert backend.generate_json([ChatMessage("user", "x")], SCHEMA, 16) == "no JSON here"
+
+
+def sse(*pieces: str) -> tuple[int, bytes]:
+    """A whole streamed reply as one body: http.client reads it line by line all the same."""
+    events = [{"choices": [{"delta": {"content": p}, "finish_reason": None}]} for p in pieces]
+    lines = [f"data: {json.dumps(e)}\n\n" for e in events] + ["data: [DONE]\n\n"]
+    return 200, "".join(lines).encode()
+
+
+@pytest.mark.real
+def test_by_default_the_server_sees_the_assembled_prompt_and_nothing_else(
+    scripted: ScriptedServer, env: Environment, embedder: Embedder
+) -> None:
+    scripted.script["/v1/models"] = [(200, MODELS)]
+    scripted.script["/v1/chat/completions"] = [sse("It is", " 4711.")]
+    settings = replace(env.settings, backend="openai", base_url=scripted.base_url)
+    assistant = build_assistant(Environment(env.paths, settings), embedder=embedder)
+    assistant.load()
+    assistant.remember("The user's locker code is 4711")
+    assistant.remember("The user's passport number is X9-31337")
+    events = list(assistant.send("What is my locker code?"))
+    turn = events[-1]
+    assert isinstance(turn, TurnFinished)
+    assert turn.reply.content == "It is 4711."
+    assert turn.usage.completion_tokens == 2
+    assert [path for path, _ in scripted.seen] == ["/v1/models", "/props", "/v1/chat/completions"]
+    [(_, request)] = scripted.bodies  # only the chat request carried text: no /tokenize
+    assert [m["role"] for m in request["messages"]] == ["system", "user"]
+    sent = request["messages"][-1]["content"]
+    assert sent.endswith("What is my locker code?")
+    assert "4711" in sent  # the recalled memory is part of the prompt, by design
+    assert len({m.text for m in assistant.memories()}) == 2  # the store stays here
 
 
 # -- settings -------------------------------------------------------------------------

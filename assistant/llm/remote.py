@@ -4,9 +4,11 @@ For a user whose model lives on a bigger machine. Only the assembled prompt cros
 wire; the store, the embeddings and the learning stay in this process. The transport
 (stdlib only, every failure a `ModelError` with a hint) is in `remote_http`.
 
-Token counts come from the server where it has a tokenizer endpoint (llama-server and
-vLLM `/tokenize`, llama-cpp-python `/extras/tokenize/count`); otherwise they are an
-over-estimate of one token per 3 characters, so the context budget errs on the safe side.
+Token counts are an over-estimate of one token per 3 characters (English runs near 4),
+so the context budget errs on the safe side. With `remote_tokenizer` on they come from
+the server's tokenizer endpoint where it has one (llama-server and vLLM `/tokenize`,
+llama-cpp-python `/extras/tokenize/count`); that is off by default because the texts
+counted include recall candidates that may not fit, which would then leave the machine.
 """
 
 import http.client
@@ -39,6 +41,7 @@ class RemoteOptions:
     api_key: str = ""
     context_length: int = 8192
     timeout_s: float = 120.0
+    server_tokenizer: bool = False
 
 
 class RemoteBackend:
@@ -107,7 +110,14 @@ class RemoteBackend:
         return 0
 
     def _find_tokenizer(self) -> str:
-        """The first tokenizer endpoint the server has, or the estimate."""
+        """The first tokenizer endpoint the server has, or the estimate.
+
+        Off unless asked for (`remote_tokenizer`): the core counts every recall candidate
+        and every old turn to fit its budget, so the server would also see store texts
+        that never make it into the prompt.
+        """
+        if not self.options.server_tokenizer:
+            return ESTIMATE
         for path in _TOKENIZERS:
             try:
                 self._server_count(self._root(path), "probe")
