@@ -379,6 +379,41 @@ def sse(*pieces: str) -> tuple[int, bytes]:
     return 200, "".join(lines).encode()
 
 
+def test_usage_comes_from_the_server_when_it_reports_it(scripted: ScriptedServer) -> None:
+    scripted.script["/v1/models"] = [(200, MODELS)]
+    backend = RemoteBackend(RemoteOptions(scripted.base_url), QUIET)
+    status, body = sse("Hel", "lo")
+    usage = {"prompt_tokens": 42, "completion_tokens": 2}
+    usage["prompt_tokens_details"] = {"cached_tokens": 30}  # type: ignore[assignment]
+    tail = f"data: {json.dumps({'choices': [], 'usage': usage})}\n\ndata: [DONE]\n\n"
+    scripted.script["/v1/chat/completions"] = [
+        (400, b'{"error": "unknown field stream_options"}'),  # an older server
+        (status, body.replace(b"data: [DONE]\n\n", tail.encode())),
+    ]
+    text = "".join(backend.stream([ChatMessage("user", "hi")], GenerationParams(), lambda: False))
+    assert text == "Hello"
+    got = backend.last_usage()
+    assert (got.prompt_tokens, got.completion_tokens, got.cached_prompt_tokens) == (42, 2, 30)
+    assert got.ttft_s > 0 and not got.stopped
+    requests = [body for path, body in scripted.bodies if path == "/v1/chat/completions"]
+    assert [r.get("stream_options") for r in requests] == [{"include_usage": True}, None]
+
+
+def test_an_error_mid_stream_is_a_clear_error(scripted: ScriptedServer) -> None:
+    scripted.script["/v1/models"] = [(200, MODELS)]
+    backend = RemoteBackend(RemoteOptions(scripted.base_url), QUIET)
+    error = {"error": {"message": "the request exceeds the available context size"}}
+    done = b"data: [DONE]\n\n"
+    body = sse("Hel")[1].replace(done, f"data: {json.dumps(error)}\n\n".encode() + done)
+    scripted.script["/v1/chat/completions"] = [(200, body)]
+    pieces: list[str] = []
+    with pytest.raises(ModelError, match="failed mid-reply: the request exceeds the available"):
+        pieces.extend(
+            backend.stream([ChatMessage("user", "hi")], GenerationParams(), lambda: False)
+        )
+    assert pieces == ["Hel"]
+
+
 @pytest.mark.real
 def test_by_default_the_server_sees_the_assembled_prompt_and_nothing_else(
     scripted: ScriptedServer, env: Environment, embedder: Embedder

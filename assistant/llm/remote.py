@@ -301,11 +301,11 @@ class RemoteBackend:
 
 
 def _delta_text(event: dict[str, Any], client: HttpClient, path: str) -> str:
-    choices = event.get("choices")
+    choices = event.get("choices", [] if "usage" in event else None)
     if not isinstance(choices, list):
         raise client.bad_reply(path, "a stream event has no `choices`")
     if not choices:
-        return ""  # the usage-only event at the end
+        return ""  # the usage-only event at the end (`choices` empty or, on some, absent)
     delta = choices[0].get("delta") if isinstance(choices[0], dict) else None
     content = delta.get("content") if isinstance(delta, dict) else None
     return content if isinstance(content, str) else ""
