@@ -220,7 +220,7 @@ def test_an_interrupted_add_is_invisible_and_resumes(
 ) -> None:
     doc = tmp_path / "long.md"
     doc.write_text("".join(f"# Part {i}\n\nUnique fact number {i}.\n\n" for i in range(100)))
-    interrupted = DocumentIndex(store, Interrupting(embedder, at_call=2).embed)
+    interrupted = DocumentIndex(store, Interrupting(embedder, at_call=2).embed, chunk_batch=64)
     with pytest.raises(KeyboardInterrupt):
         interrupted.add([doc])
     # 64 chunks were written, but no file row names them: nothing is searchable.

@@ -21,17 +21,16 @@ from assistant.documents.port import DocumentStore
 from assistant.documents.readers import Unreadable, kind_of, read_pieces, sha256_of
 from assistant.documents.records import DocChunk, DocFile, DocRoot, IndexReport, Skip
 from assistant.documents.walk import is_under, normalize, walk
+from assistant.documents.writer import CHUNK_BATCH, BatchWriter, Embed
 from assistant.errors import InputError, NotFoundError
 from assistant.learning.recall import Hit, fuse, keyword_query
 from assistant.records import new_id, utc_now
 from assistant.store.port import Scored
 
-Embed = Callable[[Sequence[str]], list[list[float]]]
 Progress = Callable[[str], None]
 # Larger files are skipped with a report: embedding 100 MB of text on a CPU takes
 # hours. Smaller ones are still read in blocks, never whole (readers.py).
 MAX_FILE_BYTES = 32 * 1024 * 1024
-EMBED_BATCH = 64
 
 
 def _quiet(_line: str) -> None:
@@ -81,19 +80,21 @@ def citation(file: DocFile, chunk: DocChunk) -> str:
     return f"[{shown}#{chunk.title}]" if chunk.title else f"[{shown}]"
 
 
-def embed_text(path: str, chunk: Chunk | DocChunk) -> str:
-    """What a chunk is embedded as: its file name and headings help it be found."""
-    heading = chunk.heading if isinstance(chunk, DocChunk) else " > ".join(chunk.trail)
-    return f"{Path(path).name}: {heading}\n{chunk.text}" if heading else chunk.text
-
-
 class DocumentIndex:
     """The user's indexed documents over one store and embedder."""
 
-    def __init__(self, store: DocumentStore, embed: Embed, max_bytes: int = MAX_FILE_BYTES) -> None:
+    def __init__(
+        self,
+        store: DocumentStore,
+        embed: Embed,
+        max_bytes: int = MAX_FILE_BYTES,
+        chunk_batch: int = CHUNK_BATCH,
+    ) -> None:
         self.store = store
         self.embed = embed
         self.max_bytes = max_bytes
+        self.chunk_batch = chunk_batch
+        self._failed = False
 
     # -- add, sync, remove -------------------------------------------------------
 
@@ -165,6 +166,8 @@ class DocumentIndex:
         known = {f.path: f for f in self.store.files()}
         seen: set[str] = set()
         replaced = False
+        writer = BatchWriter(self.store, self.embed, self.chunk_batch)
+        self._failed = False
         for root in roots:
             if not os.path.lexists(root):
                 progress(f"{root} is gone")
@@ -173,7 +176,12 @@ class DocumentIndex:
                 if path in seen:
                     continue
                 seen.add(path)
-                replaced |= self._file(path, root, known.get(path), report, progress)
+                replaced |= self._file(
+                    path, root, known.get(path), report, progress=progress, writer=writer
+                )
+        writer.flush()
+        if self._failed:
+            self.store.drop_orphans()  # chunks written before a file failed half way
         if remove_missing:
             gone = [p for p in known if p not in seen]
             if gone:
@@ -187,7 +195,9 @@ class DocumentIndex:
         root: str,
         known: DocFile | None,
         report: IndexReport,
+        *,
         progress: Progress,
+        writer: BatchWriter,
     ) -> bool:
         """Index one file if it changed; returns whether older chunks were replaced."""
         try:
@@ -207,22 +217,23 @@ class DocumentIndex:
         if reason or kind is None:
             report.skipped.append(Skip(path, reason))
             return self._drop(known, report)
+        file_id = new_id()
         try:
             sha = sha256_of(Path(path))
             report.hashed += 1
             if known and known.sha256 == sha:
-                self.store.commit_file(replace(known, mtime_ns=info.st_mtime_ns, size=info.st_size))
+                writer.file(replace(known, mtime_ns=info.st_mtime_ns, size=info.st_size))
                 report.unchanged += 1
                 return False
             progress(f"Indexing {path}")
-            count = self._write(path, root, kind, info, sha)
-        except Unreadable as exc:
-            report.skipped.append(Skip(path, str(exc)))
-            self.store.drop_orphans()
-            return self._drop(known, report)
-        except OSError as exc:
-            report.skipped.append(Skip(path, f"unreadable: {exc.strerror or exc}"))
-            self.store.drop_orphans()
+            count = self._write(
+                path, root, kind, info=info, sha=sha, file_id=file_id, writer=writer
+            )
+        except (Unreadable, OSError) as exc:
+            reason = str(exc) if isinstance(exc, Unreadable) else f"unreadable: {exc.strerror}"
+            report.skipped.append(Skip(path, reason))
+            writer.discard(file_id)
+            self._failed = True
             return self._drop(known, report)
         report.chunks += count
         report.bytes += info.st_size
@@ -240,24 +251,25 @@ class DocumentIndex:
         report.removed += 1
         return True
 
-    def _write(self, path: str, root: str, kind: str, info: os.stat_result, sha: str) -> int:
-        file_id = new_id()
+    def _write(
+        self,
+        path: str,
+        root: str,
+        kind: str,
+        *,
+        info: os.stat_result,
+        sha: str,
+        file_id: str,
+        writer: BatchWriter,
+    ) -> int:
         count = 0
-        batch: list[DocChunk] = []
         for chunk in self._chunks(path, kind):
-            batch.append(
+            writer.chunk(
                 DocChunk(new_id(), file_id, path, chunk.heading, chunk.start, chunk.end, chunk.text)
             )
-            if len(batch) == EMBED_BATCH:
-                self._store_batch(batch)
-                count += len(batch)
-                batch = []
-        self._store_batch(batch)
-        count += len(batch)
+            count += 1
         size, mtime = info.st_size, info.st_mtime_ns
-        self.store.commit_file(
-            DocFile(path, root, file_id, kind, size, mtime, sha, count, utc_now())
-        )
+        writer.file(DocFile(path, root, file_id, kind, size, mtime, sha, count, utc_now()))
         return count
 
     def _chunks(self, path: str, kind: str) -> Iterator[Chunk]:
@@ -265,11 +277,6 @@ class DocumentIndex:
         for piece in read_pieces(Path(path), kind):
             yield from chunker.feed(piece)
         yield from chunker.finish()
-
-    def _store_batch(self, batch: list[DocChunk]) -> None:
-        if batch:
-            vectors = self.embed([embed_text(c.path, c) for c in batch])
-            self.store.add_chunks(batch, vectors)
 
     # -- reading -----------------------------------------------------------------
 

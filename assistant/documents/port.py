@@ -25,11 +25,11 @@ class DocumentStore(Protocol):
         ...
 
     def add_chunks(self, chunks: Sequence[DocChunk], vectors: Sequence[Sequence[float]]) -> None:
-        """Append chunks of a file being indexed (invisible until `commit_file`)."""
+        """Append chunks of a file being indexed (invisible until `commit_files`)."""
         ...
 
-    def commit_file(self, file: DocFile) -> None:
-        """Make a file's chunks live at once, and drop its earlier chunks."""
+    def commit_files(self, files: Sequence[DocFile]) -> None:
+        """Make each file's chunks live at once, and drop its earlier chunks."""
         ...
 
     def delete_files(self, paths: Sequence[str]) -> None:

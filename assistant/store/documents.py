@@ -153,28 +153,37 @@ class LanceDocumentStore:
             self.db.table(DOC_CHUNKS).add(rows)
             self._vectors.record_write(lambda cache: cache.append(rows))
 
-    def commit_file(self, file: DocFile) -> None:
-        row = {
-            "path": file.path,
-            "root": file.root,
-            "file_id": file.file_id,
-            "kind": file.kind,
-            "size": file.size,
-            "mtime_ns": file.mtime_ns,
-            "sha256": file.sha256,
-            "chunks": file.chunks,
-            "indexed_at": file.indexed_at,
-        }
-        files = self.db.table(DOC_FILES)
+    def commit_files(self, files: Sequence[DocFile]) -> None:
+        if not files:
+            return
+        rows = [
+            {
+                "path": f.path,
+                "root": f.root,
+                "file_id": f.file_id,
+                "kind": f.kind,
+                "size": f.size,
+                "mtime_ns": f.mtime_ns,
+                "sha256": f.sha256,
+                "chunks": f.chunks,
+                "indexed_at": f.indexed_at,
+            }
+            for f in files
+        ]
+        table = self.db.table(DOC_FILES)
         with self.db.lock:
-            files.merge_insert(
-                "path"
-            ).when_matched_update_all().when_not_matched_insert_all().execute([row])
-            stale = f"path = {quote(file.path)} AND file_id != {quote(file.file_id)}"
+            merge = table.merge_insert("path").when_matched_update_all()
+            merge.when_not_matched_insert_all().execute(rows)
             chunks = self.db.table(DOC_CHUNKS)
-            if chunks.count_rows(stale):
-                chunks.delete(stale)
-                self._vectors.invalidate()
+            for start in range(0, len(files), FILTER_BATCH):
+                batch = files[start : start + FILTER_BATCH]
+                paths = ", ".join(quote(f.path) for f in batch)
+                ids = ", ".join(quote(f.file_id) for f in batch)
+                # Chunks of these paths from earlier runs are stale now.
+                stale = f"path IN ({paths}) AND file_id NOT IN ({ids})"
+                if chunks.count_rows(stale):
+                    chunks.delete(stale)
+                    self._vectors.invalidate()
 
     def delete_files(self, paths: Sequence[str]) -> None:
         if not paths:
