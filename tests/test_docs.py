@@ -2,6 +2,8 @@
 LanceDB in tmp_path with the real embedder (resumable adds, stat-only sync, purges)."""
 
 import os
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -351,3 +353,14 @@ def test_chat_context_json_lists_documents_with_citations() -> None:
     ]
     assert FUSE.as_dict()["citation"] == "[manual.pdf#page 2]"
     assert "citation" not in CAR.as_dict()
+
+
+def test_the_document_core_loads_no_heavy_modules() -> None:
+    heavy = ["textual", "llama_cpp", "lancedb", "torch", "pyarrow", "numpy", "pypdf"]
+    modules = ["assistant.documents.index", "assistant.cli_docs", "assistant.cli"]
+    code = "import sys\n" + "".join(f"import {m}\n" for m in modules)
+    code += f"print([m for m in {heavy!r} if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
