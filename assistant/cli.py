@@ -19,6 +19,7 @@ from assistant import __version__
 from assistant.cli_docs import add_docs_commands, docs_command
 from assistant.cli_train import adapters_command, add_train_commands, train_command
 from assistant.errors import AssistantError, InputError
+from assistant.logs import forward_notices
 from assistant.records import LEARNING_LEVELS, MemoryStatus
 
 log = logging.getLogger("assistant")
@@ -174,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `assistant` script."""
     parser = _parser()
     args = parser.parse_args(argv)
+    forward_notices(lambda text: print(f"warning: {text}", file=sys.stderr))
     try:
         return _dispatch(parser, args)
     except AssistantError as exc:

@@ -2,6 +2,7 @@
 
 import logging
 import os
+from collections.abc import Callable
 
 from assistant.paths import Paths, ensure_private_dir
 
@@ -21,3 +22,27 @@ def setup_logging(paths: Paths, level: int = logging.INFO) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     root.propagate = False
+
+
+NOTICES = "assistant.notices"
+
+
+class _Forward(logging.Handler):
+    def __init__(self, show: Callable[[str], None]) -> None:
+        super().__init__(logging.WARNING)
+        self._show = show
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._show(record.getMessage())
+
+
+def forward_notices(show: Callable[[str], None]) -> None:
+    """Show the user warnings logged to NOTICES (a damaged store repaired on open).
+
+    The core cannot know whether a terminal or a TUI is listening; it logs, and each
+    shell forwards these records to where its user looks.
+    """
+    notices = logging.getLogger(NOTICES)
+    for handler in [h for h in notices.handlers if isinstance(h, _Forward)]:
+        notices.removeHandler(handler)  # one listener: the shell that runs now
+    notices.addHandler(_Forward(show))

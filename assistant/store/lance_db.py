@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.errors import StoreError
 from assistant.paths import ensure_private_dir
+from assistant.store.repair import check_table, repair
 from assistant.store.write_lock import StoreLock
 
 SCHEMA_VERSION = 3
@@ -253,7 +254,16 @@ class LanceDatabase:
             ensure_private_dir(self.path)
             db = lancedb.connect(str(self.path))
             existing = set(db.list_tables(limit=1000).tables)
-            for name, schema in schemas().items():
+            if META in existing:
+                # Refuse a newer store before changing anything in it.
+                self._tables[META] = db.open_table(META)
+                self._refuse_newer()
+            tables = schemas()
+            damage = [d for name in tables if (d := check_table(db, self.path, name, existing))]
+            if damage:
+                repair(db, self.path, damage, tables)
+                existing = set(db.list_tables(limit=1000).tables)
+            for name, schema in tables.items():
                 # An existing table keeps its old schema until a migration changes it.
                 if name in existing:
                     self._tables[name] = db.open_table(name)
@@ -267,17 +277,21 @@ class LanceDatabase:
         self._migrate()
         self._db = db
 
+    def _refuse_newer(self) -> None:
+        version = self._read_version()
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store at {self.path} has schema v{version}, "
+                f"newer than this app's v{SCHEMA_VERSION}; it was left untouched",
+                "upgrade the app (or point ASSISTANT_HOME elsewhere)",
+            )
+
     def _migrate(self) -> None:
         version = self._read_version()
         if version is None:
             self.write_version(SCHEMA_VERSION)
             return
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"the store at {self.path} has schema v{version}, "
-                f"newer than this app's v{SCHEMA_VERSION}",
-                "upgrade the app",
-            )
+        self._refuse_newer()
         while version < SCHEMA_VERSION:
             MIGRATIONS[version](self)
             version += 1
@@ -290,8 +304,12 @@ class LanceDatabase:
     def write_version(self, version: int) -> None:
         """Record the schema version (after a migration step)."""
         meta = self._tables[META]
-        meta.delete("key = 'schema_version'")
-        meta.add([{"key": "schema_version", "value": str(version)}])
+        # One commit either way: a delete-then-add killed in between would leave no
+        # version, and the next start would take an old store for a new one.
+        if self._read_version() is None:
+            meta.add([{"key": "schema_version", "value": str(version)}])
+        else:
+            meta.update(where="key = 'schema_version'", values={"value": str(version)})
 
     def schema_version(self) -> int:
         """The version the store is at."""

@@ -300,6 +300,9 @@ class LanceMemoryStore:
             self.db.table(MESSAGE_INDEX).add(rows)
             self._message_vectors.record_write(lambda cache: cache.append(rows))
 
+    def indexed_message_ids(self) -> set[str]:
+        return set(self._message_vectors.fresh().ids)
+
     def nearest_messages(
         self, vector: Sequence[float], k: int, exclude_conversation: str | None = None
     ) -> list[Scored[IndexedMessage]]:

@@ -142,6 +142,10 @@ class MemoryStore(Protocol):
         self, messages: Sequence[Message], texts: Sequence[str], vectors: Sequence[Sequence[float]]
     ) -> None: ...
 
+    def indexed_message_ids(self) -> set[str]:
+        """Ids of the messages in the search index (an interrupted import resumes)."""
+        ...
+
     def nearest_messages(
         self, vector: Sequence[float], k: int, exclude_conversation: str | None = None
     ) -> list[Scored[IndexedMessage]]: ...

@@ -4,7 +4,8 @@ LanceDB merges concurrent appends on its own, but not a read-then-rewrite: a pur
 reads a table's live rows and overwrites the table with them, so an append another
 process commits in between would be lost. Migrations and the schema-version row are
 read-then-write too. So every write takes this lock: a re-entrant thread lock plus an
-advisory `flock` on a file in the store directory, held for the outermost `with`.
+advisory `flock` on a file beside the store directory (so a store this app must not
+touch, a newer one, stays byte for byte as it was), held for the outermost `with`.
 Two TUIs, or a TUI and a CLI, then take turns at writing; reads never wait.
 """
 
@@ -18,7 +19,6 @@ from types import TracebackType
 
 from assistant.errors import StoreError
 
-LOCK_FILE = ".write.lock"
 WAIT_S = 60.0
 
 
@@ -30,7 +30,7 @@ class StoreLock:
     """
 
     def __init__(self, directory: Path, on_acquire: Callable[[], None] = lambda: None) -> None:
-        self.path = directory / LOCK_FILE
+        self.path = directory.with_name(f".{directory.name}.lock")
         self._on_acquire = on_acquire
         self._thread_lock = threading.RLock()
         self._depth = 0

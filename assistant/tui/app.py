@@ -13,6 +13,7 @@ a conversation to open, if the user jumps to where a memory came from.
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -30,6 +31,7 @@ from assistant.core import Assistant, ReplyDelta, TurnEvent, TurnFinished, TurnS
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError
 from assistant.llm.backend import ChatBackend
+from assistant.logs import forward_notices
 from assistant.records import Conversation, Message
 from assistant.tui.documents import (
     DocumentsScreen,
@@ -113,9 +115,17 @@ class AssistantApp(FeedbackApp):
         yield Footer()
 
     def on_mount(self) -> None:
+        forward_notices(self._notice)
         self.query_one("#prompt", Input).focus()
         self.query_one("#chat", VerticalScroll).anchor()
         self._load_model()
+
+    def _notice(self, text: str) -> None:
+        """A warning from the core (a repaired store), from whichever thread logged it."""
+        if threading.get_ident() == self._thread_id:
+            self.notify(text, severity="warning", timeout=30)
+        else:
+            self.call_from_thread(self.notify, text, severity="warning", timeout=30)
 
     @property
     def status(self) -> StatusBar:

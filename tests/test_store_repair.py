@@ -1,0 +1,134 @@
+"""A damaged store opens: the damage is found, a copy kept aside, and the rest recovered.
+
+Real LanceDB files are damaged the way disks and copies damage them: a data file
+truncated, the newest version file deleted, every version file of a table deleted.
+"""
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from assistant.logs import NOTICES
+from assistant.store.lance import LanceStore
+from assistant.store.lance_db import MEMORIES, MEMORY_EVENTS, MESSAGES, LanceDatabase
+from assistant.store.memories import LanceMemoryStore
+from tests.cli_helpers import cli_environment, run
+from tests.store_writer import memory, vector
+
+pytestmark = pytest.mark.real
+
+
+def _store_with_three_batches(store: Path) -> list[list[str]]:
+    """Memories written in three commits (three data files); returns their ids."""
+    memories = LanceMemoryStore(LanceDatabase(store))
+    batches = []
+    for batch in range(3):
+        ids = [f"m{batch}-{i}" for i in range(20)]
+        for memory_id in ids:
+            memories.add_memory(memory(memory_id, f"fact {memory_id}"), vector(memory_id))
+        batches.append(ids)
+    return batches
+
+
+def _data_files(store: Path, table: str) -> list[Path]:
+    return sorted(
+        (store / f"{table}.lance" / "data").glob("*.lance"), key=lambda p: p.stat().st_mtime_ns
+    )
+
+
+def _manifests(store: Path, table: str) -> list[Path]:
+    # LanceDB names version files so that the newest sorts first.
+    return sorted((store / f"{table}.lance" / "_versions").glob("*.manifest"))
+
+
+def _ids(store: Path, table: str) -> set[str]:
+    return {row["id"] for row in LanceDatabase(store).rows(table)}
+
+
+def _aside(store: Path) -> list[Path]:
+    return sorted(store.parent.glob(f"{store.name}.damaged-*"))
+
+
+def test_a_truncated_data_file_is_set_aside_and_the_readable_rows_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = tmp_path / "store"
+    first, _, last = _store_with_three_batches(store)
+    damaged = _data_files(store, MEMORIES)[25]  # one memory's file, in the middle batch
+    damaged.write_bytes(damaged.read_bytes()[:100])
+
+    with caplog.at_level(logging.WARNING, logger=NOTICES):
+        survivors = _ids(store, MEMORIES)
+
+    assert set(first) | set(last) <= survivors
+    assert len(survivors) == 59  # every memory but the one in the truncated file
+    assert "memories table was damaged" in caplog.text
+    [copy] = _aside(store)
+    assert (copy / f"{MEMORIES}.lance" / "data" / damaged.name).stat().st_size == 100
+    # the repaired store takes writes and reads back whole
+    LanceMemoryStore(LanceDatabase(store)).add_memory(memory("new", "a new fact"), vector("new"))
+    assert "new" in _ids(store, MEMORIES)
+    assert len(_aside(store)) == 1  # a sound store is not copied again
+
+
+def test_a_deleted_newest_version_file_is_reported_and_the_previous_version_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = tmp_path / "store"
+    _store_with_three_batches(store)
+    _manifests(store, MEMORIES)[0].unlink()
+
+    with caplog.at_level(logging.WARNING, logger=NOTICES):
+        survivors = _ids(store, MEMORIES)
+
+    assert len(survivors) == 59  # the newest commit (one memory) is what was lost
+    assert "newest version file" in caplog.text
+    assert len(_aside(store)) == 1
+
+
+def test_a_table_without_version_files_starts_empty_and_the_rest_is_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = tmp_path / "store"
+    _store_with_three_batches(store)
+    db = LanceDatabase(store)
+    db.table(MEMORY_EVENTS).add(
+        [
+            {
+                "id": "e1",
+                "memory_id": "m0-0",
+                "action": "created",
+                "at": None,
+                "reason": "",
+                "source_ids": [],
+                "detail": "",
+            }
+        ]
+    )
+    for manifest in _manifests(store, MEMORY_EVENTS):
+        manifest.unlink()
+
+    with caplog.at_level(logging.WARNING, logger=NOTICES):
+        assert _ids(store, MEMORY_EVENTS) == set()
+
+    assert "version files are missing" in caplog.text
+    assert len(_ids(store, MEMORIES)) == 60
+
+
+def test_the_cli_warns_about_a_repaired_store_and_goes_on(tmp_path: Path, gguf_path: Path) -> None:
+    env = cli_environment(tmp_path / "home", gguf_path)
+    store = tmp_path / "home" / "data" / "store"
+    first = run(["conversations", "list", "--json"], env)
+    assert first.returncode == 0, first.stderr
+    LanceStore(LanceDatabase(store)).schema_version()
+    damaged = _manifests(store, MESSAGES)
+    for manifest in damaged:
+        manifest.unlink()
+
+    result = run(["conversations", "list", "--json"], env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("warning: The store's messages table was damaged")
+    assert "Traceback" not in result.stderr
+    assert _aside(store)
