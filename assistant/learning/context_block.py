@@ -12,6 +12,7 @@ Two blocks, placed for llama.cpp's prefix cache:
   as dated data, never as instructions.
 """
 
+import re
 from collections.abc import Callable, Sequence
 
 from assistant.learning.recall import Hit
@@ -30,12 +31,26 @@ DOCUMENT_CHARS = 900
 DOCUMENTS_NOTE = "Cite a document you use by its tag, as [path#heading]."
 
 
+# Tags and chat-template control tokens: `<end_of_turn>`, `<|im_start|>`, `</recalled>`,
+# `[INST]`. Written inside data, the tokenizer (which parses special tokens in the
+# rendered prompt) would turn them into real turn boundaries, and `</recalled>` would
+# close the fence early. So data keeps their words, with look-alike brackets.
+_MARKUP = re.compile(r"<(/?[A-Za-z_|][^<>\n]{0,60})>|\[(/?INST)\]")
+
+
+def defang(text: str) -> str:
+    """`text` as quoted data: no tag or control token in it can act as one."""
+    return _MARKUP.sub(
+        lambda m: f"‹{m.group(1)}›" if m.group(1) is not None else f"⟦{m.group(2)}⟧", text
+    )
+
+
 def preferences_block(preferences: Sequence[Memory]) -> str:
     """The standing-preferences text for the system prompt ("" when there are none)."""
     if not preferences:
         return ""
     ordered = sorted(preferences, key=lambda m: (m.created_at, m.id))
-    return PREFERENCES_HEADER + "\n" + "\n".join(f"- {m.text}" for m in ordered)
+    return PREFERENCES_HEADER + "\n" + "\n".join(f"- {defang(m.text)}" for m in ordered)
 
 
 def system_with_preferences(system_prompt: str, preferences: Sequence[Memory]) -> str:
@@ -49,8 +64,8 @@ def standing_updates(sent: Sequence[Memory], current: Sequence[Memory]) -> str:
     """A note of what changed in the standing memories since `sent` ("" if nothing)."""
     sent_ids = {m.id for m in sent}
     current_ids = {m.id for m in current}
-    added = [f"- {m.text}" for m in current if m.id not in sent_ids]
-    dropped = [f"- No longer true: {m.text}" for m in sent if m.id not in current_ids]
+    added = [f"- {defang(m.text)}" for m in current if m.id not in sent_ids]
+    dropped = [f"- No longer true: {defang(m.text)}" for m in sent if m.id not in current_ids]
     if not added and not dropped:
         return ""
     return "<updates>\n" + "\n".join([UPDATES_HEADER, *added, *dropped]) + "\n</updates>"
@@ -59,12 +74,13 @@ def standing_updates(sent: Sequence[Memory], current: Sequence[Memory]) -> str:
 def _line(hit: Hit) -> str:
     date = hit.created_at.date().isoformat()
     if hit.kind == "memory":
-        return f"- [{date}] {hit.text}"
+        return f"- [{date}] {defang(hit.text)}"
     if hit.kind == "document":
-        text = " ".join(hit.text.split())
+        text = defang(" ".join(hit.text.split()))
         text = text if len(text) <= DOCUMENT_CHARS else text[: DOCUMENT_CHARS - 1] + "…"
         return f"- {hit.citation} {text}"
-    text = hit.text if len(hit.text) <= MESSAGE_CHARS else hit.text[: MESSAGE_CHARS - 1] + "…"
+    text = defang(hit.text)
+    text = text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
     return f"- [earlier conversation] {text}"
 
 
