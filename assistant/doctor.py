@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.compose import Environment, build_assistant
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, StoreError
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,32 @@ def run_checks(env: Environment) -> list[Check]:
             return f"not used here: the model runs on the server ({describe_build()})"
         return f"{describe_build()}; {describe_offload(env.settings.gpu_layers)}"
 
+    def disk() -> str:
+        from assistant.disk import LOW_FREE_BYTES, free_bytes, human_size, tree_size
+        from assistant.logs import LOG_BACKUPS, LOG_BYTES, log_files
+
+        data = env.paths.data
+        sizes = {
+            "store": tree_size(env.paths.store),
+            "log": sum(tree_size(p) for p in log_files(env.paths)),
+            "exports": tree_size(data / "exports"),
+            "adapters": tree_size(data / "adapters"),
+            "model cache": tree_size(env.paths.cache),
+        }
+        free = free_bytes(data)
+        report = ", ".join(f"{name} {human_size(n)}" for name, n in sizes.items())
+        report += (
+            f" (the log rotates at {human_size(LOG_BYTES)}, keeping {LOG_BACKUPS}); "
+            f"{human_size(free)} free"
+        )
+        if free < LOW_FREE_BYTES:
+            raise StoreError(
+                f"only {human_size(free)} free for the data dir {data}: {report}",
+                "free some disk space; `assistant forget` and `assistant adapters remove` "
+                "delete for real",
+            )
+        return report
+
     remote = [_run("server", server)] if env.settings.backend == "openai" else []
     return [
         Check("config", True, str(env.paths.config_file)),
@@ -98,4 +124,5 @@ def run_checks(env: Environment) -> list[Check]:
         _run("store", store),
         _run("embedder", embedder),
         _run("gpu", gpu),
+        _run("disk", disk),
     ]

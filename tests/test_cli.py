@@ -106,9 +106,11 @@ def test_unknown_conversation(cli_env: dict[str, str]) -> None:
 def test_doctor_passes_on_the_real_stack(cli_env: dict[str, str]) -> None:
     result = run(["doctor"], cli_env)
     assert result.returncode == 0, result.stdout + result.stderr
-    for name in ("model", "store", "embedder", "gpu"):
+    for name in ("model", "store", "embedder", "gpu", "disk"):
         assert any(line.startswith("ok") and name in line for line in result.stdout.splitlines())
     assert "384 dimensions" in result.stdout
+    [disk] = [line for line in result.stdout.splitlines() if "disk" in line]
+    assert "store " in disk and "log " in disk and "free" in disk  # sizes a user can act on
 
 
 def test_doctor_fails_with_reason(cli_env: dict[str, str], tmp_path: Path) -> None:
