@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.documents.chunking import Chunker, chunk_pieces
-from assistant.documents.index import DocumentIndex, citation
+from assistant.documents.index import DocumentIndex, citation, citations_in
 from assistant.documents.readers import Heading, Unreadable, kind_of, read_pieces
 from assistant.documents.records import Skip
 from assistant.documents.walk import walk
@@ -203,7 +203,11 @@ def test_add_indexes_and_a_rerun_reads_nothing(
     file = next(f for f in index.files() if f.path == str(notes["piano"]))
     cited = [citation(file, c) for c in index.chunks(notes["piano"])]
     assert cited == ["[notes/piano.md#Piano practice]", "[notes/piano.md#Routine]"]
-    assert index.find("[notes/piano.md#Routine]") is not None
+    found = index.find("[notes/piano.md#Routine]")
+    assert found is not None and found[1].title == "Routine"
+    garbled = index.find("[notes/piano.md#Practise]")  # a heading the file lacks
+    assert garbled is not None and garbled[0].path == str(notes["piano"])
+    assert index.find("[notes/nothing.md#Routine]") is None
 
 
 @pytest.mark.real
@@ -364,3 +368,9 @@ def test_the_document_core_loads_no_heavy_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_citations_are_found_in_reply_text() -> None:
+    reply = "See [notes/garden.md#Routine] and [manual.pdf#page 2]; not [1] or [a link]."
+    assert citations_in(reply) == ["[notes/garden.md#Routine]", "[manual.pdf#page 2]"]
+    assert citations_in("plain [notes/todo.txt] too") == ["[notes/todo.txt]"]

@@ -16,7 +16,7 @@ from assistant.llm.fake import ScriptedBackend
 from assistant.tui.documents import DocumentsScreen, RemoveDocumentPrompt
 from tests.doc_fixtures import write_notes
 from tests.erasure import files_containing
-from tests.tui_helpers import scripted_app, settle
+from tests.tui_helpers import scripted_app, send, settle
 
 
 def rows(screen: DocumentsScreen, table_id: str) -> list[list[str]]:
@@ -40,6 +40,9 @@ async def test_start_syncs_and_the_screen_shows_removes_and_cites(
             "1 updated" in str(n.message) and n.title == "Documents synced"
             for n in app._notifications
         )
+        # A reply cites a note: the screen opens on that file, showing its chunks.
+        fake.enqueue("Water them daily, see [notes/garden.md#Routine].")
+        await send(pilot, "How often do I water the peppers?")
         await pilot.press("f12")
         await settle(pilot)
         screen = app.screen
@@ -49,21 +52,18 @@ async def test_start_syncs_and_the_screen_shows_removes_and_cites(
         assert root[3] != "never"  # the sync on start stamped it
         files = rows(screen, "#doc-files")
         assert [f[0] for f in files] == sorted(f"{name}.md" for name in notes)
-        # Highlighting a file shows its chunks under their citations.
-        await pilot.press("tab")
-        garden = [f[0] for f in files].index("garden.md")
-        for _ in range(garden):
-            await pilot.press("down")
-        await settle(pilot)
-        shown = str(screen.query_one("#doc-chunk-text", Static).render())
-        assert "[notes/garden.md#Routine]" in shown and "PEPPERS-99" in shown
-        # A citation from a reply finds its file.
-        await pilot.press("up")
-        await settle(pilot)
-        assert screen.show_citation("[notes/garden.md#Routine]")
-        await settle(pilot)
         assert screen.highlighted_file is not None
         assert screen.highlighted_file.path == str(notes["garden"])
+        assert screen.files_table.has_focus
+        shown = str(screen.query_one("#doc-chunk-text", Static).render())
+        assert "[notes/garden.md#Routine]" in shown and "PEPPERS-99" in shown
+        # Moving the cursor shows another file's chunks.
+        await pilot.press("up")
+        await settle(pilot)
+        shown = str(screen.query_one("#doc-chunk-text", Static).render())
+        assert "[notes/cat.md#Routine]" in shown and "PEPPERS-99" not in shown
+        await pilot.press("down")
+        await settle(pilot)
         # Remove it: a confirmation first (Cancel focused), then a real erase.
         await pilot.press("d")
         await settle(pilot)

@@ -10,6 +10,7 @@ CLI, the TUI's background sync and the tests. The rules that make it cheap and s
 """
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -70,14 +71,26 @@ class Removal:
     chunks: int
 
 
+def cited_path(file: DocFile) -> str:
+    """How citations name a file: its path from its root's folder (notes/cooking.md)."""
+    try:
+        return str(Path(file.path).relative_to(Path(file.root).parent))
+    except ValueError:
+        return file.path
+
+
 def citation(file: DocFile, chunk: DocChunk) -> str:
     """`[notes/cooking.md#Sauces]`: the path from the root's folder, then the heading."""
-    root_parent = Path(file.root).parent
-    try:
-        shown = str(Path(file.path).relative_to(root_parent))
-    except ValueError:
-        shown = file.path
+    shown = cited_path(file)
     return f"[{shown}#{chunk.title}]" if chunk.title else f"[{shown}]"
+
+
+CITATION = re.compile(r"\[([^\[\]\n#]+\.[^\[\]\n#]+)(?:#([^\[\]\n]*))?\]")
+
+
+def citations_in(text: str) -> list[str]:
+    """The `[path#heading]` citations a reply makes, in order."""
+    return [m.group(0) for m in CITATION.finditer(text)]
 
 
 class DocumentIndex:
@@ -312,12 +325,21 @@ class DocumentIndex:
         return self.store.chunks_of(normalize(path))
 
     def find(self, cited: str) -> tuple[DocFile, DocChunk] | None:
-        """The file and chunk a `[path#heading]` citation names (for opening it)."""
-        text = cited.strip().removeprefix("[").removesuffix("]")
+        """The file and chunk a `[path#heading]` citation names (for opening it).
+
+        A heading the file does not have (a model may garble it) still finds the file,
+        at its first chunk.
+        """
+        match = CITATION.fullmatch(cited.strip())
+        if match is None:
+            return None
+        shown, title = match.group(1), match.group(2) or ""
         for file in self.store.files():
-            for chunk in self.store.chunks_of(file.path):
-                if citation(file, chunk) == f"[{text}]":
-                    return file, chunk
+            if cited_path(file) == shown:
+                chunks = self.store.chunks_of(file.path)
+                if not chunks:
+                    return None
+                return file, next((c for c in chunks if c.title == title), chunks[0])
         return None
 
     def search(self, vector: Sequence[float], text: str, k: int) -> list[Hit]:

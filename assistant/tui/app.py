@@ -488,7 +488,10 @@ class AssistantApp(FeedbackApp):
         self.notify(f"Deleted “{event.conversation.title}”{also}.", markup=False)
 
     def action_documents(self) -> None:
-        self.push_screen(DocumentsScreen(self.assistant))
+        """The Documents screen, open at what the selected (else latest) reply cites."""
+        replies = list(self.chat.query(ReplyBubble))
+        chosen = [b for b in replies if b.has_class("-selected")] or replies[-1:]
+        self.push_screen(DocumentsScreen(self.assistant, chosen[0].text if chosen else ""))
 
     def action_memories(self) -> None:
         self.push_screen(MemoryBrowser(self.assistant), self._open_conversation)

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Label, Static
 
 from assistant.core import Assistant
-from assistant.documents.index import Removal, RootSummary, citation
+from assistant.documents.index import Removal, RootSummary, citation, citations_in
 from assistant.documents.records import DocFile, IndexReport
 from assistant.tui.events import ActionFailed, post_core_result
 from assistant.tui.memory_browser import short_time
@@ -82,6 +82,12 @@ class ChunksLoaded(UIMessage):
         self.chunks = chunks
 
 
+class CitationFound(UIMessage):
+    def __init__(self, path: str | None) -> None:
+        super().__init__()
+        self.path = path
+
+
 class DocumentRemoved(UIMessage):
     def __init__(self, removal: Removal) -> None:
         super().__init__()
@@ -133,9 +139,11 @@ class DocumentsScreen(ModalScreen[None]):
         Binding("delete", "remove", "Remove", show=False),
     ]
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, reply: str = "") -> None:
+        """`reply`: a reply's text; the screen opens at the first document it cites."""
         super().__init__()
         self.assistant = assistant
+        self._cited = next(iter(citations_in(reply)), "")
         self.listing = Listing([], [])
         self.shown_files: list[DocFile] = []
         self.chunks: list[tuple[str, str]] = []
@@ -200,6 +208,9 @@ class DocumentsScreen(ModalScreen[None]):
         chunks = sum(f.chunks for f in self.listing.files)
         self._say(f"{len(self.listing.roots)} indexed · {files} files · {chunks} chunks")
         self._show_files()
+        if self._cited:
+            cited, self._cited = self._cited, ""
+            self.show_citation(cited)
 
     @property
     def highlighted_root(self) -> RootSummary | None:
@@ -261,12 +272,24 @@ class DocumentsScreen(ModalScreen[None]):
             parts.append(f"{cited}\n{body}")
         self.query_one("#doc-chunk-text", Static).update("\n\n".join(parts))
 
-    def show_citation(self, cited: str) -> bool:
-        """Highlight the file a `[path#heading]` citation names (False if none does)."""
-        found = self.assistant.documents().find(cited)
-        if found is None:
-            return False
-        file, _chunk = found
+    def show_citation(self, cited: str) -> None:
+        """Highlight the file a `[path#heading]` citation names (looked up in a worker)."""
+        index = self.assistant.documents()
+
+        def find() -> UIMessage:
+            found = index.find(cited)
+            return CitationFound(found[0].path if found else None)
+
+        self._in_thread(find, "doc-find")
+
+    @on(CitationFound)
+    def _citation_found(self, event: CitationFound) -> None:
+        if event.path is None:
+            self.notify("That citation names no indexed document.", severity="warning")
+            return
+        file = next((f for f in self.listing.files if f.path == event.path), None)
+        if file is None:
+            return
         for row, root in enumerate(self.listing.roots):
             if file.path == root.path or file.path.startswith(root.path.rstrip("/") + "/"):
                 self.roots_table.move_cursor(row=row)
@@ -277,7 +300,6 @@ class DocumentsScreen(ModalScreen[None]):
             self.files_table.move_cursor(row=paths.index(file.path))
             self.files_table.focus()
             self._show_chunks()
-        return True
 
     # -- actions -------------------------------------------------------------
 
