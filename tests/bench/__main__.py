@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench_streaming",
     "bench_learning_blocking",
     "bench_prefix_cache",
+    "bench_docs",
 ]
 
 
