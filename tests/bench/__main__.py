@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench_learning_blocking",
     "bench_prefix_cache",
     "bench_docs",
+    "bench_store_open",
 ]
 
 
