@@ -49,6 +49,7 @@ class Chunker:
         self._offset = 0  # characters consumed so far
         self._partial = ""
         self._fenced = False
+        self._body = False  # whether the chunk holds more than headings and blank lines
 
     def feed(self, piece: Piece) -> list[Chunk]:
         """Consume one piece; returns the chunks it completed."""
@@ -88,14 +89,18 @@ class Chunker:
             elif not self._fenced and (match := _MD_HEADING.match(line.rstrip("\n"))):
                 self._flush(out)
                 self._enter(len(match.group(1)), match.group(2).strip())
+                self._add(line)
+                return
         if not line.strip():
             self._add(line)
             if self._size >= self.target:
                 self._flush(out)
             return
-        if self._size + len(line) > self.limit:
+        # A heading stays with the text under it, even when that text is one long line.
+        if self._size + len(line) > self.limit and self._body:
             self._flush(out)
         self._add(line)
+        self._body = True
 
     def _add(self, line: str) -> None:
         if not self._lines:
@@ -108,7 +113,7 @@ class Chunker:
         if not self._lines:
             return
         text = "".join(self._lines)
-        self._lines, self._size = [], 0
+        self._lines, self._size, self._body = [], 0, False
         if not text.strip():
             return
         lead = len(text) - len(text.lstrip())
