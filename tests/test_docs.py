@@ -284,19 +284,24 @@ def test_a_file_that_turns_binary_leaves_the_index(
 def test_remove_inside_a_root_purges_and_stays_out(
     tmp_path: Path, store: LanceDocumentStore, embedder: SentenceEmbedder
 ) -> None:
-    notes = write_notes(tmp_path / "notes")
+    docs = tmp_path / "docs"
+    notes = write_notes(docs / "notes")
+    (docs / "todo.txt").write_text("Renew the passport.\n")
     index = DocumentIndex(store, embedder.embed)
-    index.add([tmp_path / "notes"])
+    index.add([docs / "notes"])
     removal = index.remove(notes["router"])
     assert (removal.files, removal.chunks) == (1, 2)
     assert files_containing([tmp_path / "store"], b"guest network password") == []
     assert tables_with_old_versions(tmp_path / "store") == {}
     assert index.sync().added == 0  # excluded, not re-added by the next sync
     assert index.add([notes["router"]]).added == 1  # adding it again lifts the exclusion
-    index.remove(tmp_path / "notes")
+    # Adding the folder above makes it the one root, with the notes root inside it.
+    assert index.add([docs]).added == 1  # todo.txt; the notes are already indexed
+    assert [(r.path, r.files) for r in index.roots()] == [(str(docs), 11)]
+    index.remove(docs)
     assert index.roots() == [] and store.files() == []
     with pytest.raises(NotFoundError):
-        index.remove(tmp_path / "notes")
+        index.remove(docs / "notes")
     with pytest.raises(InputError):
         index.add([tmp_path / "missing"])
 

@@ -122,11 +122,16 @@ class DocumentIndex:
         covered = [r.path for r in roots if r.kind == "root"]
         now = utc_now()
         for path in wanted:
-            stale = [r.path for r in roots if r.kind == "exclude" and is_under(r.path, path)]
-            self.store.delete_roots(stale)
-            if not any(is_under(path, c) for c in covered):
+            if any(is_under(path, c) for c in covered):
+                # Already inside a root: only lift exclusions at or under it.
+                stale = [r.path for r in roots if r.kind == "exclude" and is_under(r.path, path)]
+            else:
+                # A new root absorbs the roots and exclusions inside it.
+                stale = [r.path for r in roots if is_under(r.path, path)]
+                covered = [c for c in covered if not is_under(c, path)]
                 self.store.save_root(DocRoot(path, "root", now))
                 covered.append(path)
+            self.store.delete_roots(stale)
         report = IndexReport()
         self.store.drop_orphans()
         if self._index(wanted, report, progress, remove_missing=False):
