@@ -2,7 +2,9 @@
 
 import json
 import threading
+from collections.abc import AsyncIterator
 
+from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from assistant.compose import Environment
@@ -43,6 +45,38 @@ async def test_send_streams_reply_as_markdown(
         assert app.conversation_id is not None
         stored = app.assistant.messages(app.conversation_id)
         assert [m.content for m in stored] == ["hello", "Here is **bold** and `code`."]
+
+
+async def test_a_streaming_reply_is_plain_text_until_it_is_whole(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    fake.enqueue("**Bold** start, then more.")
+    fake.gate = threading.Event()  # holds the reply after its first word
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.click("#prompt")
+        await pilot.press("h", "i", "enter")
+        [bubble] = [b async for b in _reply_bubble(pilot)]
+        for _ in range(500):  # until the first chunk is handled (a condition, not a time)
+            if bubble.live.display:
+                break
+            await pilot.pause()
+        assert str(bubble.live.render()) == "**Bold**"  # shown as typed, not parsed
+        assert bubble.markdown.source == ""
+        fake.gate.set()
+        await settle(pilot)
+        assert not bubble.live.display
+        assert bubble.markdown.source == "**Bold** start, then more."
+
+
+async def _reply_bubble(pilot: Pilot[None]) -> AsyncIterator[ReplyBubble]:
+    for _ in range(500):
+        bubbles = list(pilot.app.query(ReplyBubble))
+        if bubbles:
+            yield bubbles[0]
+            return
+        await pilot.pause()
 
 
 async def test_escape_stops_a_reply(

@@ -1,9 +1,9 @@
 """The Textual app: paints at once, loads the model in a worker, streams replies.
 
 Widgets call only Assistant methods. Turns run in a thread worker; the worker posts
-past-tense messages (`ReplyChunk`, `ReplyFinished`, …) and the app renders them. Reply
-text goes through Textual's MarkdownStream, which batches fragments that arrive while
-a render is in progress instead of re-rendering the whole message on every token.
+past-tense messages (`ReplyChunk`, `ReplyFinished`, …) and the app renders them: reply
+text in batches, as plain text while it streams and as Markdown once it is whole
+(`ReplyBubble`).
 
 Feedback on replies (thumbs, corrections, learned rules, the learning report) lives in
 the `FeedbackApp` base class; its core calls run in a thread worker as turns do. The
@@ -23,8 +23,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Footer, Input
 
 from assistant.compose import Environment, build_assistant
 from assistant.core import Assistant, ReplyDelta, TurnEvent, TurnFinished, TurnStarted
@@ -100,7 +99,6 @@ class AssistantApp(FeedbackApp):
         self.busy = False
         self.incognito = False
         self._turn_incognito = False
-        self._stream: MarkdownStream | None = None
         self._reply: ReplyBubble | None = None
         self._reply_text: list[str] = []
         self._last_usage_line = ""
@@ -267,7 +265,7 @@ class AssistantApp(FeedbackApp):
     @work(thread=True, exclusive=True, group="turn")
     def _run_turn(self, turn: TurnFactory, user_text: str | None) -> None:
         # Tokens are handed to the screen in batches, at most every CHUNK_INTERVAL_S:
-        # one message and one Markdown update per token made the UI thread compete
+        # one message and one screen update per token made the UI thread compete
         # with generation for the GIL and the cores (bench_streaming: 0.58x bare).
         pending: list[str] = []
         posted = 0.0
@@ -303,24 +301,18 @@ class AssistantApp(FeedbackApp):
         self._reply = ReplyBubble(model=self.assistant.backend.name)
         self._reply_text = []
         await self.chat.mount(self._reply)
-        self._stream = Markdown.get_stream(self._reply.markdown)
         self.status.show(f"{self.assistant.backend.name} · generating…")
 
     async def on_reply_chunk(self, event: ReplyChunk) -> None:
         self._reply_text.append(event.text)
-        if self._stream is not None:
-            await self._stream.write(event.text)
+        if self._reply is not None:
+            self._reply.show_partial("".join(self._reply_text))
 
     async def on_reply_finished(self, event: ReplyFinished) -> None:
         turn = event.event
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
         if self._reply is not None:
-            self._reply.text = turn.reply.content
             self._reply.message_id = "" if turn.incognito else turn.reply.id
-            # One full render at the end keeps code blocks exact whatever the chunking.
-            await self._reply.markdown.update(turn.reply.content)
+            await self._reply.finish(turn.reply.content)
             self._reply = None
         self.busy = False
         self._learn(turn)
@@ -361,9 +353,6 @@ class AssistantApp(FeedbackApp):
         self.notify("\n".join(lines), title="Learned")
 
     async def on_turn_failed(self, event: TurnFailed) -> None:
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
         self.busy = False
         prompt = self.query_one("#prompt", Input)
         if not prompt.value and self._pending_user_text and self._reply is None:

@@ -5,6 +5,8 @@ prompt, learning off), greedy, the same seed and max tokens, alternating round b
 round so that machine noise hits both alike:
 - bare: `Llama.create_chat_completion(stream=True)` with `chat_format="gemma"`; tokens
   over the time from the first streamed chunk to the last;
+- core: `Assistant.send` in this process, no UI (a new conversation each round); tokens
+  over the time from the first reply delta to the last: the core's own cost;
 - TUI: the real app driven headless (`run_test`), a new conversation each round; tokens
   over the time from the first chunk *rendered* to the final Markdown render done.
 Target: TUI at least 0.95 of bare.
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.compose import build_assistant, load_environment
+from assistant.core import ReplyDelta, TurnFinished
 from assistant.llm.default_model import default_model_path
 from assistant.llm.llama import default_threads
 from assistant.tui import app as app_module
@@ -69,10 +72,29 @@ def bare_round(llm: Any, max_tokens: int) -> tuple[float, int]:
     return tokens / (last - first), tokens
 
 
+def core_round(app: TimedApp) -> float:
+    first = last = 0.0
+    finished = None
+    for event in app.assistant.send(PROMPT):
+        if isinstance(event, ReplyDelta):
+            last = time.perf_counter()
+            first = first or last
+        elif isinstance(event, TurnFinished):
+            finished = event
+    assert finished is not None
+    return finished.usage.completion_tokens / (last - first)
+
+
 async def tui_rounds(
     app: TimedApp, rounds: int, bare: Any, max_tokens: int
 ) -> dict[str, list[float]]:
-    results: dict[str, list[float]] = {"bare": [], "tui": [], "bare_tokens": [], "tui_tokens": []}
+    results: dict[str, list[float]] = {
+        "bare": [],
+        "core": [],
+        "tui": [],
+        "bare_tokens": [],
+        "tui_tokens": [],
+    }
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await settle(pilot)
@@ -80,6 +102,7 @@ async def tui_rounds(
             tps, tokens = bare_round(bare, max_tokens)
             results["bare"].append(tps)
             results["bare_tokens"].append(tokens)
+            results["core"].append(core_round(app))
             app.action_new_conversation()
             app.first_rendered = app.done_rendered = 0.0
             await pilot.click("#prompt")
@@ -119,17 +142,24 @@ def main() -> None:
         app = TimedApp(env, build_assistant(env))
         results = asyncio.run(tui_rounds(app, args.rounds, bare, args.max_tokens))
     bare_tps, tui_tps = statistics.median(results["bare"]), statistics.median(results["tui"])
+    core_tps = statistics.median(results["core"])
     summary = {
         "model": model.name,
         "rounds": args.rounds,
         "max_tokens": args.max_tokens,
-        "median_tokens_per_s": {"bare": round(bare_tps, 2), "tui": round(tui_tps, 2)},
+        "median_tokens_per_s": {
+            "bare": round(bare_tps, 2),
+            "core": round(core_tps, 2),
+            "tui": round(tui_tps, 2),
+        },
+        "ratio_core_over_bare": round(core_tps / bare_tps, 3),
         "ratio_tui_over_bare": round(tui_tps / bare_tps, 3),
         "runs": {k: [round(x, 2) for x in v] for k, v in results.items()},
     }
     write_result("bench_streaming", summary)
     print(f"{'':8}{'tok/s':>8}")
     print(f"{'bare':8}{bare_tps:8.1f}")
+    print(f"{'core':8}{core_tps:8.1f}   ratio {core_tps / bare_tps:.3f}")
     print(f"{'TUI':8}{tui_tps:8.1f}   ratio {tui_tps / bare_tps:.3f} (target >= 0.95)")
 
 
