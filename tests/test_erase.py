@@ -9,7 +9,7 @@ import numpy as np
 from assistant.records import Conversation, Memory, MemoryEvent, Message, Signal, new_id, utc_now
 from assistant.store.erase import DELETED_SUCCESSOR, scrub_context
 from assistant.store.lance import LanceStore
-from assistant.store.lance_db import LanceDatabase
+from assistant.store.lance_db import DOC_CHUNKS, LanceDatabase
 from assistant.store.memories import LanceMemoryStore
 from tests.erasure import files_containing, tables_with_old_versions, traces
 
@@ -119,8 +119,11 @@ def test_forget_everything_empties_every_table(tmp_path: Path) -> None:
     store.save_conversation(chat)
     store.add_messages([Message(new_id(), chat.id, "user", SECRET, now)])
     memories.add_memory(memory(SECRET, ()), unit(5))
+    chunk = {"id": "c1", "file_id": "f1", "path": "notes.md", "heading": "h"}
+    db.table(DOC_CHUNKS).add([{**chunk, "start": 0, "end": 9, "text": SECRET, "vector": unit(6)}])
     store.forget_everything()
-    assert traces([tmp_path], SECRET, [unit(5)]) == []
+    assert traces([tmp_path], SECRET, [unit(5), unit(6)]) == []
+    assert db.rows(DOC_CHUNKS) == []  # indexed documents are forgotten too
     assert tables_with_old_versions(tmp_path / "store") == {}
     assert store.list_conversations() == []
     assert memories.list_memories(("active", "superseded")) == []

@@ -21,6 +21,7 @@ from assistant.store.lance_db import (
     SIGNALS,
     LanceDatabase,
     quote,
+    schemas,
 )
 
 DELETED_SUCCESSOR = "replaced by a memory that was later deleted"
@@ -131,16 +132,13 @@ def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterab
 
 
 def erase_everything(db: LanceDatabase) -> None:
-    """Delete every row of every table (the schema version stays), then purge."""
+    """Delete every row of every table (the schema version stays), then purge.
+
+    Every table means the indexed documents too: "forget everything" leaves nothing
+    the user gave the app behind, and a table added later is covered without an edit.
+    """
     with db.lock:
-        tables = [
-            CONVERSATIONS,
-            MESSAGES,
-            MESSAGE_INDEX,
-            MEMORIES,
-            MEMORY_EVENTS,
-            SIGNALS,
-        ]
+        tables = [name for name in schemas() if name != META]
         for table in tables:
             db.table(table).delete("true")
         db.purge(*tables, META)
