@@ -146,7 +146,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     return value
 
 
-def _validate(settings: Settings, source: str) -> Settings:
+def _validate(settings: Settings, source: str, together: bool = True) -> Settings:
+    """Check each value's range, and with `together` the keys that depend on each other."""
     checks: list[tuple[str, bool, str]] = [
         ("context_length", settings.context_length >= 256, "at least 256"),
         ("max_tokens", settings.max_tokens >= 1, "at least 1"),
@@ -159,19 +160,23 @@ def _validate(settings: Settings, source: str) -> Settings:
         ("export_every_days", settings.export_every_days >= 1, "at least 1"),
         ("backend", settings.backend in BACKENDS, "one of " + ", ".join(BACKENDS)),
         ("request_timeout", settings.request_timeout > 0, "above 0"),
-        (
-            "base_url",
-            settings.backend != "openai" or settings.base_url.startswith(("http://", "https://")),
-            "an http:// or https:// URL when backend is openai",
-        ),
     ]
+    if together:
+        checks.append(
+            (
+                "base_url",
+                settings.backend != "openai"
+                or settings.base_url.startswith(("http://", "https://")),
+                "an http:// or https:// URL when backend is openai",
+            )
+        )
     for key, ok, expected in checks:
         if not ok:
             raise ConfigError(
                 f"{source}: `{key}` must be {expected}, got {getattr(settings, key)!r}",
                 "fix or remove that key",
             )
-    if settings.max_tokens >= settings.context_length:
+    if together and settings.max_tokens >= settings.context_length:
         raise ConfigError(
             f"{source}: `max_tokens` ({settings.max_tokens}) must be below "
             f"`context_length` ({settings.context_length})",
@@ -209,9 +214,12 @@ def load_settings(config_file: Path, environ: dict[str, str] | None = None) -> S
             known = ", ".join(sorted(_FIELDS))
             raise ConfigError(f"{config_file}: unknown key `{key}`", f"known keys: {known}")
         values[key] = _coerce(key, value, str(config_file))
-    _validate(Settings(**values), str(config_file))
-    for key in _FIELDS:
+    overridden = [key for key in _FIELDS if f"ASSISTANT_{key.upper()}" in env]
+    # Keys that depend on each other (backend and base_url, max_tokens and
+    # context_length) are checked once the environment had its say: a file may set
+    # `backend = "openai"` and leave `base_url` to ASSISTANT_BASE_URL.
+    _validate(Settings(**values), str(config_file), together=not overridden)
+    for key in overridden:
         name = f"ASSISTANT_{key.upper()}"
-        if name in env:
-            values[key] = _coerce(key, env[name], f"environment variable {name}")
+        values[key] = _coerce(key, env[name], f"environment variable {name}")
     return _validate(Settings(**values), "environment")

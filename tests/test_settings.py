@@ -70,3 +70,16 @@ def test_unreadable_config_is_a_clear_error(tmp_path: Path, content: bytes) -> N
 def test_config_path_that_is_a_directory(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_settings(tmp_path, environ={})
+
+
+def test_keys_that_depend_on_each_other_may_come_from_file_and_environment(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('backend = "openai"\nmax_tokens = 4096\n')
+    env = {"ASSISTANT_BASE_URL": "http://127.0.0.1:8080/v1", "ASSISTANT_CONTEXT_LENGTH": "8192"}
+    settings = load_settings(config, env)
+    assert (settings.backend, settings.base_url) == ("openai", "http://127.0.0.1:8080/v1")
+    assert (settings.max_tokens, settings.context_length) == (4096, 8192)
+    with pytest.raises(ConfigError, match="base_url"):
+        load_settings(config, {"ASSISTANT_CONTEXT_LENGTH": "8192"})  # still checked together
