@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench snapshots clean
+.PHONY: setup run test lint bench snapshots package clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ bench: setup
 
 snapshots: setup
 	$(BIN)/pytest tests/test_tui_snapshots.py --snapshot-update
+
+# A one-folder PyInstaller bundle with both embedded models: dist/assistant/assistant.
+package: setup
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	$(BIN)/pyinstaller packaging/assistant.spec --noconfirm --distpath dist --workpath build
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
