@@ -35,13 +35,19 @@ DOCUMENTS_NOTE = "Cite a document you use by its tag, as [path#heading]."
 # `[INST]`. Written inside data, the tokenizer (which parses special tokens in the
 # rendered prompt) would turn them into real turn boundaries, and `</recalled>` would
 # close the fence early. So data keeps their words, with look-alike brackets.
+_OPEN, _CLOSE = "\u2039", "\u203a"  # angle quotes: read as brackets, parse as nothing
 _MARKUP = re.compile(r"<(/?[A-Za-z_|][^<>\n]{0,60})>|\[(/?INST)\]")
 
 
 def defang(text: str) -> str:
     """`text` as quoted data: no tag or control token in it can act as one."""
     return _MARKUP.sub(
-        lambda m: f"‹{m.group(1)}›" if m.group(1) is not None else f"⟦{m.group(2)}⟧", text
+        lambda m: (
+            f"{_OPEN}{m.group(1)}{_CLOSE}"
+            if m.group(1) is not None
+            else f"\u27e6{m.group(2)}\u27e7"
+        ),
+        text,
     )
 
 
