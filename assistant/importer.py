@@ -24,6 +24,8 @@ JSONL_HINT = (
     'Each line must be one JSON object like {"conversation_id": "c1", "id": "m1", '
     '"role": "user", "content": "hi", "created_at": "2024-05-01T12:00:00"}.'
 )
+NESTING_HINT = "No chat export nests that deep: check that this is the right file."
+UNICODE_HINT = "Save the file again from the tool that made it; lone \\udXXX escapes are invalid."
 TIME_HINT = "Write times as ISO 8601, e.g. 2024-05-01T12:00:00 (read as UTC) or with +02:00."
 CHATGPT_HINT = "Export your data from ChatGPT again and pass the conversations.json inside it."
 
@@ -70,7 +72,26 @@ def read_history(path: Path, progress: Progress = _no_progress) -> ImportBatch:
             f"{path} holds no usable messages ({skipped} skipped).",
             "Only user and assistant messages with text are imported.",
         )
+    _check_unicode(path, messages, titles)
     return ImportBatch(_conversations(messages, titles), messages, skipped)
+
+
+def _check_unicode(path: Path, messages: list[Message], titles: dict[str, str]) -> None:
+    """Refuse lone surrogates (a JSON `\\ud800` escape) now: the store cannot encode them."""
+    for message in messages:
+        for text in (message.id, message.conversation_id, message.content, message.speaker):
+            _encodable(path, text, f"message {message.id!r}")
+    for conversation_id, title in titles.items():
+        _encodable(path, conversation_id + title, f"conversation {conversation_id!r}")
+
+
+def _encodable(path: Path, text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{path}, {where}: invalid Unicode (a lone surrogate escape).", UNICODE_HINT
+        ) from exc
 
 
 def _read_text(path: Path) -> str:
@@ -121,6 +142,8 @@ def _jsonl_message(where: str, line: str) -> Message | None:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}: invalid JSON ({exc.msg}).", JSONL_HINT) from exc
+    except RecursionError as exc:
+        raise InputError(f"{where}: JSON nested too deeply.", NESTING_HINT) from exc
     if not isinstance(row, dict):
         raise InputError(f"{where}: expected a JSON object, got {_kind(row)}.", JSONL_HINT)
     missing = [key for key in JSONL_FIELDS if key not in row]
@@ -155,7 +178,10 @@ def _iso_time(value: str, where: str) -> datetime:
         raise InputError(
             f"{where}: created_at {value!r} is not an ISO 8601 time.", TIME_HINT
         ) from exc
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError as exc:  # year 1 with an offset east of UTC
+        raise InputError(f"{where}: created_at {value!r} is out of range.", TIME_HINT) from exc
 
 
 def _read_chatgpt(
@@ -167,6 +193,8 @@ def _read_chatgpt(
         raise InputError(
             f"{path}, line {exc.lineno}: invalid JSON ({exc.msg}).", CHATGPT_HINT
         ) from exc
+    except RecursionError as exc:
+        raise InputError(f"{path}: JSON nested too deeply.", NESTING_HINT) from exc
     if not data:
         raise InputError(f"{path} holds no conversations.", CHATGPT_HINT)
     messages: list[Message] = []

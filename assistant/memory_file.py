@@ -79,6 +79,8 @@ def write_memory_file(
         "version": VERSION,
         "memories": [_memory_json(s, sources) for s in snapshots],
     }
+    if path.is_dir():  # also "" and "..": no name to put a temporary file beside
+        raise InputError(f"{path} is a folder", "pass a file name, e.g. memories.json")
     tmp = path.with_name(path.name + ".tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -134,7 +136,7 @@ def _snapshot(item: Any, where: str) -> MemorySnapshot:
             for e in item["events"]
         )
         vector = tuple(float(x) for x in item["vector"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # Overflow: int(Infinity)
         raise InputError(f"{where}: missing or malformed field {exc}", DAMAGED) from None
     return MemorySnapshot(memory, vector, events)
 
@@ -147,6 +149,9 @@ def read_memory_file(path: Path) -> list[MemorySnapshot]:
         raise InputError(f"cannot read {path}: {exc.strerror}", "check the path") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path} is not JSON: {exc}", "pass a file from `memory export`") from None
+    except RecursionError:
+        hint = "pass a file from `memory export`"
+        raise InputError(f"{path} is nested too deeply", hint) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise InputError(f"{path} is not a memory export", "pass a file from `memory export`")
     if document.get("version") != VERSION:
@@ -154,6 +159,10 @@ def read_memory_file(path: Path) -> list[MemorySnapshot]:
             f"{path} is a version {document.get('version')} export; this app reads {VERSION}",
             "export it again with this version",
         )
+    try:  # a lone surrogate escape (`\\ud800`) parses, but the store cannot encode it
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{path} holds invalid Unicode (a lone surrogate)", DAMAGED) from None
     items = document.get("memories")
     if not isinstance(items, list):
         raise InputError(f"{path} has no list of memories", "pass a file from `memory export`")

@@ -79,7 +79,7 @@ def parse_proposals(raw: str, source: str, stats: ExtractionStats) -> list[Candi
         data = json.loads(raw)
         items: Sequence[dict[str, str]] = data["memories"]
         proposals = [(str(i["kind"]), " ".join(str(i["text"]).split())) for i in items]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         stats.parse_failures += 1
         log.warning("LLM extraction output did not parse (%s): %.200r", exc, raw)
         return []
