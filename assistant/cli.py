@@ -27,6 +27,7 @@ log = logging.getLogger("assistant")
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+_OS_HINT = "check that the data dir (`assistant paths`) is writable and its disk is not full"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -175,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `assistant` script."""
     parser = _parser()
     args = parser.parse_args(argv)
+    logging.raiseExceptions = False  # a full disk must not turn each log line into a traceback
     forward_notices(lambda text: print(f"warning: {text}", file=sys.stderr))
     try:
         return _dispatch(parser, args)
@@ -185,6 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # a read-only or full data dir, before or past the store's checks
+        log.info("OS error", exc_info=True)
+        where = f": {exc.filename}" if exc.filename else ""
+        _print_error(f"{exc.strerror or exc}{where}", _OS_HINT)
+        return EXIT_ERROR
     except Exception as exc:
         log.exception("unexpected error")
         from assistant.paths import resolve_paths
