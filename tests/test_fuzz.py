@@ -499,3 +499,33 @@ def test_malformed_memory_import_changes_nothing(
     reopened = build_assistant(load_environment(), fake, embedder)
     texts = {m.text for m in reopened.memories(ALL_MEMORY_STATUSES)}
     assert texts == {"The user keeps bees.", "The user sails on Sundays."}
+
+
+@pytest.mark.real
+def test_malformed_history_import_changes_nothing(
+    env: Environment, fake: ScriptedBackend, embedder: SentenceEmbedder, tmp_path: Path
+) -> None:
+    """A history file that fails anywhere, even on its last line, stores none of its lines."""
+    assistant = build_assistant(env, fake, embedder)
+    good = {"conversation_id": "c1", "role": "user", "content": "I keep bees", "created_at": ISO}
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps(good | {"id": "m1"}) + "\n", encoding="utf-8")
+    assert assistant.import_history(first).messages == 1
+    fresh = json.dumps(good | {"conversation_id": "c2", "id": "m2"})
+    damaged = {
+        "surrogate.jsonl": fresh + "\n" + json.dumps(good | {"id": "m3", "content": "\ud800"}),
+        "far-past.jsonl": fresh
+        + "\n"
+        + json.dumps(good | {"id": "m3", "created_at": "0001-01-01T00:00:00+14:00"}),
+        "deep.jsonl": fresh + "\n" + "[" * 50_000,
+        "deep-export.json": "[" * 50_000,
+    }
+    before = [(c.id, c.message_count) for c in assistant.conversations()]
+    for name, text in damaged.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError) as raised:
+            assistant.import_history(path)
+        assert raised.value.hint, name
+        assert [(c.id, c.message_count) for c in assistant.conversations()] == before, name
+    assert before == [("c1", 1)]
