@@ -337,6 +337,7 @@ proposal_json = _mutated(st.fixed_dictionaries({"memories": st.lists(proposal, m
 @FUZZ
 @given(raw=st.text(max_size=200) | (proposal_json | json_values).map(json.dumps))
 @example(raw=DEEP)
+@example(raw='{"memories": ""}')  # was: iterated as an empty list, "nothing learned"
 def test_llm_proposal_parsing_is_total(raw: str) -> None:
     stats = ExtractionStats()
     proposals = parse_proposals(raw, "I like tea and the user likes tea", stats)

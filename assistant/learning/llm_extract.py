@@ -78,6 +78,8 @@ def parse_proposals(raw: str, source: str, stats: ExtractionStats) -> list[Candi
     try:
         data = json.loads(raw)
         items: Sequence[dict[str, str]] = data["memories"]
+        if not isinstance(items, list):  # "" or {} would iterate as nothing learned
+            raise TypeError(f"memories is {type(items).__name__}, not a list")
         proposals = [(str(i["kind"]), " ".join(str(i["text"]).split())) for i in items]
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
         stats.parse_failures += 1
