@@ -194,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as exc:
         log.exception("unexpected error")
+        if str(exc).startswith("lance error"):  # LanceDB's own IO failures (RuntimeError)
+            first = str(exc).splitlines()[0][:300]
+            _print_error(f"the store could not be read or written: {first}", _OS_HINT)
+            return EXIT_ERROR
         from assistant.paths import resolve_paths
 
         _print_error(f"unexpected error: {exc}", f"details are in {resolve_paths().log_file}")

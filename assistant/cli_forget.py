@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import InputError
+from assistant.errors import InputError, NotFoundError
 from assistant.export_files import exports_containing, remove_exports, written_exports
 from assistant.records import Memory
 
@@ -69,12 +69,17 @@ def forget_memories(assistant: Any, env: Any, args: argparse.Namespace) -> int:
         from assistant.core import ALL_MEMORY_STATUSES
 
         needle = args.query.casefold()
+        if not needle.strip():  # "" is in every text: it would select every memory
+            raise InputError(
+                "--query needs some text to look for", "`assistant forget --all` forgets everything"
+            )
         targets = [
             m for m in assistant.memories(ALL_MEMORY_STATUSES) if needle in m.text.casefold()
         ]
         if not targets:
-            print("no memory matches", file=sys.stderr)
-            return 1
+            raise NotFoundError(
+                f"no memory contains {args.query!r}", "see `assistant memory list --all`"
+            )
     if not args.yes:
         for m in targets:
             print(f"  {m.id}  {m.text}")

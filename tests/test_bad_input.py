@@ -139,3 +139,21 @@ def test_full_disk(seeded: dict[str, str]) -> None:
     assert_clean_error(result, "disk is not full")
     assert "unexpected error" not in result.stderr
     assert _titles(seeded) == ["remember the lighthouse"]
+
+
+def test_a_store_io_failure_is_a_message_and_a_hint(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """LanceDB reports IO failures as RuntimeError('lance error: …'), not OSError."""
+    from assistant import cli
+
+    def failing_dispatch(*_args: object) -> int:
+        raise RuntimeError("lance error: LanceError(IO): Permission denied (os error 13)\nat …")
+
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path))
+    monkeypatch.setattr(cli, "_dispatch", failing_dispatch)
+    assert cli.main(["conversations", "list"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith("error: the store could not be read or written: lance error")
+    assert "hint: check that the data dir" in err
+    assert "unexpected error" not in err and "Traceback" not in err

@@ -181,6 +181,10 @@ def test_memory_commands(cli_env: dict[str, str]) -> None:
     ]
     refused = run(["memory", "forget", added["id"]], cli_env, stdin=b"")
     assert_clean_error(refused, "confirmation")
+    everything = run(["memory", "forget", "--query", " ", "--yes"], cli_env)
+    assert_clean_error(everything, "needs some text")  # a blank query would match all
+    unknown = run(["memory", "forget", "--query", "passport", "--yes"], cli_env)
+    assert_clean_error(unknown, "no memory contains 'passport'")
     gone = run(["memory", "forget", "--query", "locker", "--yes"], cli_env)
     assert gone.returncode == 0, gone.stderr
     assert json.loads(run(["memory", "list", "--json"], cli_env).stdout) == []
