@@ -177,6 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.raiseExceptions = False  # a full disk must not turn each log line into a traceback
+    # Until setup_logging opens the log file, records go nowhere: Python's last-resort
+    # handler would print a traceback on stderr for an error before that point.
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
     forward_notices(lambda text: print(f"warning: {text}", file=sys.stderr))
     try:
         return _dispatch(parser, args)

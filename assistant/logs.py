@@ -12,7 +12,7 @@ from assistant.paths import Paths, ensure_private_dir
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-LOG_BYTES = 2 * 1024 * 1024
+LOG_BYTES = 2_000_000
 LOG_BACKUPS = 3
 
 
@@ -27,8 +27,8 @@ class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
 def setup_logging(paths: Paths, level: int = logging.INFO) -> None:
     """Send the app's log records to `assistant.log` (0600, rotated) in the data dir, once.
 
-    The log must never grow without bound on a machine used every day: at 2 MiB it
-    rotates, and `assistant.log.1` … `.3` are all that is kept (8 MiB at most).
+    The log must never grow without bound on a machine used every day: at 2 MB it
+    rotates, and `assistant.log.1` … `.3` are all that is kept (8 MB at most).
     """
     root = logging.getLogger("assistant")
     if any(getattr(h, "_assistant", False) for h in root.handlers):

@@ -129,7 +129,8 @@ class DocumentIndex:
                 # A new root absorbs the roots and exclusions inside it.
                 stale = [r.path for r in roots if is_under(r.path, path)]
                 covered = [c for c in covered if not is_under(c, path)]
-                self.store.save_root(DocRoot(path, "root", now))
+                # Adding indexes the whole root: that is its first sync.
+                self.store.save_root(DocRoot(path, "root", now, synced_at=now))
                 covered.append(path)
             self.store.delete_roots(stale)
         report = IndexReport()
