@@ -132,3 +132,52 @@ def test_the_cli_warns_about_a_repaired_store_and_goes_on(tmp_path: Path, gguf_p
     assert result.stderr.startswith("warning: The store's messages table was damaged")
     assert "Traceback" not in result.stderr
     assert _aside(store)
+
+
+_FULL_DISK_CHILD = """
+import resource, signal, sys
+from pathlib import Path
+from assistant.errors import StoreError
+from assistant.records import Conversation, utc_now
+from assistant.store.lance import LanceStore
+from assistant.store.lance_db import LanceDatabase
+store = LanceStore(LanceDatabase(Path(sys.argv[1])))
+store.schema_version()
+now = utc_now()
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))  # the disk fills up now
+try:
+    store.save_conversation(Conversation("new", "a new title", "", now, now))
+except StoreError as exc:
+    print("refused:", exc.message)
+else:
+    print("stored")
+"""
+
+
+def test_a_write_cut_short_by_a_full_disk_is_refused_not_committed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """LanceDB's merge_insert committed a truncated data file on EFBIG; the store reads
+    the version back and rolls it back, so the caller hears of it and nothing breaks."""
+    import subprocess
+    import sys
+
+    from assistant.records import Conversation, utc_now
+
+    store = tmp_path / "store"
+    now = utc_now()
+    LanceStore(LanceDatabase(store)).save_conversation(Conversation("old", "kept", "", now, now))
+
+    child = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK_CHILD, str(store)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert child.stdout.startswith("refused: could not write to the store's conversations")
+    with caplog.at_level(logging.WARNING, logger=NOTICES):
+        assert [c.id for c in LanceStore(LanceDatabase(store)).list_conversations()] == ["old"]
+    assert caplog.text == ""  # rolled back: the next open needs no repair
+    assert not _aside(store)

@@ -117,11 +117,7 @@ class LanceDocumentStore:
             "added_at": root.added_at,
             "synced_at": root.synced_at,
         }
-        table = self.db.table(DOC_ROOTS)
-        with self.db.lock:
-            table.merge_insert(
-                "path"
-            ).when_matched_update_all().when_not_matched_insert_all().execute([row])
+        self.db.upsert(DOC_ROOTS, "path", [row])
 
     def delete_roots(self, paths: Sequence[str]) -> None:
         with self.db.lock:
@@ -170,10 +166,8 @@ class LanceDocumentStore:
             }
             for f in files
         ]
-        table = self.db.table(DOC_FILES)
         with self.db.lock:
-            merge = table.merge_insert("path").when_matched_update_all()
-            merge.when_not_matched_insert_all().execute(rows)
+            self.db.upsert(DOC_FILES, "path", rows)
             chunks = self.db.table(DOC_CHUNKS)
             for start in range(0, len(files), FILTER_BATCH):
                 batch = files[start : start + FILTER_BATCH]

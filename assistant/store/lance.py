@@ -70,14 +70,7 @@ class LanceStore:
             }
             for c in conversations
         ]
-        table = self.db.table(CONVERSATIONS)
-        with self.db.lock:
-            (
-                table.merge_insert("id")
-                .when_matched_update_all()
-                .when_not_matched_insert_all()
-                .execute(rows)
-            )
+        self.db.upsert(CONVERSATIONS, "id", rows)
         with self._cache_lock:
             for row in rows:
                 if row["id"] in self._histories:

@@ -223,6 +223,30 @@ class LanceDatabase:
         rows: list[dict[str, Any]] = query.limit(None).to_list()
         return rows
 
+    def upsert(self, name: str, key: str, rows: list[dict[str, Any]]) -> None:
+        """Insert or replace `rows` by `key` in one commit, and check that it reads back.
+
+        On a full disk, LanceDB's merge_insert can commit a data file cut short
+        instead of failing (reproduced with a 1 kB file-size limit); the turn would
+        seem stored and be lost. So the table is read back, and a version that does
+        not read is rolled back and reported.
+        """
+        with self.lock:
+            table = self.table(name)
+            before = table.version
+            try:
+                merge = table.merge_insert(key).when_matched_update_all()
+                merge.when_not_matched_insert_all().execute(rows)
+                table.search().select([key]).limit(None).to_arrow()
+            except Exception as exc:  # LanceDB's IO errors are RuntimeErrors
+                if table.version != before:
+                    table.restore(before)
+                raise StoreError(
+                    f"could not write to the store's {name} table: "
+                    f"{str(exc).splitlines()[0][:200]}",
+                    "check that the data dir's disk is not full (`assistant doctor`)",
+                ) from None
+
     def purge(self, *names: str) -> None:
         """Rewrite tables without their deleted rows and drop every old version.
 
