@@ -70,3 +70,20 @@ def real_backend(
 def cli_env(home: Path, gguf_path: Path) -> dict[str, str]:
     """Environment variables for running the `assistant` command in `home`."""
     return cli_environment(home, gguf_path)
+
+
+@pytest.fixture(autouse=True)
+def _app_logger_as_found() -> Iterator[None]:
+    """In-process CLI calls run setup_logging (file handler, propagate off); undo it, so
+    a later test's caplog still sees the app's records."""
+    import logging
+
+    app = logging.getLogger("assistant")
+    handlers, propagate, level = app.handlers[:], app.propagate, app.level
+    yield
+    for handler in app.handlers:
+        if handler not in handlers:
+            handler.close()
+    app.handlers = handlers
+    app.propagate = propagate
+    app.setLevel(level)
