@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 CORE = [
     "assistant.core",
@@ -44,3 +45,21 @@ def test_public_names() -> None:
     import assistant
 
     assert assistant.__all__ == ["__version__"]
+
+
+def test_opening_a_store_skips_the_rest_client_until_it_is_used(tmp_path: Path) -> None:
+    """The namespace client's REST API (0.7 s of imports) loads only when touched."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from assistant.store.lance_db import LanceDatabase\n"
+        f"LanceDatabase(Path({str(tmp_path / 'store')!r})).table('memories').count_rows()\n"
+        "print('api', 'lance_namespace_urllib3_client.api' in sys.modules)\n"
+        "import lance_namespace_urllib3_client as client\n"
+        "print('class', isinstance(client.ApiClient, type))\n"
+        "print('api', 'lance_namespace_urllib3_client.api' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split("\n")[:3] == ["api False", "class True", "api True"]

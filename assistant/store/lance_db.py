@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.errors import StoreError
 from assistant.paths import ensure_private_dir
+from assistant.store.lazy_client import defer_namespace_client
 from assistant.store.repair import check_table, repair
 from assistant.store.write_lock import StoreLock
 
@@ -273,6 +274,7 @@ class LanceDatabase:
 
     def _open(self) -> None:
         try:
+            defer_namespace_client()
             import lancedb
 
             ensure_private_dir(self.path)
