@@ -138,7 +138,7 @@ _FULL_DISK_CHILD = """
 import resource, signal, sys
 from pathlib import Path
 from assistant.errors import StoreError
-from assistant.records import Conversation, utc_now
+from assistant.records import Conversation, Message, utc_now
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import LanceDatabase
 store = LanceStore(LanceDatabase(Path(sys.argv[1])))
@@ -147,7 +147,10 @@ now = utc_now()
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))  # the disk fills up now
 try:
-    store.save_conversation(Conversation("new", "a new title", "", now, now))
+    if sys.argv[2] == "merge_insert":
+        store.save_conversation(Conversation("new", "a new title", "", now, now))
+    else:  # a plain add, its file cut at the limit
+        store.add_messages([Message("new", "old", "user", "ok", now)])
 except StoreError as exc:
     print("refused:", exc.message)
 else:
@@ -155,29 +158,37 @@ else:
 """
 
 
+@pytest.mark.parametrize(
+    ("write", "table"), [("merge_insert", "conversations"), ("add", "messages")]
+)
 def test_a_write_cut_short_by_a_full_disk_is_refused_not_committed(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, write: str, table: str
 ) -> None:
-    """LanceDB's merge_insert committed a truncated data file on EFBIG; the store reads
-    the version back and rolls it back, so the caller hears of it and nothing breaks."""
+    """LanceDB's merge_insert and add committed a truncated data file on EFBIG; the
+    store checks the files a write adds and rolls the version back, so the caller
+    hears of it and the next open needs no repair."""
     import subprocess
     import sys
 
-    from assistant.records import Conversation, utc_now
+    from assistant.records import Conversation, Message, utc_now
 
     store = tmp_path / "store"
     now = utc_now()
-    LanceStore(LanceDatabase(store)).save_conversation(Conversation("old", "kept", "", now, now))
+    before = LanceStore(LanceDatabase(store))
+    before.save_conversation(Conversation("old", "kept", "", now, now))
+    before.add_messages([Message("first", "old", "user", "hello", now)])
 
     child = subprocess.run(
-        [sys.executable, "-c", _FULL_DISK_CHILD, str(store)],
+        [sys.executable, "-c", _FULL_DISK_CHILD, str(store), write],
         capture_output=True,
         text=True,
         check=True,
     )
 
-    assert child.stdout.startswith("refused: could not write to the store's conversations")
+    assert child.stdout.startswith(f"refused: could not write to the store's {table}")
     with caplog.at_level(logging.WARNING, logger=NOTICES):
-        assert [c.id for c in LanceStore(LanceDatabase(store)).list_conversations()] == ["old"]
+        after = LanceStore(LanceDatabase(store))
+        assert [c.id for c in after.list_conversations()] == ["old"]
+        assert [m.id for m in after.list_messages("old")] == ["first"]
     assert caplog.text == ""  # rolled back: the next open needs no repair
     assert not _aside(store)

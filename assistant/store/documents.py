@@ -146,7 +146,8 @@ class LanceDocumentStore:
         if not rows:
             return
         with self.db.lock:
-            self.db.table(DOC_CHUNKS).add(rows)
+            with self.db.writing(DOC_CHUNKS) as table:
+                table.add(rows)
             self._vectors.record_write(lambda cache: cache.append(rows))
 
     def commit_files(self, files: Sequence[DocFile]) -> None:
@@ -201,9 +202,10 @@ class LanceDocumentStore:
             for row in query.limit(None).to_list():
                 scrubbed = without_documents(row["context"], paths)
                 if scrubbed != row["context"]:
-                    self.db.table(table).update(
-                        where=f"id = {quote(row['id'])}", values={"context": scrubbed}
-                    )
+                    with self.db.writing(table) as writable:
+                        writable.update(
+                            where=f"id = {quote(row['id'])}", values={"context": scrubbed}
+                        )
                     changed = True
         return changed
 

@@ -92,7 +92,8 @@ def _scrub_contexts(
     for row in rows.to_list():
         scrubbed = scrub_context(row["context"], memory_ids, conversation_ids, texts)
         if scrubbed != row["context"]:
-            db.table(table).update(where=f"id = {quote(row['id'])}", values={"context": scrubbed})
+            with db.writing(table) as writable:
+                writable.update(where=f"id = {quote(row['id'])}", values={"context": scrubbed})
             changed = True
     return changed
 
@@ -114,9 +115,10 @@ def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterab
         if mids:
             db.table(MEMORIES).delete(_in("id", mids))
             db.table(MEMORY_EVENTS).delete(_in("memory_id", mids))
-            db.table(MEMORY_EVENTS).update(
-                where=_in("detail", mids), values={"reason": DELETED_SUCCESSOR, "detail": ""}
-            )
+            with db.writing(MEMORY_EVENTS) as table:
+                table.update(
+                    where=_in("detail", mids), values={"reason": DELETED_SUCCESSOR, "detail": ""}
+                )
             db.table(SIGNALS).delete(_in("memory_id", mids))
             touched |= {MEMORIES, MEMORY_EVENTS, SIGNALS}
         if cids:

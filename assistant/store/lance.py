@@ -162,8 +162,8 @@ class LanceStore:
             }
             for m in messages
         ]
-        with self.db.lock:
-            self.db.table(MESSAGES).add(rows)
+        with self.db.writing(MESSAGES) as table:
+            table.add(rows)
         with self._cache_lock:
             self._generation += 1
             for message in messages:
@@ -228,5 +228,5 @@ class LanceStore:
             self._generation += 1
             self._histories.clear()
             self._rows.clear()
-        with self.db.lock:
-            self.db.table(MESSAGES).update(where=f"id IN ({ids})", values={"status": status})
+        with self.db.writing(MESSAGES) as table:
+            table.update(where=f"id IN ({ids})", values={"status": status})

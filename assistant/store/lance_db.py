@@ -6,15 +6,17 @@ explicit Arrow schema, and the `meta` table records the schema version so that
 migrations know where they start.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import StoreError
+from assistant.errors import AssistantError, StoreError
 from assistant.paths import ensure_private_dir
 from assistant.store.lazy_client import defer_namespace_client
 from assistant.store.repair import check_table, repair
+from assistant.store.torn_files import cut_short, data_files
 from assistant.store.write_lock import StoreLock
 
 SCHEMA_VERSION = 3
@@ -27,19 +29,19 @@ DOC_ROOTS, DOC_FILES, DOC_CHUNKS = "doc_roots", "doc_files", "doc_chunks"
 
 def _v2_message_columns(db: "LanceDatabase") -> None:
     """v1 -> v2: messages gain `speaker` and `origin` (chat or import)."""
-    table = db.raw_table(MESSAGES)
-    names = set(table.schema.names)
+    names = set(db.raw_table(MESSAGES).schema.names)
     missing = {k: v for k, v in {"speaker": "''", "origin": "'chat'"}.items() if k not in names}
     if missing:
-        table.add_columns(missing)
+        with db.writing(MESSAGES) as table:
+            table.add_columns(missing)
 
 
 def _v3_message_context(db: "LanceDatabase") -> None:
     """v2 -> v3: replies keep the context they were given (feedback records it);
     the `signals` table is new and so is simply created."""
-    table = db.raw_table(MESSAGES)
-    if "context" not in table.schema.names:
-        table.add_columns({"context": "''"})
+    if "context" not in db.raw_table(MESSAGES).schema.names:
+        with db.writing(MESSAGES) as table:
+            table.add_columns({"context": "''"})
 
 
 # Version N -> N+1 upgrades, applied in order on open. New tables need no migration:
@@ -224,29 +226,48 @@ class LanceDatabase:
         rows: list[dict[str, Any]] = query.limit(None).to_list()
         return rows
 
-    def upsert(self, name: str, key: str, rows: list[dict[str, Any]]) -> None:
-        """Insert or replace `rows` by `key` in one commit, and check that it reads back.
+    @contextmanager
+    def writing(self, name: str) -> Iterator[Any]:
+        """Hold the write lock around changes to table `name`, and check what they wrote.
 
-        On a full disk, LanceDB's merge_insert can commit a data file cut short
-        instead of failing (reproduced with a 1 kB file-size limit); the turn would
-        seem stored and be lost. So the table is read back, and a version that does
-        not read is rolled back and reported.
+        On a full disk, LanceDB's add, update and merge_insert can commit a data file
+        cut short instead of failing (reproduced with a 1-4 kB file-size limit): the
+        write returns, the turn seems stored, and the next open finds the table
+        unreadable. So every data file the block added must end with a Lance footer.
+        If one does not, or the block raised, the table goes back to the version it
+        had before and the caller gets a StoreError: nothing is acknowledged that is
+        not on disk.
         """
         with self.lock:
-            table = self.table(name)
+            if name not in self._tables:
+                self.table(name)  # connects first (and migrates, which writes through here)
+            table = self._tables[name]
             before = table.version
+            files = data_files(self.path / f"{name}.lance")
             try:
-                merge = table.merge_insert(key).when_matched_update_all()
-                merge.when_not_matched_insert_all().execute(rows)
-                table.search().select([key]).limit(None).to_arrow()
+                yield table
+                torn = cut_short(data_files(self.path / f"{name}.lance") - files)
+                if torn:
+                    raise OSError(f"the data file {torn[0].name} was cut short")
             except Exception as exc:  # LanceDB's IO errors are RuntimeErrors
                 if table.version != before:
-                    table.restore(before)
+                    # On a disk this full the rollback may fail too; the next open's
+                    # damage check then repairs the table.
+                    with suppress(Exception):
+                        table.restore(before)
+                if isinstance(exc, AssistantError):
+                    raise
                 raise StoreError(
                     f"could not write to the store's {name} table: "
                     f"{str(exc).splitlines()[0][:200]}",
                     "check that the data dir's disk is not full (`assistant doctor`)",
                 ) from None
+
+    def upsert(self, name: str, key: str, rows: list[dict[str, Any]]) -> None:
+        """Insert or replace `rows` by `key` in one commit (checked: see `writing`)."""
+        with self.writing(name) as table:
+            merge = table.merge_insert(key).when_matched_update_all()
+            merge.when_not_matched_insert_all().execute(rows)
 
     def purge(self, *names: str) -> None:
         """Rewrite tables without their deleted rows and drop every old version.
@@ -262,9 +283,10 @@ class LanceDatabase:
 
         with self.lock:
             for name in names:
-                table = self.table(name)
-                live = table.to_arrow()
-                table.add(live, mode="overwrite")
+                with self.writing(name) as table:
+                    # Checked like any write: optimize below drops the old versions,
+                    # so an overwrite cut short must never get that far.
+                    table.add(table.to_arrow(), mode="overwrite")
                 with warnings.catch_warnings():
                     # Dropping every old version is the point. LanceDB warns because a
                     # concurrent reader of an old version would fail; ours reopen at the
@@ -329,13 +351,13 @@ class LanceDatabase:
 
     def write_version(self, version: int) -> None:
         """Record the schema version (after a migration step)."""
-        meta = self._tables[META]
         # One commit either way: a delete-then-add killed in between would leave no
         # version, and the next start would take an old store for a new one.
-        if self._read_version() is None:
-            meta.add([{"key": "schema_version", "value": str(version)}])
-        else:
-            meta.update(where="key = 'schema_version'", values={"value": str(version)})
+        with self.writing(META) as meta:
+            if self._read_version() is None:
+                meta.add([{"key": "schema_version", "value": str(version)}])
+            else:
+                meta.update(where="key = 'schema_version'", values={"value": str(version)})
 
     def schema_version(self) -> int:
         """The version the store is at."""

@@ -128,7 +128,8 @@ class LanceMemoryStore:
     def add_memory(self, memory: Memory, vector: Sequence[float]) -> None:
         row = _memory_row(memory, vector)
         with self.db.lock:
-            self.db.table(MEMORIES).add([row])
+            with self.db.writing(MEMORIES) as table:
+                table.add([row])
             self._memory_vectors.record_write(lambda cache: cache.append([row]))
 
     def get_memory(self, memory_id: str) -> Memory:
@@ -156,7 +157,8 @@ class LanceMemoryStore:
         if vector is not None:
             values["vector"] = list(vector)
         with self.db.lock:
-            self.db.table(MEMORIES).update(where=f"id = {quote(memory.id)}", values=values)
+            with self.db.writing(MEMORIES) as table:
+                table.update(where=f"id = {quote(memory.id)}", values=values)
             self._memory_vectors.record_write(lambda cache: cache.set(memory.id, values))
 
     def list_memories(
@@ -214,12 +216,11 @@ class LanceMemoryStore:
                 cache.set(memory_id, {"last_used_at": at})
 
         with self.db.lock:
-            self.db.table(MEMORIES).update(
-                where=f"id IN ({ids})",
-                values_sql={"use_count": "use_count + 1"},
-            )
+            with self.db.writing(MEMORIES) as table:
+                table.update(where=f"id IN ({ids})", values_sql={"use_count": "use_count + 1"})
             self._memory_vectors.record_write(count_use)
-            self.db.table(MEMORIES).update(where=f"id IN ({ids})", values={"last_used_at": at})
+            with self.db.writing(MEMORIES) as table:
+                table.update(where=f"id IN ({ids})", values={"last_used_at": at})
             self._memory_vectors.record_write(stamp)
 
     def write_snapshots(self, snapshots: Sequence[MemorySnapshot]) -> None:
@@ -229,10 +230,12 @@ class LanceMemoryStore:
         rows = [_memory_row(s.memory, s.vector) for s in snapshots]
         events = [_event_row(e) for s in snapshots for e in s.events]
         with self.db.lock:
-            self.db.table(MEMORIES).add(rows)
+            with self.db.writing(MEMORIES) as table:
+                table.add(rows)
             self._memory_vectors.record_write(lambda cache: cache.append(rows))
             if events:
-                self.db.table(MEMORY_EVENTS).add(events)
+                with self.db.writing(MEMORY_EVENTS) as table:
+                    table.add(events)
 
     def memory_vectors(self, memory_ids: Sequence[str]) -> dict[str, list[float]]:
         """The stored embeddings of some memories (export and undo keep them as they are)."""
@@ -245,8 +248,8 @@ class LanceMemoryStore:
     # -- events ----------------------------------------------------------------
 
     def record_event(self, event: MemoryEvent) -> None:
-        with self.db.lock:
-            self.db.table(MEMORY_EVENTS).add([_event_row(event)])
+        with self.db.writing(MEMORY_EVENTS) as table:
+            table.add([_event_row(event)])
 
     def events(self, memory_id: str) -> list[MemoryEvent]:
         rows = self.db.rows(MEMORY_EVENTS, f"memory_id = {quote(memory_id)}")
@@ -268,8 +271,8 @@ class LanceMemoryStore:
 
     def record_signal(self, signal: Signal) -> None:
         row = {f.name: getattr(signal, f.name) for f in fields(Signal)}
-        with self.db.lock:
-            self.db.table(SIGNALS).add([row])
+        with self.db.writing(SIGNALS) as table:
+            table.add([row])
 
     def signals(self, kind: SignalKind | None = None) -> list[Signal]:
         where = f"kind = {quote(kind)}" if kind else None
@@ -297,7 +300,8 @@ class LanceMemoryStore:
         if not rows:
             return
         with self.db.lock:
-            self.db.table(MESSAGE_INDEX).add(rows)
+            with self.db.writing(MESSAGE_INDEX) as table:
+                table.add(rows)
             self._message_vectors.record_write(lambda cache: cache.append(rows))
 
     def indexed_message_ids(self) -> set[str]:
