@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from assistant.store.lance_db import MEMORIES, LanceDatabase
+from assistant.store.memories import LanceMemoryStore
 from assistant.store.write_lock import StoreLock
+from tests.store_writer import vector
 
 pytestmark = pytest.mark.real
 
@@ -62,3 +64,24 @@ def test_the_lock_is_reentrant_and_excludes_another_holder(tmp_path: Path) -> No
     with second:
         pass
     assert caught_up == [1]  # the holder catches up with other writers on each take
+
+
+def test_an_open_store_sees_what_another_process_wrote(tmp_path: Path) -> None:
+    """A second window (or a CLI run) adds memories; this one lists and searches them
+    at once, without a restart or a write of its own."""
+    store = tmp_path / "store"
+    memories = LanceMemoryStore(LanceDatabase(store))
+    assert memories.list_memories() == []
+    target = vector("other-1")
+    assert memories.nearest_memories(target, k=1) == []  # the vector cache is loaded now
+
+    writer = subprocess.run(
+        [sys.executable, "-m", "tests.store_writer", str(store), "other", "2"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert writer.stdout.split() == ["other-0", "other-1"]
+    assert {m.id for m in memories.list_memories()} == {"other-0", "other-1"}
+    assert [hit.item.id for hit in memories.nearest_memories(target, k=1)] == ["other-1"]

@@ -8,7 +8,7 @@ migrations know where they start.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -279,7 +279,6 @@ class LanceDatabase:
         earlier version, with the old files, is removed.
         """
         import warnings
-        from datetime import timedelta
 
         with self.lock:
             for name in names:
@@ -300,7 +299,10 @@ class LanceDatabase:
             import lancedb
 
             ensure_private_dir(self.path)
-            db = lancedb.connect(str(self.path))
+            # Every read checks for a newer version (0.02 ms a check, measured), so a
+            # second window or a CLI run sees what the other process wrote at once,
+            # and the vector caches reload when the table moved under them.
+            db = lancedb.connect(str(self.path), read_consistency_interval=timedelta(0))
             existing = set(db.list_tables(limit=1000).tables)
             if META in existing:
                 # Refuse a newer store before changing anything in it.
