@@ -123,6 +123,10 @@ class LanceMemoryStore:
             lambda: db.table(MESSAGE_INDEX), MESSAGE_COLUMNS, "text"
         )
 
+    def vector_caches(self) -> tuple[VectorCache, VectorCache]:
+        """The in-memory caches of memory and message vectors (benchmarks measure them)."""
+        return self._memory_vectors, self._message_vectors
+
     # -- memories --------------------------------------------------------------
 
     def add_memory(self, memory: Memory, vector: Sequence[float]) -> None:

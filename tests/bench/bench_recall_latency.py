@@ -1,10 +1,14 @@
-"""Per-turn retrieval and context-assembly overhead at 1k, 10k and 100k memories.
+"""Per-turn retrieval and context-assembly overhead at 1k, 10k, 100k and 1M memories.
 
 The store holds N memories and N indexed messages (synthetic sentences; vectors from
 the real embedder for a pool of sentences, perturbed for the rest, so the vector
 search scans realistic data). Each turn then runs exactly what a chat turn runs:
 `LearningLoop.context_for` (query embedding, dense and full-text search over memories
 and messages, fusion, packing). The query embedding is timed separately too.
+
+From 50k rows the dense search goes through an IVF index (assistant/store/ivf.py);
+the benchmark waits for it to be built, then records the recall@10 it loses against
+the exact search over the same vectors, for memories and messages.
 
 Run: `.venv/bin/python -m tests.bench.bench_recall_latency [--sizes 1000,10000]`.
 """
@@ -23,6 +27,7 @@ from assistant.learning.loop import LearningLoop
 from assistant.records import Memory, utc_now
 from assistant.store.lance_db import MEMORIES, MESSAGE_INDEX, LanceDatabase
 from assistant.store.memories import LanceMemoryStore, _memory_row
+from assistant.store.vector_cache import VectorCache
 from tests.bench.report import write_result
 
 POOL = 1500
@@ -116,9 +121,20 @@ def populate(store: LanceMemoryStore, n: int, pool: list[str], vectors: np.ndarr
         store.db.table(MESSAGE_INDEX).add(message_rows)
 
 
+def ann_recall(caches: tuple[VectorCache, ...], vectors: list[list[float]]) -> float:
+    """Mean share of the exact top 10 that the indexed search returns (1.0: no index)."""
+    shares = []
+    for cache in caches:
+        for vector in vectors:
+            near = {i for i, _ in cache.top(vector, 10, lambda i: True)}
+            exact = {i for i, _ in cache.top(vector, 10, lambda i: True, exact=True)}
+            shares.append(len(near & exact) / len(exact))
+    return round(statistics.mean(shares), 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     rng = random.Random(11)
@@ -140,6 +156,10 @@ def main() -> None:
             fill_s = time.perf_counter() - started
             loop = LearningLoop(store, embedder)
             loop.context_for("warm up", "c0", 512, len)  # builds the full-text indexes
+            caches = store.vector_caches()
+            for cache in caches:  # the first search started the IVF builds
+                assert cache.wait_for_index(1800)
+            recall = ann_recall(caches, [embedder.embed([q])[0] for q in queries])
             turn_ms, search_ms = [], []
             for q in queries:
                 vector = embedder.embed([q])[0]
@@ -158,6 +178,8 @@ def main() -> None:
                     "search_and_assembly_ms_p95": round(percentile(search_ms, 95), 2),
                     "turn_total_ms_p50": round(statistics.median(turn_ms), 2),
                     "turn_total_ms_p95": round(percentile(turn_ms, 95), 2),
+                    "ivf_rows": [cache.indexed_rows for cache in caches],
+                    "ann_recall_at_10": recall,
                 }
             )
             print(rows[-1])
@@ -173,13 +195,14 @@ def main() -> None:
         },
     )
     print(
-        f"\n{'memories':>9} {'search p50':>11} {'search p95':>11} {'turn p50':>9} {'turn p95':>9}"
+        f"\n{'memories':>9} {'search p50':>11} {'search p95':>11} {'turn p50':>9} "
+        f"{'turn p95':>9} {'ANN recall@10':>14}"
     )
     for r in rows:
         print(
             f"{r['memories']:>9} {r['search_and_assembly_ms_p50']:>11} "
             f"{r['search_and_assembly_ms_p95']:>11} {r['turn_total_ms_p50']:>9} "
-            f"{r['turn_total_ms_p95']:>9}"
+            f"{r['turn_total_ms_p95']:>9} {r['ann_recall_at_10']:>14}"
         )
 
 
