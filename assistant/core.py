@@ -358,7 +358,10 @@ class Assistant:
         user = Message(new_id(), conversation.id, "user", content, now, model=backend.name)
         self._check_fits(conversation, content, "off" if incognito else level)
         if not incognito:  # written while recall runs
-            self.store.save_conversation(replace(conversation, updated_at=now))
+            if conversation_id is None:
+                # A stored conversation is saved (updated_at) when its reply is: one
+                # LanceDB upsert less before the first token (12-17 ms here).
+                self.store.save_conversation(conversation)
             self.store.add_messages([user])
         context = RecallContext() if recall is None else recall.result()
         plan = self._plan(conversation, [*history, user], context)
