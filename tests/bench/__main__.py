@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench_prefix_cache",
     "bench_docs",
     "bench_store_open",
+    "bench_gpu",
 ]
 
 
