@@ -186,6 +186,21 @@ def test_cli_without_the_train_extra_says_how_to_install(home: Path, gguf_path: 
     assert "pip install 'assistant[train]'" in result.stderr
 
 
+def test_training_under_the_remote_backend_is_refused_with_the_way_out(
+    home: Path, gguf_path: Path
+) -> None:
+    write_export(home / "data" / "exports" / "dataset-0001", [sft_row(*FACTS[0])])
+    env = cli_environment(home, gguf_path) | {
+        "ASSISTANT_BACKEND": "openai",
+        "ASSISTANT_MODEL": "llama3",
+        "ASSISTANT_BASE_URL": "http://127.0.0.1:9/v1",
+    }
+    result = run(["train"], env)
+    assert_clean_error(result, "with the `openai` backend the model runs on the server")
+    assert "ASSISTANT_BACKEND=llama" in result.stderr
+    assert not (home / "data" / "adapters").exists()
+
+
 def test_bad_options_are_refused_before_loading(home: Path, gguf_path: Path) -> None:
     write_export(home / "data" / "exports" / "dataset-0001", [sft_row(*FACTS[0])])
     assert_clean_error(run(["train", "--rank", "0"], cli_environment(home, gguf_path)), "--rank")

@@ -240,6 +240,13 @@ def run_training(
     once; it must be the configured model.
     """
     started = time.perf_counter()
+    if env.settings.backend != "llama":
+        # `model` names the server's model then, and an adapter is for a local GGUF.
+        raise TrainError(
+            "training needs the chat model's GGUF on this machine; with the "
+            f"`{env.settings.backend}` backend the model runs on the server",
+            "train where the GGUF is: `ASSISTANT_BACKEND=llama assistant --model PATH train`",
+        )
     request.options.check()
     export = load_export(request.export or latest_export(env.paths))
     model_path = resolve_model_path(
