@@ -44,6 +44,7 @@ class VectorCache:
         self._ann_min_rows = ann_min_rows
         self._index: IvfIndex | None = None
         self._unindexed: set[int] = set()  # rows whose vector changed after the build
+        self._moved_in_build: set[int] = set()  # of those, changed while one ran
         self._generation = 0  # a reload makes a build in flight obsolete
         self._built = threading.Event()
         self._built.set()
@@ -109,6 +110,7 @@ class VectorCache:
             if column == "vector":
                 self.matrix[index] = np.asarray(value, dtype=np.float32)
                 self._unindexed.add(index)  # its IVF list may be wrong now
+                self._moved_in_build.add(index)
             elif column in self.values:
                 if column == self._keyword_column and self.values[column][index] != value:
                     self._keywords = None  # rebuilt on next keyword search
@@ -174,6 +176,7 @@ class VectorCache:
         if index is not None and rows - index.size + len(self._unindexed) <= index.size // 5:
             return
         self._built.clear()
+        self._moved_in_build = set()
         covered = frozenset(self._unindexed)
         build = threading.Thread(
             target=self._build,
@@ -189,7 +192,8 @@ class VectorCache:
             with self._lock:
                 if generation == self._generation:
                     self._index = index
-                    self._unindexed -= covered  # changed before the copy: indexed now
+                    # Changed before the build began, and not since: indexed now.
+                    self._unindexed -= covered - self._moved_in_build
         finally:
             self._built.set()
 

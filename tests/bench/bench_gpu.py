@@ -2,8 +2,8 @@
 
 The app offloads every layer when the llama.cpp build can (`gpu_layers = -1`, the
 default). This benchmark loads the model twice, `n_gpu_layers=0` and `-1`, and
-alternates greedy generations of the same prompt, reporting tokens/s (first streamed
-token to last) and the ratio. On a build without GPU offload it measures the CPU and
+alternates greedy generations of bench_streaming's prompt, timed as its bare variant,
+reporting tokens/s and the ratio. On a build without GPU offload it measures the CPU and
 records why there is no GPU figure, so `make bench` still writes its JSON.
 
 Run: `.venv/bin/python -m tests.bench.bench_gpu [--rounds 5] [--max-tokens 128] [--model GGUF]`.
@@ -11,15 +11,13 @@ Run: `.venv/bin/python -m tests.bench.bench_gpu [--rounds 5] [--max-tokens 128] 
 
 import argparse
 import statistics
-import time
 from typing import Any
 
 from assistant.compose import load_environment
 from assistant.llm.default_model import default_model_path
 from assistant.llm.llama import default_threads, gpu_offload_supported
+from tests.bench.bench_streaming import bare_round
 from tests.bench.report import write_result
-
-PROMPT = "Write a short story about a lighthouse keeper and a storm."
 
 
 def load(model: str, gpu_layers: int) -> Any:
@@ -33,23 +31,6 @@ def load(model: str, gpu_layers: int) -> Any:
         chat_format="gemma",
         verbose=False,
     )
-
-
-def tokens_per_s(llm: Any, max_tokens: int) -> float:
-    first = last = 0.0
-    tokens = 0
-    for chunk in llm.create_chat_completion(
-        [{"role": "user", "content": PROMPT}],
-        stream=True,
-        max_tokens=max_tokens,
-        temperature=0.0,
-        seed=1,
-    ):
-        if chunk["choices"][0]["delta"].get("content"):
-            tokens += 1
-            last = time.perf_counter()
-            first = first or last
-    return (tokens - 1) / (last - first) if tokens > 1 else 0.0
 
 
 def main() -> None:
@@ -66,7 +47,7 @@ def main() -> None:
     runs: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.rounds):
         for name, llm in variants.items():
-            runs[name].append(tokens_per_s(llm, args.max_tokens))
+            runs[name].append(bare_round(llm, args.max_tokens)[0])
     medians = {name: round(statistics.median(v), 2) for name, v in runs.items()}
     result: dict[str, Any] = {
         "model": model.rsplit("/", 1)[-1],
