@@ -6,6 +6,8 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label, Markdown, Static
 
+from assistant.tui.live_text import LiveText
+
 
 class UserBubble(Static):
     """A message the user sent (plain text: never parsed as markup)."""
@@ -19,9 +21,10 @@ class ReplyBubble(Vertical):
     """An assistant reply: plain text while it streams, Markdown once it is whole.
 
     Parsing Markdown as tokens arrive took the UI thread's share of the two cores
-    from generation (bench_streaming). A streaming reply is shown as plain text,
-    re-wrapped at most every CHUNK_INTERVAL_S, and rendered as Markdown once, at the
-    end, which also keeps code blocks exact whatever the chunking.
+    from generation (bench_streaming). A streaming reply is shown as plain text
+    (LiveText, which only repaints what changed), extended at most every
+    CHUNK_INTERVAL_S, and rendered as Markdown once, at the end, which also keeps code
+    blocks exact whatever the chunking.
 
     `message_id` is the stored reply's id, set once the reply is finished; it stays
     empty for a reply that was never stored (incognito). A click selects the bubble as
@@ -34,24 +37,25 @@ class ReplyBubble(Vertical):
         self.model = model
         self.message_id = message_id
         self.markdown = Markdown(text)
-        self.live = Static("", markup=False, classes="live")
+        self.live = LiveText(classes="live")
         self.live.display = False
 
     def compose(self) -> ComposeResult:
         yield self.markdown
         yield self.live
 
-    def show_partial(self, text: str) -> None:
-        """Show the reply so far, unparsed."""
-        self.live.display = True
-        self.live.update(text)
+    def extend(self, text: str) -> None:
+        """Show more of the reply, unparsed."""
+        if not self.live.display:  # setting it, even to the same value, re-lays out
+            self.live.display = True
+        self.live.append(text)
 
     async def finish(self, text: str) -> None:
         """Render the whole reply as Markdown, in place of the plain text."""
         self.text = text
         await self.markdown.update(text)
         self.live.display = False
-        self.live.update("")
+        self.live.clear()
 
     def on_click(self, event: events.Click) -> None:
         selected = not self.has_class("-selected")
