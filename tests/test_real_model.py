@@ -85,6 +85,31 @@ def test_stop_ends_within_one_token(real_backend: LlamaBackend) -> None:
     assert usage.completion_tokens <= 4
 
 
+def test_turn_markers_stop_by_token_id_not_as_text(real_backend: LlamaBackend) -> None:
+    # Gemma's turn markers stream as no text, so only their ids can stop a reply; no
+    # text stop is left to hold streamed text back.
+    markers = {real_backend.count_tokens(m) for m in ("<start_of_turn>", "<end_of_turn>")}
+    assert markers == {1}
+    assert len(real_backend.stop_tokens) == 2
+    assert real_backend.stop_texts == ()
+
+
+def test_a_stop_token_ends_the_reply_where_it_is_sampled(
+    real_backend: LlamaBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompt = [ChatMessage("user", "Write a list of three fruits.")]
+    params = GenerationParams(max_tokens=12, temperature=0.0)
+    whole = "".join(real_backend.stream(prompt, params, lambda: False))
+    prompt_length = len(real_backend.prompt_tokens(prompt))
+    produced = list(real_backend._llm._input_ids[prompt_length:])
+    fourth = produced[3]
+    assert fourth not in produced[:3]  # else the test would stop earlier than it means
+    monkeypatch.setattr(real_backend, "stop_tokens", frozenset({fourth}))
+    cut = "".join(real_backend.stream(prompt, params, lambda: False))
+    assert whole.startswith(cut) and len(cut) < len(whole)
+    assert real_backend.last_usage().completion_tokens <= 5
+
+
 def test_conversation_three_times_the_window_never_overflows(
     home: Path, gguf_path: Path, embedder: Embedder
 ) -> None:

@@ -130,6 +130,7 @@ class LlamaBackend:
         self.template: ChatTemplate = resolve_template(
             info.chat_template, info.architecture, options.chat_template, bos, eos
         )
+        self.stop_tokens, self.stop_texts = self._call(self._split_stops)
 
     def _call(self, fn: Callable[[], T]) -> T:
         return self._executor.submit(fn).result()
@@ -179,6 +180,24 @@ class LlamaBackend:
 
     def _special_tokens(self) -> tuple[str, str]:
         return special_tokens(self._llm)
+
+    def _split_stops(self) -> tuple[frozenset[int], tuple[str, ...]]:
+        """The template's stops, as control-token ids and as text.
+
+        A control token such as Gemma's `<start_of_turn>` streams as no text, so a text
+        stop never matches it: it is stopped by id. Text stops also cost time, since
+        llama-cpp-python holds back streamed text that could begin one: a reply that
+        started with `<` showed its first token one token late (bench_learning_ttft).
+        """
+        tokens: set[int] = set()
+        texts: list[str] = []
+        for stop in self.template.stop:
+            ids = self._tokenize(stop, add_bos=False)
+            if len(ids) == 1 and not self._llm.detokenize(ids):
+                tokens.add(ids[0])
+            else:
+                texts.append(stop)
+        return frozenset(tokens), tuple(texts)
 
     # -- ChatBackend --------------------------------------------------------
 
@@ -249,6 +268,14 @@ class LlamaBackend:
         cached = llama_cpp.Llama.longest_token_prefix(list(self._llm._input_ids), tokens)
         # llama.cpp must evaluate at least the last prompt token to get logits.
         cached = min(cached, len(tokens) - 1)
+        prompt_length = len(tokens)
+        stop_tokens = self.stop_tokens
+
+        def at_stop_token(ids: Any, _logits: Any) -> bool:
+            # llama-cpp-python passes the evaluated tokens: a stop token sampled (and
+            # streamed as no text) ends generation on the next step.
+            return len(ids) > prompt_length and int(ids[-1]) in stop_tokens
+
         started = time.perf_counter()
         first = 0.0
         produced = 0
@@ -259,7 +286,8 @@ class LlamaBackend:
             temperature=params.temperature,
             top_p=params.top_p,
             seed=None if params.seed < 0 else params.seed,
-            stop=list(self.template.stop),
+            stop=list(self.stop_texts),
+            stopping_criteria=llama_cpp.StoppingCriteriaList([at_stop_token]),
             stream=True,
         )
         try:
