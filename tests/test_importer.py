@@ -9,9 +9,9 @@ import pytest
 
 from assistant.errors import InputError
 from assistant.importer import ImportBatch, read_history
+from tests.bench.report import DATA
 
-# Lives beside the repository (its licence keeps it out): ../shared/data/locomo-dev/.
-LOCOMO = Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo-dev" / "chats.jsonl"
+LOCOMO = DATA / "chats.jsonl"
 
 
 def row(**overrides: Any) -> dict[str, Any]:

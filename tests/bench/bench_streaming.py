@@ -14,7 +14,7 @@ round so that machine noise hits both alike:
   time of the UI thread over the round: on 2 cores that is what generation loses.
 Target: TUI at least 0.95 of bare.
 
-Run: `.venv/bin/python -m tests.bench.bench_streaming [--rounds 5] [--max-tokens 128]`.
+Run: `.venv/bin/python -m tests.bench.bench_streaming [--rounds 9] [--max-tokens 128]`.
 """
 
 import argparse
@@ -128,7 +128,7 @@ async def tui_rounds(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--max-tokens", type=int, default=128)
     args = parser.parse_args()
     import llama_cpp

@@ -8,7 +8,26 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).with_name("results")
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "locomo-dev"
+
+
+def shared_data() -> Path:
+    """`../shared/data`: beside this checkout, or beside the repository it was cloned
+    from, so that a scratch clone elsewhere (`git clone . $(mktemp -d)`) finds it too.
+    The data stays out of the repository because of its licence."""
+    root = Path(__file__).resolve().parents[2]
+    candidates = [root.parent / "shared" / "data"]
+    origin = subprocess.run(
+        ["git", "-C", str(root), "config", "--get", "remote.origin.url"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if origin and Path(origin).is_dir():
+        candidates.append(Path(origin).resolve().parent / "shared" / "data")
+    return next((path for path in candidates if path.is_dir()), candidates[0])
+
+
+DATA = shared_data() / "locomo-dev"
 
 
 def write_result(name: str, result: dict[str, Any]) -> Path:
