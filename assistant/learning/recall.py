@@ -14,7 +14,11 @@ from typing import Literal
 from assistant.records import Memory, utc_now
 from assistant.store.port import IndexedMessage, MemoryStore, Scored
 
-RRF_K = 60
+# Reciprocal-rank fusion's damping. 60 suits deep lists; ours hold 2k candidates each,
+# and a smaller k lets the top of each list count for more. On LoCoMo-dev (bench_locomo,
+# 760 questions) evidence recall@10 went from 0.6405 at 60 to 0.6448 at 30. Only the
+# fusion was tuned, never anything about the question text.
+RRF_K = 30
 RECENCY_WEIGHT = 0.002
 RECENCY_HALF_LIFE_DAYS = 90.0
 # Below these cosine similarities a dense-only candidate is noise, not a memory.
