@@ -1,6 +1,7 @@
 """The Assistant service over the scripted backend and a real LanceDB store."""
 
 import threading
+from collections.abc import Sequence
 
 import pytest
 
@@ -171,3 +172,39 @@ def test_a_chat_at_level_off_never_loads_the_embedder(
     turn = finished(list(a.send("hello", learning="off")))
     assert turn.learning == "off" and turn.context.block == ""
     assert a.embedder is None  # a learning-off chat pays no seconds of torch import
+
+
+class CountingEmbedder:
+    """The real embedder, noting every text it embeds."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.texts.extend(texts)
+        return self.inner.embed(texts)
+
+
+def test_a_prefetched_draft_is_embedded_once_not_again_at_send(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    a = build_assistant(env, fake, counting)
+    a.load()
+    a.prefetch("What should I cook tonight?")  # before the embedder is loaded: nothing
+    assert counting.texts == []
+    a.remember("The user is vegetarian.", "fact")  # loads the embedder
+    a.prefetch("  What should I cook tonight? ")
+    a.prefetch("What should I cook tonight?")  # the same draft: embedded once
+    turn = finished(list(a.send("What should I cook tonight?")))
+    assert counting.texts.count("What should I cook tonight?") == 1
+    assert turn.context.vector == embedder.embed(["What should I cook tonight?"])[0]
+    a.prefetch("a draft the user then rewrote")
+    other = finished(list(a.send("Any ideas for lunch?", turn.conversation.id)))
+    assert counting.texts.count("Any ideas for lunch?") == 1  # embedded at send instead
+    assert other.context.vector == embedder.embed(["Any ideas for lunch?"])[0]

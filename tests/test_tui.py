@@ -266,3 +266,22 @@ async def test_learning_runs_after_the_reply(
         await pilot.press("ctrl+n")
         await send(pilot, "hello")
         assert "The user prefers short answers." in fake.prompts[-1][0].content
+
+
+async def test_a_pause_in_typing_embeds_the_draft_for_recall(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.assistant.embedder is not None  # loaded in the background at start
+        await pilot.click("#prompt")
+        await pilot.press(*"dinner ideas")
+        for _ in range(200):  # until the pause timer fires (a condition, not a time)
+            if app.assistant.prefetched is not None:
+                break
+            await pilot.pause(0.02)
+        assert app.assistant.prefetched == "dinner ideas"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.assistant.prefetched is None  # used by the turn

@@ -23,6 +23,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from assistant.compose import Environment, build_assistant
@@ -63,6 +64,8 @@ log = logging.getLogger(__name__)
 # How often streamed text reaches the screen. Ten updates a second still reads as
 # live; each costs the UI thread CPU that generation loses (bench_streaming).
 CHUNK_INTERVAL_S = 0.1
+# A pause this long in typing embeds the draft for recall before Enter is pressed.
+DRAFT_PAUSE_S = 0.3
 TurnFactory = Callable[[], Iterator[TurnEvent]]
 T = TypeVar("T")
 
@@ -101,6 +104,7 @@ class AssistantApp(FeedbackApp):
         self.incognito = False
         self._turn_incognito = False
         self._reply: ReplyBubble | None = None
+        self._draft_timer: Timer | None = None
         self._last_usage_line = ""
         self._restore_theme()
 
@@ -217,6 +221,20 @@ class AssistantApp(FeedbackApp):
         )
 
     # -- sending -------------------------------------------------------------
+
+    @on(Input.Changed, "#prompt")
+    def _draft_changed(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_PAUSE_S, self._prefetch_draft)
+
+    def _prefetch_draft(self) -> None:
+        """Let recall embed the draft now, so the turn skips it when the user sends it."""
+        self._draft_timer = None
+        text = self.query_one("#prompt", Input).value
+        if self.busy or self.incognito or not self.assistant.loaded or text.startswith("/"):
+            return
+        self.assistant.prefetch(text)
 
     @on(Input.Submitted, "#prompt")
     def _submit(self, event: Input.Submitted) -> None:

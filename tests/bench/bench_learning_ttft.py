@@ -1,10 +1,12 @@
 """What learning costs a turn: TTFT with learning on vs off, and extraction time.
 
-Two assistants on the same real model (Gemma 3 270M) and the same scripted user turns
-run one conversation of 20 turns each, alternating turn by turn so machine noise hits
-both alike; the whole run is repeated on fresh homes and medians are taken. The "on"
-assistant recalls before every turn and learns after it (as the TUI does, off the
-critical path: its learning is finished before the next turn is timed); the "off"
+Three assistants on the same real model (Gemma 3 270M) and the same scripted user turns
+run one conversation of 20 turns each, in an order that rotates turn by turn so machine
+noise hits all alike; the whole run is repeated on fresh homes and medians are taken.
+The "on" assistant recalls before every turn and learns after it (off the critical
+path: its learning is finished before the next turn is timed), as `assistant chat`
+does; "typed" is the same, with the draft's query embedded before the turn is timed,
+as the TUI does when the user pauses typing (`Assistant.prefetch`); the "off"
 assistant has learning off. Reported: TTFT at turn 20 (median of the repeats) and the
 median over turns 10-20 of all repeats, with the ratios. Also the rule-extraction time
 per turn, and the LLM-extraction time per turn.
@@ -51,17 +53,29 @@ def make(home: str, learning: str, embedder: object, backend: object) -> Assista
 
 
 def one_run(embedder: object) -> tuple[dict[str, list[float]], dict[str, list[int]], Assistant]:
-    """One 20-turn conversation per assistant, on fresh homes, alternating turn by turn."""
-    with tempfile.TemporaryDirectory() as on_home, tempfile.TemporaryDirectory() as off_home:
-        on = make(on_home, "memory", embedder, None)
+    """One 20-turn conversation per assistant, on fresh homes, in rotating order."""
+    with (
+        tempfile.TemporaryDirectory() as on_home,
+        tempfile.TemporaryDirectory() as typed_home,
+        tempfile.TemporaryDirectory() as off_home,
+    ):
         # Each has its own Llama, so each keeps its own prompt-prefix cache.
-        off = make(off_home, "off", embedder, None)
-        ttft: dict[str, list[float]] = {"on": [], "off": []}
-        evaluated: dict[str, list[int]] = {"on": [], "off": []}
-        conversations: dict[str, str | None] = {"on": None, "off": None}
+        assistants = {
+            "on": make(on_home, "memory", embedder, None),
+            "typed": make(typed_home, "memory", embedder, None),
+            "off": make(off_home, "off", embedder, None),
+        }
+        ttft: dict[str, list[float]] = {name: [] for name in assistants}
+        evaluated: dict[str, list[int]] = {name: [] for name in assistants}
+        conversations: dict[str, str | None] = dict.fromkeys(assistants)
+        names = list(assistants)
         for index in range(TURNS):
-            order = [("on", on), ("off", off)] if index % 2 == 0 else [("off", off), ("on", on)]
-            for name, assistant in order:
+            for name in names[index % 3 :] + names[: index % 3]:
+                assistant = assistants[name]
+                if name == "typed":  # the TUI embeds the draft while the user pauses
+                    draft = assistant.prefetch(USER_TURNS[index])
+                    assert draft is not None
+                    draft.result()
                 started = time.perf_counter()
                 events = assistant.send(USER_TURNS[index], conversations[name])
                 first_token = None
@@ -75,8 +89,9 @@ def one_run(embedder: object) -> tuple[dict[str, list[float]], dict[str, list[in
                 evaluated[name].append(last.usage.evaluated_prompt_tokens)
                 conversations[name] = last.conversation.id
                 assistant.learn(last)  # off the timed path, as in the TUI
-        off.backend.close()
-    return ttft, evaluated, on
+        for name in ("typed", "off"):
+            assistants[name].backend.close()
+    return ttft, evaluated, assistants["on"]
 
 
 def main() -> None:
@@ -84,8 +99,9 @@ def main() -> None:
     runs = [one_run(embedder) for _ in range(REPEATS)]
     on = runs[-1][2]
     late = slice(9, TURNS)
-    turn20 = {k: statistics.median(r[0][k][-1] for r in runs) for k in ("on", "off")}
-    pooled = {k: statistics.median(x for r in runs for x in r[0][k][late]) for k in ("on", "off")}
+    names = ("on", "typed", "off")
+    turn20 = {k: statistics.median(r[0][k][-1] for r in runs) for k in names}
+    pooled = {k: statistics.median(x for r in runs for x in r[0][k][late]) for k in names}
     ttft, evaluated = runs[-1][0], runs[-1][1]
     extract_ms = []
     for text in USER_TURNS:
@@ -106,6 +122,8 @@ def main() -> None:
         "ttft_s_median_turns_10_20": {k: round(v, 4) for k, v in pooled.items()},
         "ratio_on_off_median_turns_10_20": round(pooled["on"] / pooled["off"], 3),
         "ratio_on_off_turn20": round(turn20["on"] / turn20["off"], 3),
+        "ratio_typed_off_median_turns_10_20": round(pooled["typed"] / pooled["off"], 3),
+        "ratio_typed_off_turn20": round(turn20["typed"] / turn20["off"], 3),
         "evaluated_prompt_tokens_turn20": {k: v[-1] for k, v in evaluated.items()},
         "ttft_s_per_turn": {k: [round(x, 4) for x in v] for k, v in ttft.items()},
         "evaluated_prompt_tokens_per_turn": evaluated,
@@ -122,6 +140,11 @@ def main() -> None:
         f"median TTFT turns 10-20: on {result['ttft_s_median_turns_10_20']['on']:.3f}s "
         f"off {result['ttft_s_median_turns_10_20']['off']:.3f}s "
         f"ratio {result['ratio_on_off_median_turns_10_20']}"
+    )
+    print(
+        f"with the draft embedded while typing (TUI): turn 20 {turn20['typed']:.3f}s "
+        f"ratio {result['ratio_typed_off_turn20']}; turns 10-20 {pooled['typed']:.3f}s "
+        f"ratio {result['ratio_typed_off_median_turns_10_20']}"
     )
     print(f"rule extraction p50: {result['rule_extraction_ms_per_turn_p50']} ms/turn")
     print(f"LLM extraction p50: {result['llm_extraction_ms_per_turn_p50']} ms/turn")
