@@ -5,7 +5,7 @@ import random
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
-from assistant.tui.live_text import LiveText, wrap_rows
+from assistant.tui.live_text import GROW_ROWS, LiveText, wrap_rows
 from tests.tui_helpers import settle
 
 TEXT = (
@@ -44,6 +44,11 @@ def screen_rows(live: LiveText) -> list[str]:
     return [live.render_line(y).text.rstrip() for y in range(live.size.height)]
 
 
+def held(rows: list[str]) -> list[str]:
+    """`rows` as LiveText shows them: blank rows held below, up to a whole step."""
+    return rows + [""] * (-len(rows) % GROW_ROWS)
+
+
 async def test_appending_in_pieces_shows_what_wrapping_it_whole_shows() -> None:
     pieces = random.Random(7)
     app = LiveApp()
@@ -59,7 +64,7 @@ async def test_appending_in_pieces_shows_what_wrapping_it_whole_shows() -> None:
         await settle(pilot)
         expected = [row.rstrip() for line in TEXT.split("\n") for row in rows_of(line, 24)]
         assert live.text == TEXT
-        assert screen_rows(live) == expected
+        assert screen_rows(live) == held(expected)
 
 
 async def test_a_resize_rewraps_and_clear_empties() -> None:
@@ -68,10 +73,24 @@ async def test_a_resize_rewraps_and_clear_empties() -> None:
         live = app.query_one(LiveText)
         live.append("one two three four five six seven")
         await settle(pilot)
-        assert screen_rows(live) == ["one two three four five six", "seven"]
+        assert screen_rows(live) == held(["one two three four five six", "seven"])
         await pilot.resize_terminal(14, 20)
         await settle(pilot)
-        assert screen_rows(live) == ["one two three", "four five six", "seven"]
+        assert screen_rows(live) == held(["one two three", "four five six", "seven"])
         live.clear()
         await settle(pilot)
-        assert screen_rows(live) == [""]
+        assert screen_rows(live) == held([""])
+
+
+async def test_the_height_grows_a_step_of_rows_at_a_time() -> None:
+    app = LiveApp()
+    async with app.run_test(size=(20, 40)) as pilot:
+        live = app.query_one(LiveText)
+        heights = []
+        for n in range(2 * GROW_ROWS + 1):  # one full row per append
+            live.append(f"row {n:<15}")
+            await settle(pilot)
+            heights.append(live.size.height)
+        assert heights == [GROW_ROWS] * GROW_ROWS + [2 * GROW_ROWS] * GROW_ROWS + [3 * GROW_ROWS]
+        rows = [f"row {n}" for n in range(2 * GROW_ROWS + 1)]
+        assert screen_rows(live) == held(rows)

@@ -1,15 +1,18 @@
 """TUI behaviour with Pilot, on the scripted backend and a real store."""
 
 import json
+import sys
 import threading
 from collections.abc import AsyncIterator
 
+import pytest
 from textual.pilot import Pilot
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from assistant.compose import Environment
 from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
+from assistant.tui.app import GIL_SWITCH_INTERVAL_S
 from assistant.tui.screens import ConversationPicker
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
 from tests.tui_helpers import scripted_app, send, settle
@@ -25,6 +28,8 @@ async def test_paints_with_input_focused_then_loads(
     app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
         assert app.focused is not None and app.focused.id == "prompt"
+        # Generation waits at most this long for the GIL while the UI thread repaints.
+        assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_INTERVAL_S)
         await settle(pilot)
         assert app.assistant.loaded
         assert "scripted" in str(app.query_one(StatusBar).render())
@@ -58,8 +63,9 @@ async def test_a_streaming_reply_is_plain_text_until_it_is_whole(
         await pilot.click("#prompt")
         await pilot.press("h", "i", "enter")
         [bubble] = [b async for b in _reply_bubble(pilot)]
+        assert bubble.live.display  # shown from the start: no re-layout at the first token
         for _ in range(500):  # until the first chunk is handled (a condition, not a time)
-            if bubble.live.display:
+            if bubble.live.text:
                 break
             await pilot.pause()
         assert bubble.live.text == "**Bold**"  # shown as typed, not parsed
@@ -92,10 +98,13 @@ async def test_escape_stops_a_reply(
         await pilot.press("h", "i", "enter")
         await pilot.pause()
         assert app.busy
+        prompt = app.query_one("#prompt", Input)
+        assert not prompt.cursor_blink  # a blink is a screen update taken from generation
         await pilot.press("escape")
         fake.gate.set()
         await settle(pilot)
         assert not app.busy
+        assert prompt.cursor_blink
         assert fake.last_usage().stopped
         assert texts(app, ReplyBubble)[0] in ("one", "one two")
         assert "stopped" in str(app.query_one(StatusBar).render())

@@ -13,6 +13,7 @@ a conversation to open, if the user jumps to where a memory came from.
 
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
@@ -66,6 +68,10 @@ log = logging.getLogger(__name__)
 CHUNK_INTERVAL_S = 0.1
 # A pause this long in typing embeds the draft for recall before Enter is pressed.
 DRAFT_PAUSE_S = 0.3
+# How long a Python thread may hold the GIL while another waits for it (Python's
+# default is 5 ms). Generation needs the GIL between tokens; while the UI thread
+# repaints, it waited up to the whole default interval (bench_streaming).
+GIL_SWITCH_INTERVAL_S = 0.0005
 TurnFactory = Callable[[], Iterator[TurnEvent]]
 T = TypeVar("T")
 
@@ -93,6 +99,10 @@ class AssistantApp(FeedbackApp):
         Binding("f12", "documents", "Documents"),
     ]
 
+    # True while a turn runs. The prompt's cursor stops blinking meanwhile: each blink
+    # is a screen update that takes UI-thread time from generation (bench_streaming).
+    busy: var[bool] = var(False, init=False)
+
     def __init__(self, env: Environment, assistant: Assistant) -> None:
         super().__init__()
         self.env = env
@@ -100,7 +110,6 @@ class AssistantApp(FeedbackApp):
         self.conversation_id: str | None = None
         self.pending_system_prompt: str | None = None
         self.editing = False
-        self.busy = False
         self.incognito = False
         self._turn_incognito = False
         self._reply: ReplyBubble | None = None
@@ -117,6 +126,7 @@ class AssistantApp(FeedbackApp):
         yield Footer()
 
     def on_mount(self) -> None:
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         forward_notices(self._notice)
         self.query_one("#prompt", Input).focus()
         self.query_one("#chat", VerticalScroll).anchor()
@@ -316,7 +326,7 @@ class AssistantApp(FeedbackApp):
             self.pending_system_prompt = None
         if event.event.user_message is not None:
             await self.chat.mount(UserBubble(event.event.user_message.content))
-        self._reply = ReplyBubble(model=self.assistant.backend.name)
+        self._reply = ReplyBubble(model=self.assistant.backend.name, streaming=True)
         await self.chat.mount(self._reply)
         self.status.show(f"{self.assistant.backend.name} · generating…")
 
@@ -376,6 +386,9 @@ class AssistantApp(FeedbackApp):
         self._reply = None
         self.status.show(f"Error: {event.message_text}")
         self.notify(f"{event.message_text}\n{event.hint}", title="Error", severity="error")
+
+    def watch_busy(self, busy: bool) -> None:
+        self.query_one("#prompt", Input).cursor_blink = not busy
 
     # -- actions -------------------------------------------------------------
 

@@ -31,23 +31,25 @@ class ReplyBubble(Vertical):
     the target of feedback; a second click deselects it.
     """
 
-    def __init__(self, text: str = "", model: str = "", message_id: str = "") -> None:
+    def __init__(
+        self, text: str = "", model: str = "", message_id: str = "", *, streaming: bool = False
+    ) -> None:
         super().__init__(classes="bubble reply")
         self.text = text
         self.model = model
         self.message_id = message_id
         self.markdown = Markdown(text)
         self.live = LiveText(classes="live")
-        self.live.display = False
+        # A streaming bubble shows its LiveText from the start: showing it at the first
+        # token would re-lay out the screen while generation runs.
+        self.live.display = streaming
 
     def compose(self) -> ComposeResult:
         yield self.markdown
         yield self.live
 
     def extend(self, text: str) -> None:
-        """Show more of the reply, unparsed."""
-        if not self.live.display:  # setting it, even to the same value, re-lays out
-            self.live.display = True
+        """Show more of the reply, unparsed (a bubble made with `streaming=True`)."""
         self.live.append(text)
 
     async def finish(self, text: str) -> None:

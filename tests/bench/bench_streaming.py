@@ -11,7 +11,12 @@ round so that machine noise hits both alike:
   over the time from the first chunk *rendered* to the final Markdown render done.
   Reported beside it: `tui_stream`, up to the moment the whole reply is on screen as
   text (the finish message arrives), the final Markdown render's own time, and the CPU
-  time of the UI thread over the round: on 2 cores that is what generation loses.
+  time of the UI thread over the round and over that window: on 2 cores that is what
+  generation loses;
+- TUI with Python's default GIL switch interval (5 ms, where the app sets 0.5 ms), in
+  turn before and after the TUI round: what the app's shorter interval is worth.
+Besides the ratio of the medians, the median of each round's TUI/bare ratio: this
+shared machine's speed drifts within a run, and a round's own pair drifts least.
 Target: TUI at least 0.95 of bare.
 
 Run: `.venv/bin/python -m tests.bench.bench_streaming [--rounds 9] [--max-tokens 128]`.
@@ -21,21 +26,26 @@ import argparse
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import ReplyDelta, TurnFinished
 from assistant.llm.default_model import default_model_path
 from assistant.llm.llama import default_threads
 from assistant.tui import app as app_module
-from assistant.tui.app import AssistantApp
+from assistant.tui.app import GIL_SWITCH_INTERVAL_S, AssistantApp
 from assistant.tui.events import ReplyChunk, ReplyFinished
 from tests.bench.report import write_result
 from tests.tui_helpers import settle
 
+PYTHON_SWITCH_INTERVAL_S = 0.005
 PROMPT = "Write a short story about a lighthouse keeper and a storm."
 
 
@@ -46,17 +56,20 @@ class TimedApp(AssistantApp):
     first_rendered = 0.0
     finish_began = 0.0
     done_rendered = 0.0
+    window_cpu = 0.0  # the UI thread's CPU seconds from the first chunk to done
     tokens = 0
 
     async def on_reply_chunk(self, event: ReplyChunk) -> None:
         await super().on_reply_chunk(event)
         if not self.first_rendered:
             self.first_rendered = time.perf_counter()
+            self.window_cpu = time.thread_time()
 
     async def on_reply_finished(self, event: ReplyFinished) -> None:
         self.finish_began = time.perf_counter()
         await super().on_reply_finished(event)
         self.done_rendered = time.perf_counter()
+        self.window_cpu = time.thread_time() - self.window_cpu
         self.tokens = event.event.usage.completion_tokens
 
 
@@ -90,6 +103,20 @@ def core_round(app: TimedApp) -> float:
     return finished.usage.completion_tokens / (last - first)
 
 
+async def tui_round(app: TimedApp, pilot: Pilot[None]) -> None:
+    """One reply through the app, in a new conversation."""
+    app.action_new_conversation()
+    app.first_rendered = app.done_rendered = 0.0
+    await pilot.click("#prompt")
+    prompt = app.query_one("#prompt", Input)
+    prompt.value = PROMPT
+    # What Enter does. `pilot.press` then polls the process's CPU time at 50 Hz for up
+    # to 2 s, waiting for an idle the generation never gives: test-harness work on the
+    # UI thread that no user's terminal does.
+    await prompt.action_submit()
+    await settle(pilot)
+
+
 async def tui_rounds(
     app: TimedApp, rounds: int, bare: Any, max_tokens: int
 ) -> dict[str, list[float]]:
@@ -98,8 +125,10 @@ async def tui_rounds(
         "core": [],
         "tui": [],
         "tui_stream": [],
+        "tui_gil_default": [],
         "final_render_ms": [],
         "ui_thread_cpu_ms": [],
+        "ui_window_cpu_ms": [],
         "bare_tokens": [],
         "tui_tokens": [],
     }
@@ -111,18 +140,27 @@ async def tui_rounds(
             results["bare"].append(tps)
             results["bare_tokens"].append(tokens)
             results["core"].append(core_round(app))
-            app.action_new_conversation()
-            app.first_rendered = app.done_rendered = 0.0
-            await pilot.click("#prompt")
-            app.query_one("#prompt").value = PROMPT  # type: ignore[attr-defined]
-            ui_cpu = time.thread_time()  # this thread runs the app's event loop
-            await pilot.press("enter")
-            await settle(pilot)
-            results["ui_thread_cpu_ms"].append(1000 * (time.thread_time() - ui_cpu))
-            results["tui"].append(app.tokens / (app.done_rendered - app.first_rendered))
-            results["tui_stream"].append(app.tokens / (app.finish_began - app.first_rendered))
-            results["final_render_ms"].append(1000 * (app.done_rendered - app.finish_began))
-            results["tui_tokens"].append(app.tokens)
+            # The TUI twice: as the app sets the GIL switch interval, and with Python's
+            # default, in turn first, to show what the app's shorter interval is worth.
+            for gil_default in (False, True) if len(results["tui"]) % 2 else (True, False):
+                sys.setswitchinterval(
+                    PYTHON_SWITCH_INTERVAL_S if gil_default else GIL_SWITCH_INTERVAL_S
+                )
+                ui_cpu = time.thread_time()  # this thread runs the app's event loop
+                await tui_round(app, pilot)
+                ui_cpu = time.thread_time() - ui_cpu
+                tps = app.tokens / (app.done_rendered - app.first_rendered)
+                if gil_default:
+                    results["tui_gil_default"].append(tps)
+                    continue
+                results["tui"].append(tps)
+                results["ui_thread_cpu_ms"].append(1000 * ui_cpu)
+                results["ui_window_cpu_ms"].append(1000 * app.window_cpu)
+                stream_s = app.finish_began - app.first_rendered
+                results["tui_stream"].append(app.tokens / stream_s)
+                results["final_render_ms"].append(1000 * (app.done_rendered - app.finish_began))
+                results["tui_tokens"].append(app.tokens)
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     return results
 
 
@@ -156,8 +194,13 @@ def main() -> None:
     bare_tps, tui_tps = statistics.median(results["bare"]), statistics.median(results["tui"])
     core_tps = statistics.median(results["core"])
     stream_tps = statistics.median(results["tui_stream"])
+    gil_default_tps = statistics.median(results["tui_gil_default"])
+    round_ratio = statistics.median(
+        t / b for t, b in zip(results["tui"], results["bare"], strict=True)
+    )
     render_ms = statistics.median(results["final_render_ms"])
     ui_cpu_ms = statistics.median(results["ui_thread_cpu_ms"])
+    window_ms = statistics.median(results["ui_window_cpu_ms"])
     summary = {
         "model": model.name,
         "rounds": args.rounds,
@@ -167,12 +210,16 @@ def main() -> None:
             "core": round(core_tps, 2),
             "tui": round(tui_tps, 2),
             "tui_stream": round(stream_tps, 2),
+            "tui_gil_default": round(gil_default_tps, 2),
         },
         "median_final_render_ms": round(render_ms, 1),
         "median_ui_thread_cpu_ms": round(ui_cpu_ms, 1),
+        "median_ui_window_cpu_ms": round(window_ms, 1),
         "ratio_core_over_bare": round(core_tps / bare_tps, 3),
         "ratio_tui_over_bare": round(tui_tps / bare_tps, 3),
         "ratio_tui_stream_over_bare": round(stream_tps / bare_tps, 3),
+        "ratio_tui_gil_default_over_bare": round(gil_default_tps / bare_tps, 3),
+        "median_round_ratio_tui_over_bare": round(round_ratio, 3),
         "runs": {k: [round(x, 2) for x in v] for k, v in results.items()},
     }
     write_result("bench_streaming", summary)
@@ -180,9 +227,12 @@ def main() -> None:
     print(f"{'bare':8}{bare_tps:8.1f}")
     print(f"{'core':8}{core_tps:8.1f}   ratio {core_tps / bare_tps:.3f}")
     print(f"{'TUI':8}{tui_tps:8.1f}   ratio {tui_tps / bare_tps:.3f} (target >= 0.95)")
+    print(f"{'':8}{'':8}   median of the rounds' ratios {round_ratio:.3f}")
+    print(f"{'gil 5ms':8}{gil_default_tps:8.1f}   ratio {gil_default_tps / bare_tps:.3f} (TUI with")
+    print(f"{'':8}{'':8}   Python's default GIL switch interval)")
     print(f"{'stream':8}{stream_tps:8.1f}   ratio {stream_tps / bare_tps:.3f} (TUI before the")
     print(f"{'':8}{'':8}   final Markdown render, which took {render_ms:.0f} ms)")
-    print(f"UI thread CPU per TUI round: {ui_cpu_ms:.0f} ms")
+    print(f"UI thread CPU per TUI round: {ui_cpu_ms:.0f} ms, {window_ms:.0f} ms while streaming")
 
 
 if __name__ == "__main__":
