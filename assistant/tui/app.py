@@ -13,7 +13,6 @@ a conversation to open, if the user jumps to where a memory came from.
 
 import json
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -68,10 +67,6 @@ log = logging.getLogger(__name__)
 CHUNK_INTERVAL_S = 0.1
 # A pause this long in typing embeds the draft for recall before Enter is pressed.
 DRAFT_PAUSE_S = 0.3
-# How long a Python thread may hold the GIL while another waits for it (Python's
-# default is 5 ms). Generation needs the GIL between tokens; while the UI thread
-# repaints, it waited up to the whole default interval (bench_streaming).
-GIL_SWITCH_INTERVAL_S = 0.0005
 TurnFactory = Callable[[], Iterator[TurnEvent]]
 T = TypeVar("T")
 
@@ -126,7 +121,6 @@ class AssistantApp(FeedbackApp):
         yield Footer()
 
     def on_mount(self) -> None:
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         forward_notices(self._notice)
         self.query_one("#prompt", Input).focus()
         self.query_one("#chat", VerticalScroll).anchor()

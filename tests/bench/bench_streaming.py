@@ -13,8 +13,6 @@ round so that machine noise hits both alike:
   text (the finish message arrives), the final Markdown render's own time, and the CPU
   time of the UI thread over the round and over that window: on 2 cores that is what
   generation loses;
-- TUI with Python's default GIL switch interval (5 ms, where the app sets 0.5 ms), in
-  turn before and after the TUI round: what the app's shorter interval is worth.
 Besides the ratio of the medians, the median of each round's TUI/bare ratio: this
 shared machine's speed drifts within a run, and a round's own pair drifts least.
 Target: TUI at least 0.95 of bare.
@@ -26,7 +24,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,12 +37,11 @@ from assistant.core import ReplyDelta, TurnFinished
 from assistant.llm.default_model import default_model_path
 from assistant.llm.llama import default_threads
 from assistant.tui import app as app_module
-from assistant.tui.app import GIL_SWITCH_INTERVAL_S, AssistantApp
+from assistant.tui.app import AssistantApp
 from assistant.tui.events import ReplyChunk, ReplyFinished
 from tests.bench.report import write_result
 from tests.tui_helpers import settle
 
-PYTHON_SWITCH_INTERVAL_S = 0.005
 PROMPT = "Write a short story about a lighthouse keeper and a storm."
 
 
@@ -125,7 +121,6 @@ async def tui_rounds(
         "core": [],
         "tui": [],
         "tui_stream": [],
-        "tui_gil_default": [],
         "final_render_ms": [],
         "ui_thread_cpu_ms": [],
         "ui_window_cpu_ms": [],
@@ -140,27 +135,14 @@ async def tui_rounds(
             results["bare"].append(tps)
             results["bare_tokens"].append(tokens)
             results["core"].append(core_round(app))
-            # The TUI twice: as the app sets the GIL switch interval, and with Python's
-            # default, in turn first, to show what the app's shorter interval is worth.
-            for gil_default in (False, True) if len(results["tui"]) % 2 else (True, False):
-                sys.setswitchinterval(
-                    PYTHON_SWITCH_INTERVAL_S if gil_default else GIL_SWITCH_INTERVAL_S
-                )
-                ui_cpu = time.thread_time()  # this thread runs the app's event loop
-                await tui_round(app, pilot)
-                ui_cpu = time.thread_time() - ui_cpu
-                tps = app.tokens / (app.done_rendered - app.first_rendered)
-                if gil_default:
-                    results["tui_gil_default"].append(tps)
-                    continue
-                results["tui"].append(tps)
-                results["ui_thread_cpu_ms"].append(1000 * ui_cpu)
-                results["ui_window_cpu_ms"].append(1000 * app.window_cpu)
-                stream_s = app.finish_began - app.first_rendered
-                results["tui_stream"].append(app.tokens / stream_s)
-                results["final_render_ms"].append(1000 * (app.done_rendered - app.finish_began))
-                results["tui_tokens"].append(app.tokens)
-            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+            ui_cpu = time.thread_time()  # this thread runs the app's event loop
+            await tui_round(app, pilot)
+            results["ui_thread_cpu_ms"].append(1000 * (time.thread_time() - ui_cpu))
+            results["ui_window_cpu_ms"].append(1000 * app.window_cpu)
+            results["tui"].append(app.tokens / (app.done_rendered - app.first_rendered))
+            results["tui_stream"].append(app.tokens / (app.finish_began - app.first_rendered))
+            results["final_render_ms"].append(1000 * (app.done_rendered - app.finish_began))
+            results["tui_tokens"].append(app.tokens)
     return results
 
 
@@ -194,7 +176,6 @@ def main() -> None:
     bare_tps, tui_tps = statistics.median(results["bare"]), statistics.median(results["tui"])
     core_tps = statistics.median(results["core"])
     stream_tps = statistics.median(results["tui_stream"])
-    gil_default_tps = statistics.median(results["tui_gil_default"])
     round_ratio = statistics.median(
         t / b for t, b in zip(results["tui"], results["bare"], strict=True)
     )
@@ -210,7 +191,6 @@ def main() -> None:
             "core": round(core_tps, 2),
             "tui": round(tui_tps, 2),
             "tui_stream": round(stream_tps, 2),
-            "tui_gil_default": round(gil_default_tps, 2),
         },
         "median_final_render_ms": round(render_ms, 1),
         "median_ui_thread_cpu_ms": round(ui_cpu_ms, 1),
@@ -218,7 +198,6 @@ def main() -> None:
         "ratio_core_over_bare": round(core_tps / bare_tps, 3),
         "ratio_tui_over_bare": round(tui_tps / bare_tps, 3),
         "ratio_tui_stream_over_bare": round(stream_tps / bare_tps, 3),
-        "ratio_tui_gil_default_over_bare": round(gil_default_tps / bare_tps, 3),
         "median_round_ratio_tui_over_bare": round(round_ratio, 3),
         "runs": {k: [round(x, 2) for x in v] for k, v in results.items()},
     }
@@ -228,8 +207,6 @@ def main() -> None:
     print(f"{'core':8}{core_tps:8.1f}   ratio {core_tps / bare_tps:.3f}")
     print(f"{'TUI':8}{tui_tps:8.1f}   ratio {tui_tps / bare_tps:.3f} (target >= 0.95)")
     print(f"{'':8}{'':8}   median of the rounds' ratios {round_ratio:.3f}")
-    print(f"{'gil 5ms':8}{gil_default_tps:8.1f}   ratio {gil_default_tps / bare_tps:.3f} (TUI with")
-    print(f"{'':8}{'':8}   Python's default GIL switch interval)")
     print(f"{'stream':8}{stream_tps:8.1f}   ratio {stream_tps / bare_tps:.3f} (TUI before the")
     print(f"{'':8}{'':8}   final Markdown render, which took {render_ms:.0f} ms)")
     print(f"UI thread CPU per TUI round: {ui_cpu_ms:.0f} ms, {window_ms:.0f} ms while streaming")
