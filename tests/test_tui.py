@@ -289,3 +289,7 @@ async def test_a_pause_in_typing_embeds_the_draft_for_recall(
         await pilot.press("enter")
         await settle(pilot)
         assert app.assistant.prefetched is None  # used by the turn
+        # Sending empties the prompt, and an empty draft waits for nothing: no timer is
+        # left to fire while the app closes.
+        assert app.query_one("#prompt", Input).value == ""
+        assert app._draft_timer is None

@@ -227,15 +227,22 @@ class AssistantApp(FeedbackApp):
     # -- sending -------------------------------------------------------------
 
     @on(Input.Changed, "#prompt")
-    def _draft_changed(self) -> None:
+    def _draft_changed(self, event: Input.Changed) -> None:
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        self._draft_timer = self.set_timer(DRAFT_PAUSE_S, self._prefetch_draft)
+            self._draft_timer = None
+        if event.value.strip():
+            self._draft_timer = self.set_timer(
+                DRAFT_PAUSE_S, lambda: self._prefetch_draft(event.value)
+            )
 
-    def _prefetch_draft(self) -> None:
-        """Let recall embed the draft now, so the turn skips it when the user sends it."""
+    def _prefetch_draft(self, text: str) -> None:
+        """Let recall embed the draft now, so the turn skips it when the user sends it.
+
+        The draft comes with the timer, not from the screen: the timer can fire while
+        the app is closing and its widgets are gone.
+        """
         self._draft_timer = None
-        text = self.query_one("#prompt", Input).value
         if self.busy or self.incognito or not self.assistant.loaded or text.startswith("/"):
             return
         self.assistant.prefetch(text)
@@ -382,7 +389,9 @@ class AssistantApp(FeedbackApp):
         self.notify(f"{event.message_text}\n{event.hint}", title="Error", severity="error")
 
     def watch_busy(self, busy: bool) -> None:
-        self.query_one("#prompt", Input).cursor_blink = not busy
+        if self.is_running:  # a turn can end while the app closes and its widgets go
+            for prompt in self.query("#prompt").results(Input):
+                prompt.cursor_blink = not busy
 
     # -- actions -------------------------------------------------------------
 
