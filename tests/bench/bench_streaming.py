@@ -12,7 +12,7 @@ round so that machine noise hits both alike:
   Reported beside it: `tui_stream`, up to the moment the whole reply is on screen as
   text (the finish message arrives), the final Markdown render's own time, and the CPU
   time of the UI thread over the round and over that window: on 2 cores that is what
-  generation loses;
+  generation loses.
 Besides the ratio of the medians, the median of each round's TUI/bare ratio: this
 shared machine's speed drifts within a run, and a round's own pair drifts least.
 Target: TUI at least 0.95 of bare.
