@@ -46,7 +46,12 @@ PROMPT = "Write a short story about a lighthouse keeper and a storm."
 
 
 class TimedApp(AssistantApp):
-    """The real app, stamping when the first chunk and the final reply are rendered."""
+    """The real app, stamping when the first chunk and the final reply are rendered.
+
+    Textual runs a message's handler in every class of the MRO that defines one, so
+    each stamping handler runs the app's own through `super()` and then stops the
+    dispatch (`prevent_default`): without that, the app handled every chunk twice.
+    """
 
     CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
     first_rendered = 0.0
@@ -54,15 +59,20 @@ class TimedApp(AssistantApp):
     done_rendered = 0.0
     window_cpu = 0.0  # the UI thread's CPU seconds from the first chunk to done
     tokens = 0
+    streamed = ""  # the text the reply showed while it streamed
 
     async def on_reply_chunk(self, event: ReplyChunk) -> None:
+        event.prevent_default()
         await super().on_reply_chunk(event)
         if not self.first_rendered:
             self.first_rendered = time.perf_counter()
             self.window_cpu = time.thread_time()
 
     async def on_reply_finished(self, event: ReplyFinished) -> None:
+        event.prevent_default()
         self.finish_began = time.perf_counter()
+        if self._reply is not None:
+            self.streamed = self._reply.live.text
         await super().on_reply_finished(event)
         self.done_rendered = time.perf_counter()
         self.window_cpu = time.thread_time() - self.window_cpu
@@ -143,6 +153,8 @@ async def tui_rounds(
             results["tui_stream"].append(app.tokens / (app.finish_began - app.first_rendered))
             results["final_render_ms"].append(1000 * (app.done_rendered - app.finish_began))
             results["tui_tokens"].append(app.tokens)
+            reply = app.assistant.messages(app.conversation_id or "")[-1].content
+            assert app.streamed.strip() == reply.strip(), "the TUI showed another text"
     return results
 
 
