@@ -94,3 +94,20 @@ async def test_the_height_grows_a_step_of_rows_at_a_time() -> None:
         assert heights == [GROW_ROWS] * GROW_ROWS + [2 * GROW_ROWS] * GROW_ROWS + [3 * GROW_ROWS]
         rows = [f"row {n}" for n in range(2 * GROW_ROWS + 1)]
         assert screen_rows(live) == held(rows)
+
+
+async def test_reserved_rows_hold_until_the_text_outgrows_them() -> None:
+    app = LiveApp()
+    async with app.run_test(size=(20, 40)) as pilot:
+        live = app.query_one(LiveText)
+        live.reserve(GROW_ROWS + 2)
+        heights = []
+        for n in range(GROW_ROWS + 3):  # one full row per append
+            live.append(f"row {n:<15}")
+            await settle(pilot)
+            heights.append(live.size.height)
+        # The reserve first, then whole steps of rows past it.
+        assert heights == [GROW_ROWS + 2] * (GROW_ROWS + 2) + [2 * GROW_ROWS + 2]
+        live.reserve(0)
+        await settle(pilot)
+        assert live.size.height == 2 * GROW_ROWS  # back to the text's own steps

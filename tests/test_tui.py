@@ -72,6 +72,42 @@ async def test_a_streaming_reply_is_plain_text_until_it_is_whole(
         assert bubble.markdown.source == "**Bold** start, then more."
 
 
+async def test_a_reply_fills_the_rows_below_the_message_without_moving_the_chat(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    fake.enqueue("First reply.", "Second reply, held after its first word.", "Third.")
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test(size=(60, 24)) as pilot:
+        await settle(pilot)
+        await send(pilot, "hello")
+        fake.gate = threading.Event()
+        await pilot.click("#prompt")
+        await pilot.press(*"again", "enter")
+        for _ in range(500):  # until the first chunk is shown (a condition, not a time)
+            bubbles = list(app.query(ReplyBubble))
+            if len(bubbles) == 2 and bubbles[1].live.text:
+                break
+            await pilot.pause()
+        await pilot.pause()  # the chunk's repaint
+        chat = app.chat.scrollable_content_region
+        user, reply = list(app.query(UserBubble))[1], list(app.query(ReplyBubble))[1]
+        streaming = (user.region, reply.region)
+        assert user.region.y == chat.y + 1  # the new message at the top, under its margin
+        assert reply.region.bottom == chat.bottom  # the reply's rows fill the rest
+        assert reply.live.render_line(0).text.rstrip() == "Second"
+        fake.gate.set()
+        await settle(pilot)
+        assert (user.region, reply.region) == streaming  # whole, it stays where it was
+        assert reply.markdown.source == "Second reply, held after its first word."
+        await send(pilot, "and again")
+        first, _, last_reply = app.query(ReplyBubble)
+        # The next turn gives the reserved rows back: one line, like the first reply.
+        assert reply.region.height == first.region.height < 4
+        last_user = list(app.query(UserBubble))[2]
+        assert last_user.region.y == chat.y + 1
+        assert last_reply.region.bottom == chat.bottom
+
+
 async def _reply_bubble(pilot: Pilot[None]) -> AsyncIterator[ReplyBubble]:
     for _ in range(500):
         bubbles = list(pilot.app.query(ReplyBubble))

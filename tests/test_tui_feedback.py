@@ -76,6 +76,8 @@ async def test_feedback_targets_the_selected_reply(
         await send(pilot, "one")
         await send(pilot, "two")
         first, _second = app.query(ReplyBubble)
+        app.chat.scroll_to_widget(first, animate=False)  # a new turn scrolls it away
+        await pilot.pause()
         await pilot.click(first)
         await pilot.press("f5")
         await settle(pilot)

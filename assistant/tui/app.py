@@ -21,7 +21,6 @@ from typing import TypeVar
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
@@ -52,6 +51,7 @@ from assistant.tui.events import (
     TurnFailed,
 )
 from assistant.tui.feedback import FeedbackApp
+from assistant.tui.live_text import GROW_ROWS, wrap_rows
 from assistant.tui.memory_browser import MemoryBrowser, plural
 from assistant.tui.screens import (
     ConversationDeleted,
@@ -59,7 +59,7 @@ from assistant.tui.screens import (
     DeleteConversationPrompt,
     SystemPromptEditor,
 )
-from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
+from assistant.tui.widgets import ChatLog, ReplyBubble, StatusBar, UserBubble
 
 log = logging.getLogger(__name__)
 # How often streamed text reaches the screen. Ten updates a second still reads as
@@ -108,6 +108,7 @@ class AssistantApp(FeedbackApp):
         self.incognito = False
         self._turn_incognito = False
         self._reply: ReplyBubble | None = None
+        self._reserved: ReplyBubble | None = None  # the reply keeping rows below it
         self._draft_timer: Timer | None = None
         self._last_usage_line = ""
         self._restore_theme()
@@ -115,7 +116,7 @@ class AssistantApp(FeedbackApp):
     # -- layout --------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield VerticalScroll(id="chat")
+        yield ChatLog(id="chat")
         yield Input(placeholder="Message (Enter to send)", id="prompt")
         yield StatusBar()
         yield Footer()
@@ -123,7 +124,7 @@ class AssistantApp(FeedbackApp):
     def on_mount(self) -> None:
         forward_notices(self._notice)
         self.query_one("#prompt", Input).focus()
-        self.query_one("#chat", VerticalScroll).anchor()
+        self.chat.anchor()
         self._load_model()
 
     def _notice(self, text: str) -> None:
@@ -325,11 +326,33 @@ class AssistantApp(FeedbackApp):
         if not self._turn_incognito:
             self.conversation_id = event.event.conversation.id
             self.pending_system_prompt = None
+        if self._reserved is not None:
+            self._reserved.release()
         if event.event.user_message is not None:
             await self.chat.mount(UserBubble(event.event.user_message.content))
-        self._reply = ReplyBubble(model=self.assistant.backend.name, streaming=True)
+        users = list(self.chat.query_children(UserBubble))
+        self._reply = self._reserved = ReplyBubble(
+            model=self.assistant.backend.name, streaming=True
+        )
+        self._reply.reserve(self._rows_below(users[-1]) if users else 0)
         await self.chat.mount(self._reply)
         self.status.show(f"{self.assistant.backend.name} · generating…")
+
+    def _rows_below(self, user: UserBubble) -> int:
+        """The rows a reply to `user` can fill without moving the chat: the chat's height
+        less the user's message, shown whole at the top (0 when that leaves too few).
+
+        The reply then streams into rows already laid out, as a page fills, instead of
+        pushing the chat up a step at a time: each push re-laid out and repainted the
+        whole screen, most of the UI thread's work while a reply streamed
+        (bench_streaming). The reply bubble has the user bubble's margin above it.
+        """
+        region = self.chat.scrollable_content_region
+        styles = user.styles
+        width = max(region.width - styles.gutter.width, 1)
+        text_rows = sum(len(wrap_rows(line, width)) for line in user.text.split("\n"))
+        rows = region.height - text_rows - styles.gutter.height - 2 * styles.margin.top
+        return rows if rows >= GROW_ROWS else 0
 
     async def on_reply_chunk(self, event: ReplyChunk) -> None:
         if self._reply is not None:

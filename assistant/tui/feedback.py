@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from textual import work
 from textual.app import App
-from textual.containers import VerticalScroll
 from textual.message import Message as UIMessage
 from textual.widgets import Input
 
@@ -28,7 +27,7 @@ from assistant.tui.events import (
 )
 from assistant.tui.report import LearningReport
 from assistant.tui.screens import ReasonPrompt, RuleChoice, RulePrompt
-from assistant.tui.widgets import ReplyBubble
+from assistant.tui.widgets import ChatLog, ReplyBubble
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +49,8 @@ class FeedbackApp(App[None]):
         self._core_lock = threading.Lock()
 
     @property
-    def chat(self) -> VerticalScroll:
-        return self.query_one("#chat", VerticalScroll)
+    def chat(self) -> ChatLog:
+        return self.query_one("#chat", ChatLog)
 
     def _target_reply(self) -> str | None:
         """The selected reply's id, else the latest's; None, with a notice, if neither."""

@@ -5,9 +5,11 @@ height re-lays out the whole screen. While a reply streams, that work runs on th
 thread and takes a core from generation, which on a 2-core machine slows every token
 (bench_streaming). LiveText only appends: rows that are full never change, so each
 update re-wraps the last row and the new text, repaints those rows, and asks for a
-layout pass only when its height must grow. The height grows GROW_ROWS rows at a time:
-a layout pass moves and repaints the whole chat, and one per new row was two thirds
-of the UI thread's work while a reply streamed (bench_streaming).
+layout pass only when its height must grow. A layout pass moves and repaints the whole
+chat, and one per new row was two thirds of the UI thread's work while a reply streamed
+(bench_streaming). So the height grows GROW_ROWS rows at a time, and it can hold
+`min_rows` from the start (the app reserves the screen below the user's message), which
+makes a reply that fits re-lay out nothing while it streams.
 """
 
 import re
@@ -16,6 +18,7 @@ from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -51,15 +54,19 @@ def wrap_rows(line: str, width: int) -> list[int]:
     return starts
 
 
-def _height(rows: int) -> int:
-    """The rows LiveText takes for `rows` rows of text: whole steps of GROW_ROWS."""
-    return -(-rows // GROW_ROWS) * GROW_ROWS
+def _height(rows: int, min_rows: int = 0) -> int:
+    """The rows LiveText takes for `rows` rows of text: `min_rows` while they fit, then
+    whole steps of GROW_ROWS past it."""
+    return min_rows + -(-max(rows - min_rows, 0) // GROW_ROWS) * GROW_ROWS
 
 
 class LiveText(Widget):
     """Plain text that grows at the end: the view of a reply while it streams."""
 
     DEFAULT_CSS = "LiveText { height: auto; }"
+    # Textual re-lays out the screen a second time when a widget's virtual size changes;
+    # for a widget that does not scroll, the first pass already placed everything.
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
     def __init__(self, *, classes: str = "") -> None:
         super().__init__(classes=classes)
@@ -68,6 +75,13 @@ class LiveText(Widget):
         self._style = Style()
         # Each row as (start, end) offsets into text; only the last can still change.
         self._rows: list[tuple[int, int]] = [(0, 0)]
+        self.min_rows = 0
+
+    def reserve(self, rows: int) -> None:
+        """Take at least `rows` rows from now on, whatever the text (0: only the text's)."""
+        if rows != self.min_rows:
+            self.min_rows = max(rows, 0)
+            self.refresh(layout=True)
 
     def clear(self) -> None:
         """Forget the text."""
@@ -86,7 +100,7 @@ class LiveText(Widget):
             return
         first = count - 1
         self._rows[first:] = self._wrap(self._rows[first][0])
-        if _height(len(self._rows)) != _height(count):
+        if _height(len(self._rows), self.min_rows) != _height(count, self.min_rows):
             self.refresh(layout=True)
         else:
             self.refresh(Region(0, first, self._width, len(self._rows) - first))
@@ -95,7 +109,7 @@ class LiveText(Widget):
         if width != self._width:
             self._width = width
             self._rows = self._wrap(0)
-        return _height(len(self._rows))
+        return _height(len(self._rows), self.min_rows)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # The style walks every ancestor: once per paint, not once per row, which was

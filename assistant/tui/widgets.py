@@ -2,11 +2,20 @@
 
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.reactive import reactive
+from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
+from textual.reactive import Reactive, reactive
 from textual.widgets import Label, Markdown, Static
 
 from assistant.tui.live_text import LiveText
+
+
+class ChatLog(VerticalScroll):
+    """The conversation, scrolled to the end as it grows."""
+
+    # A change of virtual size (the chat grew) re-lays out the screen a second time in
+    # Textual; the scrollbars, the only thing that depends on it, re-lay out on their own.
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
 
 class UserBubble(Static):
@@ -26,10 +35,16 @@ class ReplyBubble(Vertical):
     CHUNK_INTERVAL_S, and rendered as Markdown once, at the end, which also keeps code
     blocks exact whatever the chunking.
 
+    A streaming reply can reserve the rows below the user's message (`reserve`): it
+    then fills them without moving the chat, and keeps them once it is whole, until
+    `release` (the next turn). Each move re-lays out and repaints the whole screen.
+
     `message_id` is the stored reply's id, set once the reply is finished; it stays
     empty for a reply that was never stored (incognito). A click selects the bubble as
     the target of feedback; a second click deselects it.
     """
+
+    virtual_size = Reactive(Size(0, 0), layout=False)  # see ChatLog
 
     def __init__(
         self, text: str = "", model: str = "", message_id: str = "", *, streaming: bool = False
@@ -40,13 +55,26 @@ class ReplyBubble(Vertical):
         self.message_id = message_id
         self.markdown = Markdown(text)
         self.live = LiveText(classes="live")
-        # A streaming bubble shows its LiveText from the start: showing it at the first
-        # token would re-lay out the screen while generation runs.
+        # A streaming bubble shows its LiveText from the start (showing it at the first
+        # token would re-lay out the screen while generation runs) and hides the empty
+        # Markdown, which the screen would otherwise render at every update.
         self.live.display = streaming
+        self.markdown.display = not streaming
 
     def compose(self) -> ComposeResult:
-        yield self.markdown
-        yield self.live
+        # The border is the body's: rows kept once the reply is whole stay blank.
+        with Vertical(classes="reply-body"):
+            yield self.markdown
+            yield self.live
+
+    def reserve(self, rows: int) -> None:
+        """Take at least `rows` rows of text while streaming and after (0: no reserve)."""
+        self.live.reserve(rows)
+        self.styles.min_height = rows or None
+
+    def release(self) -> None:
+        """Give back the reserved rows: the bubble takes its text's height again."""
+        self.reserve(0)
 
     def extend(self, text: str) -> None:
         """Show more of the reply, unparsed (a bubble made with `streaming=True`)."""
@@ -56,6 +84,7 @@ class ReplyBubble(Vertical):
         """Render the whole reply as Markdown, in place of the plain text."""
         self.text = text
         await self.markdown.update(text)
+        self.markdown.display = True
         self.live.display = False
         self.live.clear()
 
