@@ -21,6 +21,7 @@ from typing import TypeVar
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
@@ -117,9 +118,13 @@ class AssistantApp(FeedbackApp):
 
     def compose(self) -> ComposeResult:
         yield ChatLog(id="chat")
-        yield Input(placeholder="Message (Enter to send)", id="prompt")
-        yield StatusBar()
-        yield Footer()
+        # One box around what sits below the chat: the screen renders every widget
+        # beside the chat for each update of a streaming reply, but skips a box's
+        # children that are nowhere near it.
+        with Vertical(id="bottom"):
+            yield Input(placeholder="Message (Enter to send)", id="prompt")
+            yield StatusBar()
+            yield Footer()
 
     def on_mount(self) -> None:
         forward_notices(self._notice)
