@@ -115,6 +115,17 @@ class ReplyDelta:
 
 
 @dataclass(frozen=True)
+class ReplyEnded:
+    """The reply has streamed whole (or was stopped), as it will be stored.
+
+    It comes before the reply is stored, so a shell can show the final text at once:
+    storing takes two LanceDB writes (25-35 ms here) that the user need not wait for.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True)
 class TurnFinished:
     """The reply is complete (or stopped) and stored."""
 
@@ -128,7 +139,7 @@ class TurnFinished:
     offer: CorrectionOffer | None = None
 
 
-TurnEvent = TurnStarted | ReplyDelta | TurnFinished
+TurnEvent = TurnStarted | ReplyDelta | ReplyEnded | TurnFinished
 
 
 @dataclass(frozen=True)
@@ -565,6 +576,7 @@ class Assistant:
             usage=usage.as_dict(),
             context=_context_record(context, prompt, learning, self.settings.max_tokens),
         )
+        yield ReplyEnded(reply.content)
         finished = replace(conversation, updated_at=reply.created_at)
         if persist:
             self.store.add_messages([reply])

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 import pytest
 
 from assistant.compose import Environment, build_assistant
-from assistant.core import Assistant, ReplyDelta, TurnEvent, TurnFinished, TurnStarted
+from assistant.core import (
+    Assistant,
+    ReplyDelta,
+    ReplyEnded,
+    TurnEvent,
+    TurnFinished,
+    TurnStarted,
+)
 from assistant.embedding import Embedder
 from assistant.errors import InputError, NotFoundError
 from assistant.llm.fake import ScriptedBackend
@@ -39,6 +46,23 @@ def test_send_streams_and_persists(assistant: Assistant, fake: ScriptedBackend) 
     ]
     assert assistant.conversation(turn.conversation.id).title == "Capital of France?"
     assert fake.prompts[0][0].role == "system"
+
+
+def test_the_end_of_a_reply_comes_before_it_is_stored(
+    assistant: Assistant, fake: ScriptedBackend
+) -> None:
+    """A shell renders the final reply at ReplyEnded; storing it comes after."""
+    fake.enqueue(" The answer. ")
+    stored_when_ended: list[int] = []
+    for event in assistant.send("Question?"):
+        if isinstance(event, ReplyEnded):
+            conversation = assistant.conversations()[0].id
+            stored_when_ended.append(len(assistant.messages(conversation)))
+            assert event.text == "The answer."
+        elif isinstance(event, TurnFinished):
+            assert event.reply.content == "The answer."
+    assert stored_when_ended == [1]  # the user's message only
+    assert [m.content for m in assistant.messages(conversation)] == ["Question?", "The answer."]
 
 
 def test_continue_conversation_sends_history(assistant: Assistant, fake: ScriptedBackend) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Input, TextArea
 from assistant.compose import Environment
 from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
+from assistant.records import Message
 from assistant.tui.screens import ConversationPicker
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
 from tests.tui_helpers import scripted_app, send, settle
@@ -70,6 +71,43 @@ async def test_a_streaming_reply_is_plain_text_until_it_is_whole(
         await settle(pilot)
         assert not bubble.live.display
         assert bubble.markdown.source == "**Bold** start, then more."
+
+
+async def test_the_final_reply_shows_before_it_is_stored(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    fake.enqueue("**Done** before the store.")
+    app = scripted_app(env, fake, embedder)
+    stored = threading.Event()  # holds the reply's store write until the check is done
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        store = app.assistant.store
+        add_messages = store.add_messages
+
+        def held(messages: list[Message]) -> None:
+            if messages[0].role == "assistant":
+                assert stored.wait(30)
+            add_messages(messages)
+
+        store.add_messages = held  # type: ignore[method-assign]
+        try:
+            await pilot.click("#prompt")
+            await pilot.press("h", "i", "enter")
+            [bubble] = [b async for b in _reply_bubble(pilot)]
+            for _ in range(500):  # until the final render (a condition, not a time)
+                if bubble.markdown.source:
+                    break
+                await pilot.pause()
+            assert bubble.markdown.source == "**Done** before the store."
+            assert not bubble.live.display
+            assert app.busy and bubble.message_id == ""  # not stored yet
+        finally:
+            stored.set()
+        await settle(pilot)
+        assert not app.busy
+        assert app.conversation_id is not None
+        reply = app.assistant.messages(app.conversation_id)[-1]
+        assert bubble.message_id == reply.id and reply.content == bubble.text
 
 
 async def test_a_reply_fills_the_rows_below_the_message_without_moving_the_chat(

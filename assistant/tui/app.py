@@ -28,7 +28,14 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from assistant.compose import Environment, build_assistant
-from assistant.core import Assistant, ReplyDelta, TurnEvent, TurnFinished, TurnStarted
+from assistant.core import (
+    Assistant,
+    ReplyDelta,
+    ReplyEnded,
+    TurnEvent,
+    TurnFinished,
+    TurnStarted,
+)
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError
 from assistant.llm.backend import ChatBackend
@@ -48,6 +55,7 @@ from assistant.tui.events import (
     ModelReady,
     ReplyChunk,
     ReplyFinished,
+    ReplyStreamed,
     TurnBegan,
     TurnFailed,
 )
@@ -319,6 +327,8 @@ class AssistantApp(FeedbackApp):
                     pending.clear()
                 if isinstance(event, TurnStarted):
                     self.post_message(TurnBegan(event))
+                elif isinstance(event, ReplyEnded):
+                    self.post_message(ReplyStreamed(event.text))
                 elif isinstance(event, TurnFinished):
                     self.post_message(ReplyFinished(event))
         except AssistantError as exc:
@@ -363,11 +373,15 @@ class AssistantApp(FeedbackApp):
         if self._reply is not None:
             self._reply.extend(event.text)
 
+    async def on_reply_streamed(self, event: ReplyStreamed) -> None:
+        """The final render, while the core stores the reply (ReplyEnded)."""
+        if self._reply is not None:
+            await self._reply.finish(event.text)
+
     async def on_reply_finished(self, event: ReplyFinished) -> None:
         turn = event.event
         if self._reply is not None:
             self._reply.message_id = "" if turn.incognito else turn.reply.id
-            await self._reply.finish(turn.reply.content)
             self._reply = None
         self.busy = False
         self._learn(turn)
