@@ -19,6 +19,7 @@ from assistant import __version__
 from assistant.cli_docs import add_docs_commands, docs_command
 from assistant.cli_train import adapters_command, add_train_commands, train_command
 from assistant.errors import AssistantError, InputError
+from assistant.llm import MODEL_PROCESS_ARG
 from assistant.logs import forward_notices
 from assistant.records import LEARNING_LEVELS, MemoryStatus
 
@@ -174,6 +175,11 @@ def _add_memory_commands(sub: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `assistant` script."""
+    if list(sys.argv[1:] if argv is None else argv) == [MODEL_PROCESS_ARG]:
+        from assistant.llm.process import main as serve_model
+
+        serve_model()
+        return 0
     parser = _parser()
     args = parser.parse_args(argv)
     logging.raiseExceptions = False  # a full disk must not turn each log line into a traceback

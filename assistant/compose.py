@@ -37,13 +37,15 @@ def load_environment(**overrides: object) -> Environment:
 
 
 def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBackend]:
-    """A loader for the configured GGUF through llama.cpp (imported only when called)."""
+    """A loader for the configured GGUF through llama.cpp, in a child process (see
+    assistant/llm/process.py for why); imported only when called."""
 
     def load(progress: Callable[[str], None]) -> ChatBackend:
         from assistant.adapters import adapter_for
         from assistant.llm.catalog import resolve_model_path
         from assistant.llm.gguf import read_gguf
-        from assistant.llm.llama import LlamaBackend, LoadOptions
+        from assistant.llm.llama import LoadOptions
+        from assistant.llm.process import ProcessBackend
 
         path = resolve_model_path(env.settings.model, env.paths, progress)
         progress(f"Reading {path.name}…")
@@ -52,10 +54,14 @@ def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBack
         progress(f"Loading {info.name} ({info.architecture})…")
         s = env.settings
         lora = adapter.gguf if adapter else None
-        backend = LlamaBackend(
-            info, LoadOptions(s.context_length, s.gpu_layers, s.threads, s.chat_template, lora)
+        ensure_private_dir(env.paths.data)  # the child's stderr goes to the log file
+        backend = ProcessBackend(
+            info,
+            LoadOptions(s.context_length, s.gpu_layers, s.threads, s.chat_template, lora),
+            env.paths.log_file,
         )
-        if backend.adapter_error:
+        if backend.adapter_error:  # the child logged why; the app's log says what
+            log.warning("%s", backend.adapter_error)
             progress(f"Warning: {backend.adapter_error}")
         log.info(
             "loaded %s: n_ctx=%d gpu_layers=%d threads=%d template=%s/%s adapter=%s",
@@ -88,7 +94,7 @@ def remote_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBac
 
 
 def chat_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBackend]:
-    """The loader for the configured backend: llama.cpp in-process, or a remote server."""
+    """The loader for the configured backend: llama.cpp, or a remote server."""
     return remote_loader(env) if env.settings.backend == "openai" else llama_loader(env)
 
 
@@ -97,7 +103,8 @@ def describe_backend(settings: Settings) -> str:
     if settings.backend == "openai":
         model = settings.model or "the first one the server lists"
         return f"backend: remote OpenAI-compatible server at {settings.base_url}, model {model}"
-    return f"backend: llama.cpp in this process, model {settings.model or 'the embedded default'}"
+    model = settings.model or "the embedded default"
+    return f"backend: llama.cpp in a child process, model {model}"
 
 
 def build_assistant(

@@ -26,7 +26,7 @@ class Settings:
     backend: str = field(
         default="llama",
         metadata={
-            "doc": "llama (llama.cpp in this process) or openai (an OpenAI-compatible server "
+            "doc": "llama (llama.cpp in a child process) or openai (an OpenAI-compatible server "
             "at base_url: llama-server, vLLM, Ollama, LM Studio)."
         },
     )

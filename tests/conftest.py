@@ -10,7 +10,9 @@ from assistant.compose import Environment, llama_loader, load_environment
 from assistant.embedding import SentenceEmbedder, load_embedder
 from assistant.llm.default_model import default_model_path
 from assistant.llm.fake import ScriptedBackend
-from assistant.llm.llama import LlamaBackend
+from assistant.llm.gguf import read_gguf
+from assistant.llm.llama import LlamaBackend, LoadOptions
+from assistant.llm.process import ProcessBackend
 from assistant.paths import resolve_paths
 from assistant.settings import Settings
 from tests.cli_helpers import cli_environment
@@ -56,12 +58,20 @@ def gguf_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_backend(
     gguf_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LlamaBackend]:
-    """The real Gemma 3 270M through llama-cpp-python, greedy so tests are repeatable."""
+) -> Iterator[ProcessBackend]:
+    """The real Gemma 3 270M as the app runs it: llama-cpp-python in a child process."""
     settings = Settings(model=str(gguf_path), temperature=0.0, seed=7, max_tokens=48)
     env = Environment(resolve_paths(str(tmp_path_factory.mktemp("real-home"))), settings)
     backend = llama_loader(env)(lambda _line: None)
-    assert isinstance(backend, LlamaBackend)
+    assert isinstance(backend, ProcessBackend)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="session")
+def llama_backend(gguf_path: Path) -> Iterator[LlamaBackend]:
+    """The same model in this process, for tests of `LlamaBackend`'s own mechanics."""
+    backend = LlamaBackend(read_gguf(gguf_path), LoadOptions(8192, -1, 0, ""))
     yield backend
     backend.close()
 

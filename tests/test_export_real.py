@@ -16,7 +16,7 @@ from assistant.embedding import Embedder
 from assistant.errors import InputError
 from assistant.llm.backend import ChatMessage
 from assistant.llm.fake import ScriptedBackend
-from assistant.llm.llama import LlamaBackend
+from assistant.llm.process import ProcessBackend
 from tests.erasure import files_containing
 
 pytestmark = pytest.mark.real
@@ -44,7 +44,7 @@ def rows(path: Path) -> list[dict[str, object]]:
 
 
 def test_a_real_session_exports_rows_every_tool_reads(
-    home: Path, real_backend: LlamaBackend, embedder: Embedder, gguf_path: Path
+    home: Path, real_backend: ProcessBackend, embedder: Embedder, gguf_path: Path
 ) -> None:
     env, a = session(real_backend, embedder, gguf_path, max_tokens=12)
     australia = turn(a, "What is the capital of Australia?")
@@ -80,7 +80,7 @@ def test_a_real_session_exports_rows_every_tool_reads(
 
 
 def test_deleted_material_never_reaches_an_export(
-    home: Path, real_backend: LlamaBackend, embedder: Embedder, gguf_path: Path
+    home: Path, real_backend: ProcessBackend, embedder: Embedder, gguf_path: Path
 ) -> None:
     env, a = session(real_backend, embedder, gguf_path, max_tokens=8)
     secret = turn(a, "What is my locker code?")

@@ -9,14 +9,14 @@ from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, TurnFinished
 from assistant.embedding import Embedder
 from assistant.errors import InputError
-from assistant.llm.llama import LlamaBackend
+from assistant.llm.process import ProcessBackend
 from assistant.store.lance_db import MEMORIES, MEMORY_EVENTS, MESSAGE_INDEX, SIGNALS
 
 pytestmark = pytest.mark.real
 LEARNING_TABLES = (MEMORIES, MEMORY_EVENTS, MESSAGE_INDEX, SIGNALS)
 
 
-def make(real_backend: LlamaBackend, embedder: Embedder, learning: str = "feedback") -> Assistant:
+def make(real_backend: ProcessBackend, embedder: Embedder, learning: str = "feedback") -> Assistant:
     env = load_environment(max_tokens=8, temperature=0.0, learning=learning)
     a = build_assistant(env, real_backend, embedder)
     a.load(embedder=learning != "off")
@@ -24,7 +24,7 @@ def make(real_backend: LlamaBackend, embedder: Embedder, learning: str = "feedba
 
 
 @pytest.fixture
-def assistant(home: Path, real_backend: LlamaBackend, embedder: Embedder) -> Assistant:
+def assistant(home: Path, real_backend: ProcessBackend, embedder: Embedder) -> Assistant:
     return make(real_backend, embedder)
 
 
@@ -123,7 +123,7 @@ def test_regenerate_and_edit_are_recorded_as_signals(assistant: Assistant) -> No
 
 
 def test_memory_level_learns_facts_but_uses_no_corrections(
-    home: Path, real_backend: LlamaBackend, embedder: Embedder
+    home: Path, real_backend: ProcessBackend, embedder: Embedder
 ) -> None:
     full = make(real_backend, embedder)
     asked = turn(full, "What is the capital of Australia?")
@@ -136,7 +136,7 @@ def test_memory_level_learns_facts_but_uses_no_corrections(
 
 
 def test_level_off_and_incognito_leave_the_learning_store_untouched(
-    home: Path, real_backend: LlamaBackend, embedder: Embedder
+    home: Path, real_backend: ProcessBackend, embedder: Embedder
 ) -> None:
     seeded = make(real_backend, embedder)
     taught = turn(seeded, "I'm vegetarian and I live in Lisbon")
@@ -161,7 +161,7 @@ def test_level_off_and_incognito_leave_the_learning_store_untouched(
 
 
 def test_at_level_full_a_rule_applies_at_once_and_says_why(
-    home: Path, real_backend: LlamaBackend, embedder: Embedder
+    home: Path, real_backend: ProcessBackend, embedder: Embedder
 ) -> None:
     full = make(real_backend, embedder, "full")
     replies = [turn(full, f"Explain {topic}.") for topic in ("tides", "rust", "jazz")]

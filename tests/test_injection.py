@@ -47,8 +47,8 @@ def test_text_that_only_looks_like_markup_is_left_alone() -> None:
 
 
 @pytest.fixture
-def assistant(home: Path, real_backend: LlamaBackend, embedder: Embedder) -> Assistant:
-    a = build_assistant(load_environment(max_tokens=8, temperature=0.0), real_backend, embedder)
+def assistant(home: Path, llama_backend: LlamaBackend, embedder: Embedder) -> Assistant:
+    a = build_assistant(load_environment(max_tokens=8, temperature=0.0), llama_backend, embedder)
     a.load(embedder=True)
     return a
 
@@ -61,7 +61,7 @@ def _outside_fence(text: str) -> str:
 
 @pytest.mark.real
 def test_injections_in_imported_chats_and_memories_stay_fenced_and_teach_nothing(
-    assistant: Assistant, real_backend: LlamaBackend, tmp_path: Path
+    assistant: Assistant, llama_backend: LlamaBackend, tmp_path: Path
 ) -> None:
     history = tmp_path / "poisoned.jsonl"
     rows = [
@@ -100,6 +100,6 @@ def test_injections_in_imported_chats_and_memories_stay_fenced_and_teach_nothing
     assert not [c for c in CONTROL if c in whole]  # no control token from the data
 
     # The model's own tokenizer parses special tokens: the turns it saw are exactly ours.
-    [start] = real_backend._tokenize("<start_of_turn>", add_bos=False)  # one special token
+    [start] = llama_backend._tokenize("<start_of_turn>", add_bos=False)  # one special token
     turns = [m for m in assistant.last_prompt if m.role != "system"]
-    assert real_backend.prompt_tokens(assistant.last_prompt).count(start) == len(turns) + 1
+    assert llama_backend.prompt_tokens(assistant.last_prompt).count(start) == len(turns) + 1

@@ -7,13 +7,13 @@ import pytest
 from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, TurnFinished
 from assistant.embedding import Embedder
-from assistant.llm.llama import LlamaBackend
+from assistant.llm.process import ProcessBackend
 
 pytestmark = pytest.mark.real
 
 
 @pytest.fixture
-def assistant(home: Path, real_backend: LlamaBackend, embedder: Embedder) -> Assistant:
+def assistant(home: Path, real_backend: ProcessBackend, embedder: Embedder) -> Assistant:
     a = build_assistant(load_environment(max_tokens=16, temperature=0.0), real_backend, embedder)
     a.load(embedder=True)
     return a
@@ -70,7 +70,7 @@ def test_preference_block_is_byte_identical_and_prefix_is_reused(assistant: Assi
 
 
 def test_llm_extraction_on_the_real_model_stores_no_junk(
-    home: Path, real_backend: LlamaBackend, embedder: Embedder
+    home: Path, real_backend: ProcessBackend, embedder: Embedder
 ) -> None:
     env = load_environment(max_tokens=8, temperature=0.0, llm_extraction=True)
     a = build_assistant(env, real_backend, embedder)

@@ -12,6 +12,7 @@ from assistant.errors import ModelError
 from assistant.llm.backend import ChatMessage, GenerationParams
 from assistant.llm.gguf import read_gguf
 from assistant.llm.llama import LlamaBackend
+from assistant.llm.process import ProcessBackend
 
 pytestmark = pytest.mark.real
 
@@ -28,7 +29,7 @@ def run(events: object) -> tuple[list[str], TurnFinished]:
 
 
 @pytest.fixture
-def assistant(home: Path, real_backend: LlamaBackend, embedder: Embedder) -> Assistant:
+def assistant(home: Path, real_backend: ProcessBackend, embedder: Embedder) -> Assistant:
     env = load_environment(max_tokens=48, temperature=0.0)
     a = build_assistant(env, real_backend, embedder)
     a.load()
@@ -36,7 +37,7 @@ def assistant(home: Path, real_backend: LlamaBackend, embedder: Embedder) -> Ass
 
 
 def test_embedded_gguf_resolves_gemma_template_by_architecture(
-    gguf_path: Path, real_backend: LlamaBackend
+    gguf_path: Path, real_backend: ProcessBackend
 ) -> None:
     info = read_gguf(gguf_path)
     assert info.architecture == "gemma3"
@@ -47,7 +48,7 @@ def test_embedded_gguf_resolves_gemma_template_by_architecture(
     assert tokens.count(2) == 1
 
 
-def test_context_comes_from_model_not_llama_default(real_backend: LlamaBackend) -> None:
+def test_context_comes_from_model_not_llama_default(real_backend: ProcessBackend) -> None:
     assert real_backend.context_length == 8192  # min(model's 32768, default cap 8192)
 
 
@@ -68,10 +69,10 @@ def test_prefix_is_reused_on_the_next_turn(assistant: Assistant) -> None:
     assert second.usage.evaluated_prompt_tokens < second.usage.prompt_tokens
 
 
-def test_stop_ends_within_one_token(real_backend: LlamaBackend) -> None:
+def test_stop_ends_within_one_token(llama_backend: LlamaBackend) -> None:
     stop = threading.Event()
     pieces = []
-    for piece in real_backend.stream(
+    for piece in llama_backend.stream(
         [ChatMessage("user", "Count from one to one hundred.")],
         GenerationParams(max_tokens=200, temperature=0.0),
         stop.is_set,
@@ -79,13 +80,13 @@ def test_stop_ends_within_one_token(real_backend: LlamaBackend) -> None:
         pieces.append(piece)
         if len(pieces) == 3:
             stop.set()
-    usage = real_backend.last_usage()
+    usage = llama_backend.last_usage()
     assert usage.stopped
     assert len(pieces) <= 4
     assert usage.completion_tokens <= 4
 
 
-def test_turn_markers_stop_by_token_id_not_as_text(real_backend: LlamaBackend) -> None:
+def test_turn_markers_stop_by_token_id_not_as_text(real_backend: ProcessBackend) -> None:
     # Gemma's turn markers stream as no text, so only their ids can stop a reply; no
     # text stop is left to hold streamed text back.
     markers = {real_backend.count_tokens(m) for m in ("<start_of_turn>", "<end_of_turn>")}
@@ -95,19 +96,19 @@ def test_turn_markers_stop_by_token_id_not_as_text(real_backend: LlamaBackend) -
 
 
 def test_a_stop_token_ends_the_reply_where_it_is_sampled(
-    real_backend: LlamaBackend, monkeypatch: pytest.MonkeyPatch
+    llama_backend: LlamaBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     prompt = [ChatMessage("user", "Write a list of three fruits.")]
     params = GenerationParams(max_tokens=12, temperature=0.0)
-    whole = "".join(real_backend.stream(prompt, params, lambda: False))
-    prompt_length = len(real_backend.prompt_tokens(prompt))
-    produced = list(real_backend._llm._input_ids[prompt_length:])
+    whole = "".join(llama_backend.stream(prompt, params, lambda: False))
+    prompt_length = len(llama_backend.prompt_tokens(prompt))
+    produced = list(llama_backend._llm._input_ids[prompt_length:])
     fourth = produced[3]
     assert fourth not in produced[:3]  # else the test would stop earlier than it means
-    monkeypatch.setattr(real_backend, "stop_tokens", frozenset({fourth}))
-    cut = "".join(real_backend.stream(prompt, params, lambda: False))
+    monkeypatch.setattr(llama_backend, "stop_tokens", frozenset({fourth}))
+    cut = "".join(llama_backend.stream(prompt, params, lambda: False))
     assert whole.startswith(cut) and len(cut) < len(whole)
-    assert real_backend.last_usage().completion_tokens <= 5
+    assert llama_backend.last_usage().completion_tokens <= 5
 
 
 def test_conversation_three_times_the_window_never_overflows(
@@ -128,7 +129,7 @@ def test_conversation_three_times_the_window_never_overflows(
         total_tokens = sum(backend.count_tokens(m.content) for m in a.messages(conversation))
         turns += 1
     assert len(a.messages(conversation)) == 2 * turns  # nothing dropped from the store
-    assert isinstance(backend, LlamaBackend)
+    assert isinstance(backend, ProcessBackend)
     backend.close()
 
 

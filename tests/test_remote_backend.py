@@ -29,7 +29,7 @@ from assistant.embedding import Embedder
 from assistant.errors import ConfigError, ModelError
 from assistant.learning.llm_extract import SCHEMA
 from assistant.llm.backend import ChatMessage, GenerationParams
-from assistant.llm.llama import LlamaBackend
+from assistant.llm.process import ProcessBackend
 from assistant.llm.remote import ESTIMATE, RemoteBackend, RemoteOptions
 from assistant.settings import load_settings
 from tests.cli_helpers import assert_clean_error, run
@@ -172,7 +172,7 @@ def test_stop_after_the_first_piece_ends_the_stream(remote: RemoteBackend) -> No
 
 @pytest.mark.real
 def test_server_tokenizer_counts_like_the_local_model(
-    remote: RemoteBackend, real_backend: LlamaBackend
+    remote: RemoteBackend, real_backend: ProcessBackend
 ) -> None:
     assert remote.tokenizer.endswith("/extras/tokenize/count")
     text = "The quick brown fox jumps over the lazy dog, twice."
@@ -250,7 +250,7 @@ def test_version_names_build_offload_and_backend(cli_env: dict[str, str]) -> Non
     lines = local.stdout.splitlines()
     assert "llama.cpp build:" in lines[1]
     assert lines[2] == "GPU offload: off, gpu_layers = 0 (0 layers): the model runs on the CPU"
-    assert lines[3].startswith("backend: llama.cpp in this process, model ")
+    assert lines[3].startswith("backend: llama.cpp in a child process, model ")
     env = cli_env | {"ASSISTANT_BACKEND": "openai", "ASSISTANT_BASE_URL": "http://gpu-box:8080/v1"}
     remote = run(["--version"], env | {"ASSISTANT_MODEL": "qwen2.5:14b"})
     assert remote.stdout.splitlines()[3] == (

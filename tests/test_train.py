@@ -30,7 +30,7 @@ from assistant.adapters import (
 from assistant.compose import Environment, llama_loader
 from assistant.llm.backend import ChatMessage, GenerationParams
 from assistant.llm.gguf import read_gguf
-from assistant.llm.llama import LlamaBackend
+from assistant.llm.process import ProcessBackend
 from assistant.paths import resolve_paths
 from assistant.settings import Settings
 from assistant.train.base import TrainingBase, check_architecture, load_base
@@ -329,7 +329,7 @@ def test_chat_answers_a_trained_prompt_with_the_adapter(
     enable(env.paths, result.adapter.name)
     lines: list[str] = []
     backend = llama_loader(env)(lines.append)
-    assert isinstance(backend, LlamaBackend)
+    assert isinstance(backend, ProcessBackend)
     try:
         assert backend.adapter_path == result.adapter.gguf
         assert status_label(backend) == f"adapter {result.adapter.name}"
@@ -424,7 +424,7 @@ def test_a_corrupt_adapter_falls_back_to_the_base_model(
 ) -> None:
     lines: list[str] = []
     backend = llama_loader(broken_adapter_env)(lines.append)
-    assert isinstance(backend, LlamaBackend)
+    assert isinstance(backend, ProcessBackend)
     try:
         assert backend.adapter_path is None
         assert "did not load" in backend.adapter_error

@@ -87,7 +87,8 @@ class ChatBackend(Protocol):
     def stream(
         self, messages: Sequence[ChatMessage], params: GenerationParams, should_stop: StopCheck
     ) -> Iterator[str]:
-        """Yield reply text pieces; stop within one token once `should_stop()` is true."""
+        """Yield reply text pieces; once `should_stop()` is true, yield no more and end
+        generation within a token or two (a child process sees the stop one token late)."""
         ...
 
     def last_usage(self) -> Usage:

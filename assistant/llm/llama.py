@@ -126,7 +126,7 @@ class LlamaBackend:
         self.adapter_path: Path | None = None
         self.adapter_error = ""
         self._llm = self._call(lambda: self._load_with_adapter(options.lora_path))
-        bos, eos = self._call(self._special_tokens)
+        self.special_texts = bos, eos = self._call(self._special_tokens)
         self.template: ChatTemplate = resolve_template(
             info.chat_template, info.architecture, options.chat_template, bos, eos
         )

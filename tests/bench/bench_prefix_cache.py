@@ -15,7 +15,7 @@ import tempfile
 
 from assistant.core import Assistant, TurnFinished
 from assistant.embedding import load_embedder
-from assistant.llm.llama import LlamaBackend
+from assistant.llm.process import ProcessBackend
 from tests.bench.bench_learning_ttft import USER_TURNS, make
 from tests.bench.report import write_result
 
@@ -28,7 +28,7 @@ def run_turn(assistant: Assistant, text: str, conversation: str | None) -> dict[
     # The newest turn as rendered (its turn markup included): what a perfect prefix
     # cache leaves to evaluate.
     backend = assistant.backend
-    assert isinstance(backend, LlamaBackend)
+    assert isinstance(backend, ProcessBackend)
     newest = len(backend.prompt_tokens([assistant.last_prompt[-1]]))
     assistant.learn(last)
     return {
