@@ -2,7 +2,7 @@
 
 The app offloads every layer when the llama.cpp build can (`gpu_layers = -1`, the
 default). This benchmark loads the model twice, `n_gpu_layers=0` and `-1`, and
-alternates greedy generations of bench_streaming's prompt, timed as its bare variant,
+alternates greedy generations of bench_streaming's prompt, timed as its bare baseline,
 reporting tokens/s and the ratio. On a build without GPU offload it measures the CPU and
 records why there is no GPU figure, so `make bench` still writes its JSON.
 
@@ -16,7 +16,7 @@ from typing import Any
 from assistant.compose import load_environment
 from assistant.llm.default_model import default_model_path
 from assistant.llm.llama import default_threads, gpu_offload_supported
-from tests.bench.bench_streaming import bare_round
+from tests.bench.bare_llama import bare_round
 from tests.bench.report import write_result
 
 

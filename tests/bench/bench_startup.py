@@ -5,7 +5,9 @@ Each round starts a fresh process (alternating with the interpreter floor,
 - `assistant --help` to exit (target <= 0.3 s);
 - the TUI, headless, from process start to the first painted frame with the input
   focused (target <= 1.0 s), and on to model + embedder ready;
-- the resident memory (RSS) of the app once both are loaded.
+- the resident memory (RSS) of the app once both are loaded: its own process plus the
+  model's child process (`rss_model_process_mib`), an upper bound since shared
+  libraries count in both.
 
 Run: `.venv/bin/python -m tests.bench.bench_startup [--rounds 5]`.
 """
@@ -36,10 +38,14 @@ class Probe(module.AssistantApp):
         out.write(f"painted {time.perf_counter()} {isinstance(self.focused, Input)}\\n")
 
     def on_model_ready(self) -> None:  # Textual then runs the app's own handler too
-        with open("/proc/self/status") as status:
-            rss = next(int(l.split()[1]) for l in status if l.startswith("VmRSS"))
-        out.write(f"ready {time.perf_counter()} {rss}\\n")
+        child = getattr(self.assistant.backend, "pid", None)
+        model = rss(child) if child else 0
+        out.write(f"ready {time.perf_counter()} {rss('self') + model} {model}\\n")
         self.exit()
+
+def rss(pid):
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS"))
 
 env = load_environment()
 Probe(env, build_assistant(env)).run(headless=True)
@@ -74,6 +80,7 @@ def _tui_round(env: dict[str, str]) -> dict[str, float]:
         "first_paint_s": float(stamps["painted"][1]) - start,
         "model_ready_s": float(stamps["ready"][1]) - start,
         "rss_mib": int(stamps["ready"][2]) / 1024,
+        "rss_model_process_mib": int(stamps["ready"][3]) / 1024,
     }
 
 
@@ -87,6 +94,7 @@ def main() -> None:
         "first_paint_s": [],
         "model_ready_s": [],
         "rss_mib": [],
+        "rss_model_process_mib": [],
     }
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "ASSISTANT_HOME": home}

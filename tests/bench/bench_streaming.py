@@ -1,18 +1,23 @@
 """Streaming throughput through the real TUI, against bare llama-cpp-python.
 
-Both run the embedded Gemma 3 270M on this machine, the same user message (no system
+All run the embedded Gemma 3 270M on this machine, the same user message (no system
 prompt, learning off), greedy, the same seed and max tokens, alternating round by
-round so that machine noise hits both alike:
-- bare: `Llama.create_chat_completion(stream=True)` with `chat_format="gemma"`; tokens
-  over the time from the first streamed chunk to the last;
-- core: `Assistant.send` in this process, no UI (a new conversation each round); tokens
-  over the time from the first reply delta to the last: the core's own cost;
+round so that machine noise hits them alike:
+- bare: `Llama.create_chat_completion(stream=True)` with `chat_format="gemma"` in a
+  process of its own, as a user's script runs it (tests/bench/bare_llama.py); tokens
+  over the time from the first streamed chunk to the last. Beside it, `bare*`: the
+  same in the app's process, which holds Textual, torch and the app's heap, and where
+  the model ran before it moved to a child process;
+- core: `Assistant.send` with no UI (a new conversation each round), the model in its
+  child process; tokens over the time from the first reply delta to the last;
 - TUI: the real app driven headless (`run_test`), a new conversation each round; tokens
   over the time from the first chunk *rendered* to the final Markdown render done.
-  Reported beside it: `tui_stream`, up to the moment the whole reply is on screen as
-  text (the finish message arrives), the final Markdown render's own time, and the CPU
-  time of the UI thread over the round and over that window: on 2 cores that is what
-  generation loses.
+  The app renders the final text when the core says the reply has ended, before the
+  core stores it (`ReplyEnded`); `stored_after_ms` is how much later the stored reply
+  arrives, which the user does not wait for. Reported beside it: `tui_stream`, up to
+  the moment the whole reply is on screen as text (the end message arrives), the final
+  render's own time, the CPU time of the UI thread over the round and over that window:
+  on 2 cores that is what generation loses.
 Besides the ratio of the medians, the median of each round's TUI/bare ratio: this
 shared machine's speed drifts within a run, and a round's own pair drifts least.
 Target: TUI at least 0.95 of bare.
@@ -24,6 +29,8 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,14 +42,13 @@ from textual.widgets import Input
 from assistant.compose import build_assistant, load_environment
 from assistant.core import ReplyDelta, TurnFinished
 from assistant.llm.default_model import default_model_path
-from assistant.llm.llama import default_threads
 from assistant.tui import app as app_module
 from assistant.tui.app import AssistantApp
-from assistant.tui.events import ReplyChunk, ReplyFinished
+from assistant.tui.events import ReplyChunk, ReplyFinished, ReplyStreamed
+from tests.bench.bare_llama import PROMPT, bare_round
+from tests.bench.bare_llama import load as load_bare
 from tests.bench.report import write_result
 from tests.tui_helpers import settle
-
-PROMPT = "Write a short story about a lighthouse keeper and a storm."
 
 
 class TimedApp(AssistantApp):
@@ -57,6 +63,7 @@ class TimedApp(AssistantApp):
     first_rendered = 0.0
     finish_began = 0.0
     done_rendered = 0.0
+    stored_at = 0.0
     window_cpu = 0.0  # the UI thread's CPU seconds from the first chunk to done
     tokens = 0
     streamed = ""  # the text the reply showed while it streamed
@@ -68,32 +75,46 @@ class TimedApp(AssistantApp):
             self.first_rendered = time.perf_counter()
             self.window_cpu = time.thread_time()
 
-    async def on_reply_finished(self, event: ReplyFinished) -> None:
+    async def on_reply_streamed(self, event: ReplyStreamed) -> None:
         event.prevent_default()
         self.finish_began = time.perf_counter()
         if self._reply is not None:
             self.streamed = self._reply.live.text
-        await super().on_reply_finished(event)
+        await super().on_reply_streamed(event)
         self.done_rendered = time.perf_counter()
         self.window_cpu = time.thread_time() - self.window_cpu
+
+    async def on_reply_finished(self, event: ReplyFinished) -> None:
+        event.prevent_default()
+        self.stored_at = time.perf_counter()
+        await super().on_reply_finished(event)
         self.tokens = event.event.usage.completion_tokens
 
 
-def bare_round(llm: Any, max_tokens: int) -> tuple[float, int]:
-    first = last = 0.0
-    tokens = 0
-    for chunk in llm.create_chat_completion(
-        [{"role": "user", "content": PROMPT}],
-        stream=True,
-        max_tokens=max_tokens,
-        temperature=0.0,
-        seed=1,
-    ):
-        if chunk["choices"][0]["delta"].get("content"):
-            tokens += 1
-            last = time.perf_counter()
-            first = first or last
-    return tokens / (last - first), tokens
+class BareProcess:
+    """Bare llama-cpp-python in its own process (tests/bench/bare_llama.py)."""
+
+    def __init__(self, model: Path) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.bench.bare_llama", str(model)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._in, self._out = self._proc.stdin, self._proc.stdout
+        assert self._out.readline().strip() == "ready"
+
+    def round(self, max_tokens: int) -> tuple[float, int]:
+        self._in.write(f"{max_tokens}\n")
+        self._in.flush()
+        tps, tokens = self._out.readline().split()
+        return float(tps), int(tokens)
+
+    def close(self) -> None:
+        self._in.close()
+        self._proc.wait(timeout=30)
 
 
 def core_round(app: TimedApp) -> float:
@@ -112,7 +133,7 @@ def core_round(app: TimedApp) -> float:
 async def tui_round(app: TimedApp, pilot: Pilot[None]) -> None:
     """One reply through the app, in a new conversation."""
     app.action_new_conversation()
-    app.first_rendered = app.done_rendered = 0.0
+    app.first_rendered = app.done_rendered = app.stored_at = 0.0
     await pilot.click("#prompt")
     prompt = app.query_one("#prompt", Input)
     prompt.value = PROMPT
@@ -124,14 +145,16 @@ async def tui_round(app: TimedApp, pilot: Pilot[None]) -> None:
 
 
 async def tui_rounds(
-    app: TimedApp, rounds: int, bare: Any, max_tokens: int
+    app: TimedApp, rounds: int, bare: BareProcess, bare_here: Any, max_tokens: int
 ) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {
         "bare": [],
+        "bare_in_app_process": [],
         "core": [],
         "tui": [],
         "tui_stream": [],
         "final_render_ms": [],
+        "stored_after_ms": [],
         "ui_thread_cpu_ms": [],
         "ui_window_cpu_ms": [],
         "bare_tokens": [],
@@ -141,9 +164,10 @@ async def tui_rounds(
         await app.workers.wait_for_complete()
         await settle(pilot)
         for _ in range(rounds):
-            tps, tokens = bare_round(bare, max_tokens)
+            tps, tokens = bare.round(max_tokens)
             results["bare"].append(tps)
             results["bare_tokens"].append(tokens)
+            results["bare_in_app_process"].append(bare_round(bare_here, max_tokens)[0])
             results["core"].append(core_round(app))
             ui_cpu = time.thread_time()  # this thread runs the app's event loop
             await tui_round(app, pilot)
@@ -152,6 +176,7 @@ async def tui_rounds(
             results["tui"].append(app.tokens / (app.done_rendered - app.first_rendered))
             results["tui_stream"].append(app.tokens / (app.finish_began - app.first_rendered))
             results["final_render_ms"].append(1000 * (app.done_rendered - app.finish_began))
+            results["stored_after_ms"].append(1000 * (app.stored_at - app.done_rendered))
             results["tui_tokens"].append(app.tokens)
             reply = app.assistant.messages(app.conversation_id or "")[-1].content
             assert app.streamed.strip() == reply.strip(), "the TUI showed another text"
@@ -163,8 +188,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--max-tokens", type=int, default=128)
     args = parser.parse_args()
-    import llama_cpp
-
     with tempfile.TemporaryDirectory() as home:
         os.environ["ASSISTANT_HOME"] = home
         model = default_model_path(load_environment().paths.cache)
@@ -176,22 +199,23 @@ def main() -> None:
             temperature=0.0,
             seed=1,
         )
-        bare = llama_cpp.Llama(
-            model_path=str(model),
-            n_ctx=2048,
-            n_threads=default_threads(),
-            chat_format="gemma",
-            verbose=False,
-        )
+        bare = BareProcess(model)
         app = TimedApp(env, build_assistant(env))
-        results = asyncio.run(tui_rounds(app, args.rounds, bare, args.max_tokens))
+        try:
+            results = asyncio.run(
+                tui_rounds(app, args.rounds, bare, load_bare(str(model)), args.max_tokens)
+            )
+        finally:
+            bare.close()
     bare_tps, tui_tps = statistics.median(results["bare"]), statistics.median(results["tui"])
     core_tps = statistics.median(results["core"])
+    here_tps = statistics.median(results["bare_in_app_process"])
     stream_tps = statistics.median(results["tui_stream"])
     round_ratio = statistics.median(
         t / b for t, b in zip(results["tui"], results["bare"], strict=True)
     )
     render_ms = statistics.median(results["final_render_ms"])
+    stored_ms = statistics.median(results["stored_after_ms"])
     ui_cpu_ms = statistics.median(results["ui_thread_cpu_ms"])
     window_ms = statistics.median(results["ui_window_cpu_ms"])
     summary = {
@@ -200,13 +224,16 @@ def main() -> None:
         "max_tokens": args.max_tokens,
         "median_tokens_per_s": {
             "bare": round(bare_tps, 2),
+            "bare_in_app_process": round(here_tps, 2),
             "core": round(core_tps, 2),
             "tui": round(tui_tps, 2),
             "tui_stream": round(stream_tps, 2),
         },
         "median_final_render_ms": round(render_ms, 1),
+        "median_stored_after_ms": round(stored_ms, 1),
         "median_ui_thread_cpu_ms": round(ui_cpu_ms, 1),
         "median_ui_window_cpu_ms": round(window_ms, 1),
+        "ratio_bare_in_app_process_over_bare": round(here_tps / bare_tps, 3),
         "ratio_core_over_bare": round(core_tps / bare_tps, 3),
         "ratio_tui_over_bare": round(tui_tps / bare_tps, 3),
         "ratio_tui_stream_over_bare": round(stream_tps / bare_tps, 3),
@@ -215,12 +242,14 @@ def main() -> None:
     }
     write_result("bench_streaming", summary)
     print(f"{'':8}{'tok/s':>8}")
-    print(f"{'bare':8}{bare_tps:8.1f}")
+    print(f"{'bare':8}{bare_tps:8.1f}   in a process of its own")
+    print(f"{'bare*':8}{here_tps:8.1f}   ratio {here_tps / bare_tps:.3f} (in the app's process)")
     print(f"{'core':8}{core_tps:8.1f}   ratio {core_tps / bare_tps:.3f}")
     print(f"{'TUI':8}{tui_tps:8.1f}   ratio {tui_tps / bare_tps:.3f} (target >= 0.95)")
     print(f"{'':8}{'':8}   median of the rounds' ratios {round_ratio:.3f}")
     print(f"{'stream':8}{stream_tps:8.1f}   ratio {stream_tps / bare_tps:.3f} (TUI before the")
     print(f"{'':8}{'':8}   final Markdown render, which took {render_ms:.0f} ms)")
+    print(f"The stored reply arrived {stored_ms:.0f} ms after the final render (not waited for)")
     print(f"UI thread CPU per TUI round: {ui_cpu_ms:.0f} ms, {window_ms:.0f} ms while streaming")
 
 
