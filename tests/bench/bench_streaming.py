@@ -12,6 +12,9 @@ round so that machine noise hits them alike:
   child process; tokens over the time from the first reply delta to the last;
 - TUI: the real app driven headless (`run_test`), a new conversation each round; tokens
   over the time from the first chunk *rendered* to the final Markdown render done.
+  Beside it, `TUI*`: the same app with the model in its own process (a `LlamaBackend`
+  swapped in for the round), as the app ran before this release; the two alternate
+  which goes first, and their paired ratio is what the child process gives.
   The app renders the final text when the core says the reply has ended, before the
   core stores it (`ReplyEnded`); `stored_after_ms` is how much later the stored reply
   arrives, which the user does not wait for. Reported beside it: `tui_stream`, up to
@@ -42,6 +45,8 @@ from textual.widgets import Input
 from assistant.compose import build_assistant, load_environment
 from assistant.core import ReplyDelta, TurnFinished
 from assistant.llm.default_model import default_model_path
+from assistant.llm.gguf import read_gguf
+from assistant.llm.llama import LlamaBackend, LoadOptions
 from assistant.tui import app as app_module
 from assistant.tui.app import AssistantApp
 from assistant.tui.events import ReplyChunk, ReplyFinished, ReplyStreamed
@@ -144,14 +149,39 @@ async def tui_round(app: TimedApp, pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def measured_tui_round(app: TimedApp, pilot: Pilot[None]) -> dict[str, float]:
+    """One TUI round: its tokens/s and what its UI thread did."""
+    ui_cpu = time.thread_time()  # this thread runs the app's event loop
+    await tui_round(app, pilot)
+    ui_cpu = time.thread_time() - ui_cpu
+    reply = app.assistant.messages(app.conversation_id or "")[-1].content
+    assert app.streamed.strip() == reply.strip(), "the TUI showed another text"
+    return {
+        "tui": app.tokens / (app.done_rendered - app.first_rendered),
+        "tui_stream": app.tokens / (app.finish_began - app.first_rendered),
+        "final_render_ms": 1000 * (app.done_rendered - app.finish_began),
+        "stored_after_ms": 1000 * (app.stored_at - app.done_rendered),
+        "ui_thread_cpu_ms": 1000 * ui_cpu,
+        "ui_window_cpu_ms": 1000 * app.window_cpu,
+        "tui_tokens": app.tokens,
+    }
+
+
 async def tui_rounds(
-    app: TimedApp, rounds: int, bare: BareProcess, bare_here: Any, max_tokens: int
+    app: TimedApp,
+    rounds: int,
+    bare: BareProcess,
+    bare_here: Any,
+    in_process: LlamaBackend,
+    *,
+    max_tokens: int,
 ) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {
         "bare": [],
         "bare_in_app_process": [],
         "core": [],
         "tui": [],
+        "tui_in_process": [],
         "tui_stream": [],
         "final_render_ms": [],
         "stored_after_ms": [],
@@ -163,23 +193,23 @@ async def tui_rounds(
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await settle(pilot)
-        for _ in range(rounds):
+        child = app.assistant.backend
+        for n in range(rounds):
             tps, tokens = bare.round(max_tokens)
             results["bare"].append(tps)
             results["bare_tokens"].append(tokens)
             results["bare_in_app_process"].append(bare_round(bare_here, max_tokens)[0])
             results["core"].append(core_round(app))
-            ui_cpu = time.thread_time()  # this thread runs the app's event loop
-            await tui_round(app, pilot)
-            results["ui_thread_cpu_ms"].append(1000 * (time.thread_time() - ui_cpu))
-            results["ui_window_cpu_ms"].append(1000 * app.window_cpu)
-            results["tui"].append(app.tokens / (app.done_rendered - app.first_rendered))
-            results["tui_stream"].append(app.tokens / (app.finish_began - app.first_rendered))
-            results["final_render_ms"].append(1000 * (app.done_rendered - app.finish_began))
-            results["stored_after_ms"].append(1000 * (app.stored_at - app.done_rendered))
-            results["tui_tokens"].append(app.tokens)
-            reply = app.assistant.messages(app.conversation_id or "")[-1].content
-            assert app.streamed.strip() == reply.strip(), "the TUI showed another text"
+            for arm in ("tui", "tui_in_process") if n % 2 == 0 else ("tui_in_process", "tui"):
+                # The bench swaps the model under the same app and assistant.
+                app.assistant._backend = in_process if arm == "tui_in_process" else child
+                figures = await measured_tui_round(app, pilot)
+                if arm == "tui":
+                    for key, value in figures.items():
+                        results[key].append(value)
+                else:
+                    results[arm].append(figures["tui"])
+            app.assistant._backend = child
     return results
 
 
@@ -201,18 +231,33 @@ def main() -> None:
         )
         bare = BareProcess(model)
         app = TimedApp(env, build_assistant(env))
+        s = env.settings
+        options = LoadOptions(s.context_length, s.gpu_layers, s.threads, s.chat_template)
+        in_process = LlamaBackend(read_gguf(model), options)
         try:
             results = asyncio.run(
-                tui_rounds(app, args.rounds, bare, load_bare(str(model)), args.max_tokens)
+                tui_rounds(
+                    app,
+                    args.rounds,
+                    bare,
+                    load_bare(str(model)),
+                    in_process,
+                    max_tokens=args.max_tokens,
+                )
             )
         finally:
             bare.close()
+            in_process.close()
     bare_tps, tui_tps = statistics.median(results["bare"]), statistics.median(results["tui"])
     core_tps = statistics.median(results["core"])
     here_tps = statistics.median(results["bare_in_app_process"])
     stream_tps = statistics.median(results["tui_stream"])
     round_ratio = statistics.median(
         t / b for t, b in zip(results["tui"], results["bare"], strict=True)
+    )
+    in_process_tps = statistics.median(results["tui_in_process"])
+    child_gain = statistics.median(
+        t / i for t, i in zip(results["tui"], results["tui_in_process"], strict=True)
     )
     render_ms = statistics.median(results["final_render_ms"])
     stored_ms = statistics.median(results["stored_after_ms"])
@@ -227,6 +272,7 @@ def main() -> None:
             "bare_in_app_process": round(here_tps, 2),
             "core": round(core_tps, 2),
             "tui": round(tui_tps, 2),
+            "tui_in_process": round(in_process_tps, 2),
             "tui_stream": round(stream_tps, 2),
         },
         "median_final_render_ms": round(render_ms, 1),
@@ -238,6 +284,8 @@ def main() -> None:
         "ratio_tui_over_bare": round(tui_tps / bare_tps, 3),
         "ratio_tui_stream_over_bare": round(stream_tps / bare_tps, 3),
         "median_round_ratio_tui_over_bare": round(round_ratio, 3),
+        "ratio_tui_in_process_over_bare": round(in_process_tps / bare_tps, 3),
+        "median_round_ratio_tui_over_tui_in_process": round(child_gain, 3),
         "runs": {k: [round(x, 2) for x in v] for k, v in results.items()},
     }
     write_result("bench_streaming", summary)
@@ -247,6 +295,10 @@ def main() -> None:
     print(f"{'core':8}{core_tps:8.1f}   ratio {core_tps / bare_tps:.3f}")
     print(f"{'TUI':8}{tui_tps:8.1f}   ratio {tui_tps / bare_tps:.3f} (target >= 0.95)")
     print(f"{'':8}{'':8}   median of the rounds' ratios {round_ratio:.3f}")
+    print(
+        f"{'TUI*':8}{in_process_tps:8.1f}   ratio {in_process_tps / bare_tps:.3f} (model in the"
+        f" app's process); TUI / TUI* per round {child_gain:.3f}"
+    )
     print(f"{'stream':8}{stream_tps:8.1f}   ratio {stream_tps / bare_tps:.3f} (TUI before the")
     print(f"{'':8}{'':8}   final Markdown render, which took {render_ms:.0f} ms)")
     print(f"The stored reply arrived {stored_ms:.0f} ms after the final render (not waited for)")
