@@ -2,9 +2,10 @@
 
 Generation is Python between llama.cpp calls: sampling, detokenizing, streaming. In the
 app's process that Python shares one GIL and one garbage-collected heap with the UI and
-everything the app has imported (Textual, torch). In a same-run A/B on this 2-core
-machine, the TUI streamed at 0.92x bare llama-cpp-python with the model in its own
-process, and 1.03x with it in a child (bench_streaming).
+everything the app has imported (Textual, torch), and it waits for the lock while the
+UI thread renders. bench_streaming alternates both in one run on a 2-core machine: the
+TUI streamed at 0.84x bare llama-cpp-python with the model in the app's process and at
+0.95x with it in a child, 1.14x paired round by round.
 
 The child runs a `LlamaBackend` and answers one request at a time over its stdin and
 stdout (pickled tuples): the one-model-one-worker rule `LlamaBackend` keeps with its
