@@ -1,7 +1,7 @@
 """Helpers shared by the Pilot tests and the snapshot tests: one app factory."""
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from assistant.compose import Environment
 from assistant.embedding import Embedder
@@ -27,11 +27,24 @@ async def settle(pilot: Pilot[None]) -> None:
 
 
 async def hold_still(pilot: Pilot[None]) -> None:
-    """Stop every cursor blinking, so a snapshot never depends on when it was taken."""
+    """Stop every cursor blinking and let every table size its columns, so a snapshot
+    never depends on when it was taken."""
     for screen in pilot.app.screen_stack:
         for widget in screen.query(Input):
             widget.cursor_blink = False
     await pilot.pause()
+    # A DataTable sizes its columns to new rows only at its next Idle event; on a busy
+    # machine a snapshot could come first and show every column cut to its header.
+    for _ in range(100):
+        if not any(_sizing(table) for s in pilot.app.screen_stack for table in s.query(DataTable)):
+            return
+        await pilot.pause()
+    raise AssertionError("a table never sized its columns")
+
+
+def _sizing(table: DataTable[object]) -> bool:
+    """Whether the table still has rows or cells to measure (Textual keeps no public flag)."""
+    return bool(table._require_update_dimensions or table._updated_cells)
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:
