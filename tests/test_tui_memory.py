@@ -15,7 +15,7 @@ from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.records import Memory, MemoryStatus
 from assistant.tui.app import AssistantApp
-from assistant.tui.memory_browser import MemoryBrowser, MemoryEditPrompt
+from assistant.tui.memory_browser import MemoriesLoaded, MemoryBrowser, MemoryEditPrompt
 from assistant.tui.screens import ConversationPicker, DeleteConversationPrompt, RulePrompt
 from assistant.tui.widgets import UserBubble
 from tests.erasure import traces
@@ -119,6 +119,25 @@ async def test_f4_lists_every_memory_and_escape_closes(
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, MemoryBrowser)
+
+
+async def test_a_listing_paints_whole_columns_before_the_table_idles(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    """The table measures new rows only at its next Idle; a paint before it once kept
+    rows cut to the header's widths ("The us"). The browser sizes the columns itself."""
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.assistant.remember("Be brief.", "rule")
+        browser = await open_browser(pilot)  # its columns fit "Be brief." and "rule"
+        app.assistant.remember("The user is learning the cello.", "preference")
+        memories = app.assistant.memories(ALL_MEMORY_STATUSES)
+        # A listing handled and painted at once, with no await: no Idle in between.
+        browser._listed(MemoriesLoaded(browser._generation, memories))
+        table = browser.query_one(DataTable)
+        painted = [table.render_line(y).text for y in range(1, 3)]  # line 0: the header
+        assert any("preference" in row and "learning the cello." in row for row in painted)
 
 
 async def test_the_list_loads_in_a_worker(

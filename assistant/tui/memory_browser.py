@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -48,6 +49,16 @@ STATUSES: dict[str, MemoryStatus] = {status: status for status in ALL_MEMORY_STA
 TEXT_CHARS = 48
 EXCERPT_CHARS = 200
 MARK = "●"
+# The table's columns as (key, label), in order; `_cells` gives a row in the same order.
+COLUMNS = (
+    ("mark", " "),
+    ("kind", "Kind"),
+    ("status", "Status"),
+    ("text", "Memory"),
+    ("created", "Created"),
+    ("updated", "Updated"),
+    ("uses", "Uses"),
+)
 
 
 def short_date(moment: datetime | None) -> str:
@@ -219,6 +230,7 @@ class MemoryBrowser(ModalScreen[str | None]):
         self.provenance: Provenance | None = None
         self._provenance_for: Memory | None = None
         self._generation = 0
+        self._widths: dict[str, int] = {}  # each column's width, by key: it only grows
         self._busy_note = ""
         self._note = ""
         self._lock = threading.Lock()
@@ -240,15 +252,8 @@ class MemoryBrowser(ModalScreen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.table
-        table.add_column(" ", key="mark", width=1)
-        table.add_column("Kind", key="kind")
-        table.add_column("Status", key="status")
-        table.add_column("Memory", key="text")
-        table.add_column("Created", key="created")
-        table.add_column("Updated", key="updated")
-        table.add_column("Uses", key="uses")
-        table.focus()
+        self._add_columns([])
+        self.table.focus()
         self.reload()
 
     @property
@@ -332,9 +337,11 @@ class MemoryBrowser(ModalScreen[str | None]):
         self.memories = event.memories
         ids = {m.id for m in self.memories}
         self.marked &= ids
-        table.clear()
-        for memory in self.memories:
-            table.add_row(*self._cells(memory), key=memory.id)
+        rows = [self._cells(memory) for memory in self.memories]
+        table.clear(columns=True)
+        self._add_columns(rows)
+        for memory, cells in zip(self.memories, rows, strict=True):
+            table.add_row(*cells, key=memory.id)
         self._busy_note = ""
         self._show_status()
         if not self.memories:
@@ -346,6 +353,21 @@ class MemoryBrowser(ModalScreen[str | None]):
             index = table.get_row_index(current.id)
         table.move_cursor(row=min(max(index, 0), len(self.memories) - 1), animate=False)
         self._load_provenance()
+
+    def _add_columns(self, rows: list[tuple[str | Text, ...]]) -> None:
+        """Columns as wide as their widest cell so far, given to the table with the rows.
+
+        Left to itself, the table measures new rows only at its next Idle event. A paint
+        before that Idle shows rows cut to the old widths ("The us"), and in two
+        fresh-clone runs of the snapshot test some rows stayed cut after the columns
+        grew, until the cursor passed over them. Widths only grow, as the table's own
+        do, so a filter or a search does not make the columns jump.
+        """
+        for index, (key, label) in enumerate(COLUMNS):
+            cells = (cell_len(str(row[index])) for row in rows)
+            width = max([self._widths.get(key, cell_len(label)), *cells])
+            self._widths[key] = width
+            self.table.add_column(label, key=key, width=width)
 
     def _cells(self, memory: Memory) -> tuple[str | Text, ...]:
         return (
