@@ -230,7 +230,6 @@ class MemoryBrowser(ModalScreen[str | None]):
         self.provenance: Provenance | None = None
         self._provenance_for: Memory | None = None
         self._generation = 0
-        self._widths: dict[str, int] = {}  # each column's width, by key: it only grows
         self._busy_note = ""
         self._note = ""
         self._lock = threading.Lock()
@@ -252,7 +251,7 @@ class MemoryBrowser(ModalScreen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._add_columns([])
+        self._reset_table([])
         self.table.focus()
         self.reload()
 
@@ -338,8 +337,7 @@ class MemoryBrowser(ModalScreen[str | None]):
         ids = {m.id for m in self.memories}
         self.marked &= ids
         rows = [self._cells(memory) for memory in self.memories]
-        table.clear(columns=True)
-        self._add_columns(rows)
+        self._reset_table(rows)
         for memory, cells in zip(self.memories, rows, strict=True):
             table.add_row(*cells, key=memory.id)
         self._busy_note = ""
@@ -354,8 +352,9 @@ class MemoryBrowser(ModalScreen[str | None]):
         table.move_cursor(row=min(max(index, 0), len(self.memories) - 1), animate=False)
         self._load_provenance()
 
-    def _add_columns(self, rows: list[tuple[str | Text, ...]]) -> None:
-        """Columns as wide as their widest cell so far, given to the table with the rows.
+    def _reset_table(self, rows: list[tuple[str | Text, ...]]) -> None:
+        """Empty the table and give it columns as wide as their widest cell so far, for
+        `rows` to be added.
 
         Left to itself, the table measures new rows only at its next Idle event. A paint
         before that Idle shows rows cut to the old widths ("The us"), and in two
@@ -363,11 +362,12 @@ class MemoryBrowser(ModalScreen[str | None]):
         grew, until the cursor passed over them. Widths only grow, as the table's own
         do, so a filter or a search does not make the columns jump.
         """
+        table = self.table
+        old = {key.value: column.width for key, column in table.columns.items()}
+        table.clear(columns=True)
         for index, (key, label) in enumerate(COLUMNS):
             cells = (cell_len(str(row[index])) for row in rows)
-            width = max([self._widths.get(key, cell_len(label)), *cells])
-            self._widths[key] = width
-            self.table.add_column(label, key=key, width=width)
+            table.add_column(label, key=key, width=max([old.get(key, cell_len(label)), *cells]))
 
     def _cells(self, memory: Memory) -> tuple[str | Text, ...]:
         return (
