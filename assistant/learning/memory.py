@@ -1,8 +1,9 @@
 """The memory book: store what the user taught, without junk and without losing history.
 
 Every candidate goes through the same gate:
-- a near-duplicate of an active memory (same kind, cosine >= DUPLICATE) only adds its
-  source message to the existing memory;
+- a near-duplicate of an active memory (same kind, cosine >= DUPLICATE, and the same
+  numbers: embeddings barely tell "fact 1" from "fact 2" or 3pm from 4pm) only adds
+  its source message to the existing memory;
 - a memory for the same slot (`key`), or a negation ("I no longer…") close in meaning
   to an active memory, *supersedes* it: the old one stays on disk, marked and linked,
   and can be restored;
@@ -10,6 +11,7 @@ Every candidate goes through the same gate:
 Every change records an event with what changed, when, why and from which messages.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -25,6 +27,16 @@ NEGATION_MATCH = 0.55
 # Two corrections whose questions are this close answer the same question: the newer
 # one supersedes the older ("a correction of a correction").
 SAME_QUESTION = 0.85
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def restates(text: str, other: str) -> bool:
+    """Whether two texts close in meaning may be one fact: they name the same numbers.
+
+    all-MiniLM puts "Writer A fact number 1" and "... number 2" at cosine 0.99, and
+    "Meeting at 3pm" and "at 4pm" at 0.96: above DUPLICATE, yet different facts.
+    """
+    return sorted(_NUMBER.findall(text)) == sorted(_NUMBER.findall(other))
 
 
 class MemoryBook:
@@ -57,7 +69,7 @@ class MemoryBook:
         near = self.store.nearest_memories(vector, 5)
         for hit in near:
             same = hit.item.kind == candidate.kind or hit.item.key == candidate.key
-            if same and hit.score >= DUPLICATE:
+            if same and hit.score >= DUPLICATE and restates(candidate.text, hit.item.text):
                 kept = replace(
                     hit.item,
                     source_ids=tuple(dict.fromkeys((*hit.item.source_ids, *sources))),

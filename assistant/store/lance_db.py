@@ -170,6 +170,42 @@ def schemas() -> dict[str, Any]:
     }
 
 
+# What LanceDB and the OS say when the disk, not the write, is the problem.
+_DISK_SIGNS = ("no space", "file too large", "quota", "read-only", "cut short", "i/o error")
+
+
+def write_failure(table: str, exc: Exception) -> StoreError:
+    """A refused write, told as what happened: a full disk, a conflict, or neither.
+
+    The disk hint used to follow every failure, so a malformed update (a bug) read as
+    "check that the disk is not full" on a disk with 75 GB free.
+    """
+    first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+    lowered = first.lower()
+    message = f"could not write to the store's {table} table: {first}"
+    if isinstance(exc, OSError) or any(sign in lowered for sign in _DISK_SIGNS):
+        hint = "check that the data dir's disk is not full (`assistant doctor`)"
+        return StoreError(message, hint)
+    if "conflict" in lowered:
+        return StoreError(
+            f"could not write to the store's {table} table: another process changed it at "
+            f"the same moment ({first})",
+            "nothing was stored; try again",
+        )
+    return StoreError(
+        message, "nothing was stored; this is a bug: the log has the details (`assistant paths`)"
+    )
+
+
+def _empty_list_sql(arrow_type: Any) -> str:
+    """An empty list literal DataFusion can type (`[]` alone it cannot)."""
+    import pyarrow as pa
+
+    if arrow_type == pa.list_(pa.string()):
+        return "arrow_cast(make_array(), 'List(Utf8)')"
+    raise StoreError(f"cannot write an empty list to a column of type {arrow_type}")
+
+
 def quote(value: str) -> str:
     """A SQL string literal for a LanceDB filter."""
     return "'" + value.replace("'", "''") + "'"
@@ -257,11 +293,30 @@ class LanceDatabase:
                         table.restore(before)
                 if isinstance(exc, AssistantError):
                     raise
-                raise StoreError(
-                    f"could not write to the store's {name} table: "
-                    f"{str(exc).splitlines()[0][:200]}",
-                    "check that the data dir's disk is not full (`assistant doctor`)",
-                ) from None
+                raise write_failure(name, exc) from None
+
+    def update(self, name: str, where: str, values: dict[str, Any]) -> None:
+        """Set `values` on the rows matching `where`, in one checked commit.
+
+        LanceDB turns `values` into SQL literals, and an empty list becomes
+        `make_array()`, which DataFusion cannot type: the update failed with "concat
+        requires input of at least one array" whenever a memory with no source messages
+        (one the user typed) was reinforced or superseded. An empty list is therefore
+        written as a typed empty array of its column's type.
+        """
+        from lancedb.util import value_to_sql
+
+        with self.writing(name) as table:
+            schema = table.schema
+            sql = {
+                column: (
+                    _empty_list_sql(schema.field(column).type)
+                    if isinstance(value, list | tuple) and not value
+                    else value_to_sql(list(value) if isinstance(value, tuple) else value)
+                )
+                for column, value in values.items()
+            }
+            table.update(where=where, values_sql=sql)
 
     def upsert(self, name: str, key: str, rows: list[dict[str, Any]]) -> None:
         """Insert or replace `rows` by `key` in one commit (checked: see `writing`)."""

@@ -161,8 +161,7 @@ class LanceMemoryStore:
         if vector is not None:
             values["vector"] = list(vector)
         with self.db.lock:
-            with self.db.writing(MEMORIES) as table:
-                table.update(where=f"id = {quote(memory.id)}", values=values)
+            self.db.update(MEMORIES, f"id = {quote(memory.id)}", values)
             self._memory_vectors.record_write(lambda cache: cache.set(memory.id, values))
 
     def list_memories(
@@ -223,8 +222,7 @@ class LanceMemoryStore:
             with self.db.writing(MEMORIES) as table:
                 table.update(where=f"id IN ({ids})", values_sql={"use_count": "use_count + 1"})
             self._memory_vectors.record_write(count_use)
-            with self.db.writing(MEMORIES) as table:
-                table.update(where=f"id IN ({ids})", values={"last_used_at": at})
+            self.db.update(MEMORIES, f"id IN ({ids})", {"last_used_at": at})
             self._memory_vectors.record_write(stamp)
 
     def write_snapshots(self, snapshots: Sequence[MemorySnapshot]) -> None:
