@@ -9,6 +9,7 @@ touch, a newer one, stays byte for byte as it was), held for the outermost `with
 Two TUIs, or a TUI and a CLI, then take turns at writing; reads never wait.
 """
 
+import logging
 import os
 import sys
 import threading
@@ -20,6 +21,7 @@ from types import TracebackType
 from assistant.errors import StoreError
 
 WAIT_S = 60.0
+log = logging.getLogger(__name__)
 
 
 class StoreLock:
@@ -80,11 +82,16 @@ def _lock_file(path: Path) -> int | None:
         return fd
     import fcntl
 
-    deadline = time.monotonic() + WAIT_S
+    start = time.monotonic()
+    deadline = start + WAIT_S
     pause = 0.005
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if pause > 0.005:  # it waited for another process (bench_shared_store reads this)
+                log.info(
+                    "waited %.1f ms for the store's write lock", (time.monotonic() - start) * 1000
+                )
             return fd
         except BlockingIOError:
             if time.monotonic() > deadline:

@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench_docs",
     "bench_store_open",
     "bench_gpu",
+    "bench_shared_store",
 ]
 
 
