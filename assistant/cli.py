@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     conv_delete.add_argument("id")
     _add_delete_flags(conv_delete)
 
+    sub.add_parser("mcp", help="serve your memory to MCP clients over stdio")
+
     forget = sub.add_parser("forget", help="erase a conversation, or everything, for real")
     target = forget.add_mutually_exclusive_group(required=True)
     target.add_argument("--conversation", metavar="ID", dest="id", help="one conversation")
@@ -246,6 +248,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         "adapters": adapters_command,
         "export": _export,
         "docs": docs_command,
+        "mcp": _mcp,
     }
     return commands[args.command](args, model)
 
@@ -273,6 +276,12 @@ def _version() -> int:
     print(describe_offload(settings.gpu_layers))
     print(describe_backend(settings))
     return 0
+
+
+def _mcp(args: argparse.Namespace, model: str | None) -> int:
+    from assistant.mcp_server import serve
+
+    return serve(_setup(model))
 
 
 def _tui(args: argparse.Namespace, model: str | None) -> int:
