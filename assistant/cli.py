@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", metavar="DIR", help="where to put it (default: the data dir)")
     export.add_argument("--json", action="store_true")
 
-    convs = sub.add_parser("conversations", help="list or delete conversations")
+    convs = sub.add_parser("conversations", help="list, show, export or delete conversations")
     conv_sub = convs.add_subparsers(dest="action", metavar="ACTION", required=True)
     conv_list = conv_sub.add_parser("list", help="conversations, newest first")
     conv_list.add_argument("--json", action="store_true")
@@ -73,9 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     conv_show = conv_sub.add_parser("show", help="print a conversation's messages")
     conv_show.add_argument("id")
     conv_show.add_argument("--json", action="store_true")
+    conv_export = conv_sub.add_parser("export", help="write a conversation as Markdown or JSON")
+    conv_export.add_argument("id")
+    conv_export.add_argument("--format", choices=["md", "json"], default="md", dest="fmt")
+    conv_export.add_argument("--out", metavar="FILE", help="write here (default: stdout)")
     conv_delete = conv_sub.add_parser("delete", help="delete a conversation for real")
     conv_delete.add_argument("id")
     _add_delete_flags(conv_delete)
+
+    sub.add_parser("mcp", help="serve your memory to MCP clients over stdio")
 
     forget = sub.add_parser("forget", help="erase a conversation, or everything, for real")
     target = forget.add_mutually_exclusive_group(required=True)
@@ -242,6 +248,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         "adapters": adapters_command,
         "export": _export,
         "docs": docs_command,
+        "mcp": _mcp,
     }
     return commands[args.command](args, model)
 
@@ -269,6 +276,12 @@ def _version() -> int:
     print(describe_offload(settings.gpu_layers))
     print(describe_backend(settings))
     return 0
+
+
+def _mcp(args: argparse.Namespace, model: str | None) -> int:
+    from assistant.mcp_server import serve
+
+    return serve(_setup(model))
 
 
 def _tui(args: argparse.Namespace, model: str | None) -> int:
@@ -678,9 +691,29 @@ def _conversations(args: argparse.Namespace, model: str | None) -> int:
             for m in messages:
                 print(f"[{m.role}] {m.content}\n")
         return 0
+    if args.action == "export":
+        return _export_conversation(assistant, env, args)
     from assistant.cli_forget import delete_conversation
 
     return delete_conversation(assistant, env, args)
+
+
+def _export_conversation(assistant: Any, env: Any, args: argparse.Namespace) -> int:
+    """`conversations export ID`: to stdout, or atomically to --out FILE."""
+    from assistant.transcript import render, save_transcript
+
+    conversation = assistant.conversation(args.id)
+    messages = assistant.messages(args.id)
+    text = render(conversation, messages, args.fmt)
+    if args.out is None:  # UTF-8 like the file, whatever the locale says
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return 0
+    out = Path(args.out).expanduser()
+    save_transcript(env.paths, out, text)
+    print(f"exported {len(messages)} messages to {out}", file=sys.stderr)
+    return 0
 
 
 def _periodic_export(env: Any, assistant: Any, level: str) -> None:

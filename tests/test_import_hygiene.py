@@ -16,8 +16,10 @@ CORE = [
     "assistant.llm.catalog",
     "assistant.store.lance",
     "assistant.embedding",
+    "assistant.transcript",
+    "assistant.mcp_server",  # the MCP SDK loads only when `assistant mcp` serves
 ]
-HEAVY = ["textual", "llama_cpp", "lancedb", "torch", "sentence_transformers", "pyarrow"]
+HEAVY = ["textual", "llama_cpp", "lancedb", "torch", "sentence_transformers", "pyarrow", "mcp"]
 
 
 def test_core_loads_no_heavy_modules() -> None:

@@ -631,6 +631,40 @@ class AssistantApp(FeedbackApp):
                 f"{binding.description} ({binding.key})",
                 lambda action=action: self.run_action(action),
             )
+        for fmt, name in (("md", "Markdown"), ("json", "JSON")):
+            yield SystemCommand(
+                f"Export conversation as {name}",
+                f"Write this conversation to a {name} file in the exports folder",
+                lambda fmt=fmt: self.export_conversation(fmt),
+            )
+
+    def export_conversation(self, fmt: str) -> None:
+        """Write the open conversation to the data dir's exports folder; say where."""
+        from assistant.dataset_export import exports_dir
+        from assistant.errors import InputError
+        from assistant.paths import ensure_private_dir
+        from assistant.transcript import file_name, render, save_transcript
+
+        conversation_id = self.conversation_id
+        if conversation_id is None:
+            self.notify("There is no stored conversation to export yet.")
+            return
+
+        def export() -> str:
+            conversation = self.assistant.conversation(conversation_id)
+            text = render(conversation, self.assistant.messages(conversation_id), fmt)
+            folder = exports_dir(self.env.paths.data)
+            try:
+                ensure_private_dir(folder)
+            except OSError as exc:
+                raise InputError(f"cannot create {folder}: {exc}", "check the data dir") from None
+            path = folder / file_name(conversation, fmt)
+            save_transcript(self.env.paths, path, text)
+            return str(path)
+
+        path = self._guarded(export)
+        if path is not None:
+            self.notify(path, title="Conversation exported", markup=False)
 
     async def action_quit(self) -> None:
         self.assistant.stop()
