@@ -601,6 +601,11 @@ def _learning(args: argparse.Namespace, model: str | None) -> int:
         f"repeat-mistake rate: {rate} "
         f"({repeat['against_correction']} of {repeat['similar_questions']} similar questions)"
     )
+    if repeat["adoption"] is not None:
+        print(
+            f"corrections in answers: {repeat['adoption']:.0%} ({repeat['with_correction']} "
+            f"of {repeat['similar_questions']} replies carried the corrected answer)"
+        )
     for rule in data["rules"]:
         print(f"rule ({rule['status']}): {rule['text']}  [{rule['id']}]")
     for topic in data["topics"]:

@@ -103,7 +103,7 @@ def describe_backend(settings: Settings) -> str:
     if settings.backend == "openai":
         model = settings.model or "the first one the server lists"
         return f"backend: remote OpenAI-compatible server at {settings.base_url}, model {model}"
-    model = settings.model or "the embedded default"
+    model = settings.model or "the embedded default (SmolLM2-135M-Instruct)"
     return f"backend: llama.cpp in a child process, model {model}"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.compose import Environment, llama_loader, load_environment
 from assistant.embedding import SentenceEmbedder, load_embedder
-from assistant.llm.default_model import default_model_path
+from assistant.llm.default_model import default_model_path, gemma_model_path
 from assistant.llm.fake import ScriptedBackend
 from assistant.llm.gguf import read_gguf
 from assistant.llm.llama import LlamaBackend, LoadOptions
@@ -51,15 +51,21 @@ def embedder() -> SentenceEmbedder:
 
 @pytest.fixture(scope="session")
 def gguf_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The embedded default model, assembled once for the whole test session."""
+    """The embedded default model (SmolLM2-135M-Instruct), verified once per session."""
     return default_model_path(tmp_path_factory.mktemp("model-cache"))
+
+
+@pytest.fixture(scope="session")
+def gemma_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Gemma 3 270M, the previous default, assembled once for the whole test session."""
+    return gemma_model_path(tmp_path_factory.mktemp("gemma-cache"))
 
 
 @pytest.fixture(scope="session")
 def real_backend(
     gguf_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ProcessBackend]:
-    """The real Gemma 3 270M as the app runs it: llama-cpp-python in a child process."""
+    """The real default model as the app runs it: llama-cpp-python in a child process."""
     settings = Settings(model=str(gguf_path), temperature=0.0, seed=7, max_tokens=48)
     env = Environment(resolve_paths(str(tmp_path_factory.mktemp("real-home"))), settings)
     backend = llama_loader(env)(lambda _line: None)

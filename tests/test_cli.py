@@ -7,18 +7,27 @@ from pathlib import Path
 
 import pytest
 
+from assistant.llm.default_model import SMOLLM2_FILE
+from assistant.settings import DEFAULT_SYSTEM_PROMPT, Settings
 from tests.cli_helpers import EXE, assert_clean_error, run
 
 pytestmark = pytest.mark.real
 
 
 def test_stdin_chat_on_the_embedded_default(home: Path) -> None:
+    """A newcomer's first chat, with every setting at its default: a reply that is an
+    answer, not the prompt echoed back, and that ends on its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env |= {"ASSISTANT_HOME": str(home), "ASSISTANT_MAX_TOKENS": "16"}
-    result = run(["chat"], env, stdin=b"hello\n")
+    env |= {"ASSISTANT_HOME": str(home), "ASSISTANT_SEED": "7"}  # default sampling, one seed
+    question = b"Hi! Can you suggest a name for my new puppy?\n"
+    result = run(["chat"], env, stdin=question)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip()
-    assert (home / "cache" / "models" / "gemma-3-270m-q4_k_m.gguf").exists()
+    reply = result.stdout.strip()
+    assert reply and DEFAULT_SYSTEM_PROMPT[:40] not in reply
+    assert "<|im_start|>" not in reply and "<|im_end|>" not in reply
+    turn = json.loads(run(["chat", "--json", "-"], env, stdin=question).stdout)
+    assert 0 < turn["usage"]["completion_tokens"] < Settings().max_tokens  # ended on its own
+    assert (home / "cache" / "models" / f"{SMOLLM2_FILE}.verified").exists()
 
 
 def test_json_turns_continue_one_conversation(cli_env: dict[str, str]) -> None:
@@ -251,7 +260,12 @@ def test_a_correction_reaches_a_paraphrase_in_a_new_conversation(cli_env: dict[s
 
     report = json.loads(run(["learning", "--json"], cli_env).stdout)
     assert report["totals"]["corrections"] == 1
-    assert report["repeat_mistakes"]["similar_questions"] == 1
+    repeat = report["repeat_mistakes"]
+    assert repeat["similar_questions"] == 1
+    carried = "canberra" in probe["reply"].lower()
+    assert (repeat["with_correction"], repeat["adoption"]) == (int(carried), float(carried))
+    shown = run(["learning"], cli_env).stdout
+    assert f"corrections in answers: {100 * carried}%" in shown
 
 
 def test_feedback_on_a_user_message_is_refused(cli_env: dict[str, str]) -> None:

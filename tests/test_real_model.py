@@ -1,4 +1,5 @@
-"""Through the real stack: Gemma 3 270M in llama-cpp-python and LanceDB on disk."""
+"""Through the real stack: the default SmolLM2-135M-Instruct in llama-cpp-python and
+LanceDB on disk."""
 
 import threading
 from pathlib import Path
@@ -13,6 +14,7 @@ from assistant.llm.backend import ChatMessage, GenerationParams
 from assistant.llm.gguf import read_gguf
 from assistant.llm.llama import LlamaBackend
 from assistant.llm.process import ProcessBackend
+from assistant.llm.templates import resolve_template
 
 pytestmark = pytest.mark.real
 
@@ -36,16 +38,28 @@ def assistant(home: Path, real_backend: ProcessBackend, embedder: Embedder) -> A
     return a
 
 
-def test_embedded_gguf_resolves_gemma_template_by_architecture(
+def test_the_default_chats_in_its_own_gguf_template(
     gguf_path: Path, real_backend: ProcessBackend
 ) -> None:
     info = read_gguf(gguf_path)
+    assert info.architecture == "llama" and info.chat_template  # SmolLM2 carries ChatML
+    assert (real_backend.template.source, real_backend.template.name) == ("gguf", "gguf-jinja")
+    prompt = real_backend.template.render(
+        [ChatMessage("system", "Be brief."), ChatMessage("user", "hi")]
+    )
+    assert prompt == (
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )  # the system message is kept, not dropped
+
+
+def test_gemma_resolves_its_template_by_architecture(gemma_path: Path) -> None:
+    """Gemma 3 270M (kept for configs that name it) has no template in its GGUF."""
+    info = read_gguf(gemma_path)
     assert info.architecture == "gemma3"
     assert info.chat_template is None  # so the architecture's template must apply
-    assert (real_backend.template.source, real_backend.template.name) == ("architecture", "gemma")
-    tokens = real_backend.prompt_tokens([ChatMessage("user", "hi")])
-    assert tokens[0] == 2  # <bos> once, added by the tokenizer
-    assert tokens.count(2) == 1
+    template = resolve_template(info.chat_template, info.architecture, "")
+    assert (template.source, template.name) == ("architecture", "gemma")
 
 
 def test_context_comes_from_model_not_llama_default(real_backend: ProcessBackend) -> None:
@@ -87,11 +101,10 @@ def test_stop_ends_within_one_token(llama_backend: LlamaBackend) -> None:
 
 
 def test_turn_markers_stop_by_token_id_not_as_text(real_backend: ProcessBackend) -> None:
-    # Gemma's turn markers stream as no text, so only their ids can stop a reply; no
+    # The end-of-turn marker streams as no text, so only its id can stop a reply; no
     # text stop is left to hold streamed text back.
-    markers = {real_backend.count_tokens(m) for m in ("<start_of_turn>", "<end_of_turn>")}
-    assert markers == {1}
-    assert len(real_backend.stop_tokens) == 2
+    assert real_backend.count_tokens("<|im_end|>") == 1
+    assert len(real_backend.stop_tokens) == 1
     assert real_backend.stop_texts == ()
 
 

@@ -1,7 +1,8 @@
 """The remote backend against a real OpenAI-compatible server on loopback.
 
-The server is llama-cpp-python's own `llama_cpp.server` serving the embedded Gemma 3
-270M (it has no chat template in its GGUF, hence `--chat_format gemma`). Failure modes
+The server is llama-cpp-python's own `llama_cpp.server` serving the embedded default
+model with the chat template from its GGUF (through tests/llama_server.py, which loads
+it as the app does). Failure modes
 (refused connection, HTTP errors, bad JSON, timeouts) use a closed port, a listening
 socket that never answers, and a small scripted stdlib HTTP server: real sockets, no
 mocks.
@@ -52,8 +53,8 @@ class LlamaServer:
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.log_path = log_path
         self._log = log_path.open("wb")
-        command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf)]
-        command += ["--chat_format", "gemma", "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [sys.executable, "-m", "tests.llama_server", "--model", str(gguf)]
+        command += ["--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--n_ctx", str(SERVER_CTX), "--n_threads", "2", "--verbose", "False"]
         self.proc = subprocess.Popen(
             command,

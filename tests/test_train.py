@@ -149,16 +149,16 @@ def tiny_gguf(path: Path, architecture: str) -> Path:
 
 
 def test_unsupported_architecture_is_a_clear_error(tmp_path: Path) -> None:
-    info = read_gguf(tiny_gguf(tmp_path / "tiny-llama.gguf", "llama"))
-    with pytest.raises(UnsupportedModelError, match="`llama`") as error:
+    info = read_gguf(tiny_gguf(tmp_path / "tiny-qwen.gguf", "qwen2"))
+    with pytest.raises(UnsupportedModelError, match="`qwen2`") as error:
         check_architecture(info)
-    assert "Gemma 3" in error.value.hint
+    assert "llama-architecture or Gemma 3" in error.value.hint
 
 
 def test_cli_refuses_an_unsupported_model(home: Path, gguf_path: Path, tmp_path: Path) -> None:
-    env = cli_environment(home, tiny_gguf(tmp_path / "tiny-llama.gguf", "llama"))
+    env = cli_environment(home, tiny_gguf(tmp_path / "tiny-qwen.gguf", "qwen2"))
     write_export(home / "data" / "exports" / "dataset-0001", [sft_row(*FACTS[0])])
-    assert_clean_error(run(["train"], env), "does not support `llama`")
+    assert_clean_error(run(["train"], env), "does not support `qwen2`")
 
 
 def test_cli_refuses_an_empty_export(home: Path, gguf_path: Path) -> None:
@@ -218,6 +218,20 @@ def test_training_modules_load_nothing_heavy_until_used() -> None:
     assert result.stdout.strip() == ""
 
 
+def test_llama_q_and_k_rows_take_the_converters_permutation() -> None:
+    """The GGUF's attn_q rows are permuted per head (convert_hf_to_gguf.py's permute);
+    a LoRA B trained in transformers' order must be permuted the same way."""
+    from assistant.train.gguf_adapter import permute_rows
+
+    heads, head_dim = 3, 4
+    b = np.arange(heads * head_dim * 2, dtype=np.float32).reshape(heads * head_dim, 2)
+    permuted = permute_rows(b, heads)
+    # Within a head, transformers' halves [0 1 | 2 3] interleave to llama.cpp's [0 2 1 3].
+    assert permuted[:, 0].tolist()[:4] == [0.0, 4.0, 2.0, 6.0]
+    assert sorted(permuted[:, 0].tolist()) == b[:, 0].tolist()  # rows move, none change
+    assert np.array_equal(permuted[4:8], permute_rows(b[4:8], 1))  # head by head
+
+
 def test_gemma_projection_names_map_to_llama_cpp_tensors() -> None:
     expected = {
         "self_attn.q_proj": "attn_q",
@@ -241,11 +255,14 @@ def test_tokenizer_mismatch_is_refused(base: TrainingBase, gguf_path: Path, tmp_
         right = hf_encoder(base.tokenizer)
         assert check_tokenizer(examples, right, vocab) == 2  # prompt and answer agree
 
-        def without_bos(text: str, add_bos: bool) -> list[int]:
-            return right(text, False)  # a converted tokenizer that lost its BOS
+        def split_first_word(text: str, add_bos: bool) -> list[int]:
+            # A converted tokenizer that splits one word differently (SmolLM2 adds no
+            # BOS, so a lost BOS would go unseen): the first token becomes two.
+            ids = right(text, add_bos)
+            return [ids[0], ids[0], *ids[1:]]
 
         with pytest.raises(TokenizerMismatchError, match="prompt of sft row 0"):
-            check_tokenizer(examples, without_bos, vocab)
+            check_tokenizer(examples, split_first_word, vocab)
     finally:
         vocab.close()
 
@@ -298,7 +315,7 @@ def test_adapter_is_written_with_its_evaluation(
     adapter = read_gguf(result.adapter.gguf).metadata
     assert adapter["general.type"] == "adapter" and adapter["adapter.type"] == "lora"
     assert adapter["adapter.lora.alpha"] == 16.0
-    assert adapter["general.architecture"] == "gemma3"
+    assert adapter["general.architecture"] == "llama"  # the default, SmolLM2
     assert read_gguf(result.adapter.gguf).tensor_count == 18 * 7 * 2
 
 

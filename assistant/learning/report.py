@@ -2,7 +2,8 @@
 
 Pure functions over records and vectors, so the CLI, the TUI and the tests compute
 the same numbers. The headline is the repeat-mistake rate: of later questions close
-in meaning to a corrected one, how many got an answer that ignores the correction.
+in meaning to a corrected one, how many got an answer that ignores the correction; its
+other side, adoption, is how many replies carried the corrected answer.
 """
 
 import re
@@ -114,6 +115,10 @@ def report(
             "similar_questions": len(followups),
             "against_correction": against,
             "rate": round(against / len(followups), 4) if followups else None,
+            # The same replies seen from the answer's side: how often the reply to a
+            # question asked again after a correction carried the corrected answer.
+            "with_correction": len(followups) - against,
+            "adoption": round(1 - against / len(followups), 4) if followups else None,
         },
         "topics": topic_list,
         "rules": [

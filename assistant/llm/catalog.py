@@ -11,7 +11,7 @@ from pathlib import Path
 
 from assistant.errors import ModelError
 from assistant.llm.checksum import is_verified, mark_verified, sha256_file
-from assistant.llm.default_model import default_model_path
+from assistant.llm.default_model import default_model_path, embedded_model_path
 from assistant.paths import Paths
 
 Progress = Callable[[str], None]
@@ -78,7 +78,7 @@ def resolve_model_path(spec: str, paths: Paths, progress: Progress = lambda _: N
     for entry in load_catalog():
         if spec in (entry.name, entry.file):
             if entry.embedded:
-                return default_model_path(paths.cache, progress)
+                return embedded_model_path(entry.name, paths.cache, progress)
             path = paths.models / entry.file
             if not path.is_file():
                 raise ModelError(

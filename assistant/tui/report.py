@@ -49,6 +49,14 @@ def totals_lines(report: Mapping[str, Any]) -> list[str]:
             f"{repeat['rate']:.0%} ({repeat['against_correction']} of "
             f"{repeat['similar_questions']} similar questions went against a correction)"
         )
+    adoption = (
+        []
+        if repeat["adoption"] is None
+        else [
+            f"Corrections in answers: {repeat['adoption']:.0%} ({repeat['with_correction']} "
+            f"of {repeat['similar_questions']} replies carried the corrected answer)"
+        ]
+    )
     return [
         f"Memories: {memories}",
         f"Rules: {rules['active']} active, {rules['proposed']} proposed, "
@@ -57,6 +65,7 @@ def totals_lines(report: Mapping[str, Any]) -> list[str]:
         f"Corrections: {totals['corrections']} · regenerations: {totals['regenerations']}"
         f" · reformulations: {totals['reformulations']}",
         f"Repeat mistakes: {rate}",
+        *adoption,
     ]
 
 
