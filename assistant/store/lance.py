@@ -220,6 +220,13 @@ class LanceStore:
             self._remember_history(conversation_id, list(messages), generation)
         return messages
 
+    def model_replies(self) -> list[Message]:
+        """Every reply the model wrote in a chat (the learning report counts bad ones)."""
+        table = self.db.table(MESSAGES)
+        columns = [c for c in table.schema.names if c != "context"]
+        query = table.search().where("role = 'assistant' AND origin = 'chat'").select(columns)
+        return [self._message(row) for row in query.limit(None).to_list()]
+
     def set_message_status(self, message_ids: Sequence[str], status: MessageStatus) -> None:
         if not message_ids:
             return

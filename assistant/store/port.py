@@ -73,6 +73,10 @@ class Store(Protocol):
         """Mark messages replaced or edited away (kept for feedback, left out of context)."""
         ...
 
+    def model_replies(self) -> list[Message]:
+        """Every reply the model wrote in a chat, in any status, without its context."""
+        ...
+
 
 T = TypeVar("T")
 

@@ -49,6 +49,12 @@ def totals_lines(report: Mapping[str, Any]) -> list[str]:
             f"{repeat['rate']:.0%} ({repeat['against_correction']} of "
             f"{repeat['similar_questions']} similar questions went against a correction)"
         )
+    degenerate = totals.get("degenerate_replies", 0)
+    looped = (
+        [f"Degenerate replies (looped or leaked prompt markers; not recalled): {degenerate}"]
+        if degenerate
+        else []
+    )
     return [
         f"Memories: {memories}",
         f"Rules: {rules['active']} active, {rules['proposed']} proposed, "
@@ -57,6 +63,7 @@ def totals_lines(report: Mapping[str, Any]) -> list[str]:
         f"Corrections: {totals['corrections']} · regenerations: {totals['regenerations']}"
         f" · reformulations: {totals['reformulations']}",
         f"Repeat mistakes: {rate}",
+        *looped,
     ]
 
 
