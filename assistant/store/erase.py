@@ -4,13 +4,15 @@ A LanceDB `delete()` only marks rows; the text stays in the data files, in earli
 versions and in deletion files until compaction and cleanup. And a text is copied
 further than its own row: a reply keeps the JSON of the context it was given (which
 quotes memories and recalled messages), a feedback signal keeps that context too, and a
-"supersede" event names the memory that replaced it. Erasing removes or rewrites all of
-those, then compacts every table it touched and drops all old versions at once.
+"supersede" event names the memory that replaced it, and a reply may have copied a
+memory it was given into its own text. Erasing removes or rewrites all of those, then
+compacts every table it touched and drops all old versions at once.
 """
 
 import json
 from collections.abc import Iterable
 
+from assistant.learning.echo import erase_quotes
 from assistant.store.lance_db import (
     CONVERSATIONS,
     MEMORIES,
@@ -75,27 +77,68 @@ def scrub_context(
     return json.dumps(kept)
 
 
+def erase_reply_quotes(
+    db: LanceDatabase, replies: Iterable[tuple[str, str, list[str]]]
+) -> set[str]:
+    """Rewrite replies, and their search-index rows, without their quotes of erased texts.
+
+    `replies` are (message id, content, the erased texts its own turn was given): a
+    reply that copied a removed document or a forgotten memory keeps that text on disk
+    otherwise. Each quote becomes `ERASED` (see echo.py). Returns the tables changed,
+    for the caller to purge.
+    """
+    touched: set[str] = set()
+    for message_id, content, texts in replies:
+        where = f"id = {quote(message_id)}"
+        rewritten = erase_quotes(content, texts)
+        if rewritten != content:
+            with db.writing(MESSAGES) as table:
+                table.update(where=where, values={"content": rewritten})
+            touched.add(MESSAGES)
+        indexed = db.table(MESSAGE_INDEX).search().where(where).select(["id", "text"])
+        for row in indexed.limit(None).to_list():
+            text = erase_quotes(row["text"], texts)
+            if text != row["text"]:
+                with db.writing(MESSAGE_INDEX) as table:
+                    table.update(where=where, values={"text": text})
+                touched.add(MESSAGE_INDEX)
+    return touched
+
+
+def _quotes(context: str, memory_ids: set[str], texts: set[str]) -> bool:
+    """Whether a stored context shows an erased memory (by id, or its text in the prompt)."""
+    return any(i in context for i in memory_ids) or any(
+        t in context or json.dumps(t)[1:-1] in context for t in texts
+    )
+
+
 def _scrub_contexts(
     db: LanceDatabase,
     table: str,
     memory_ids: set[str],
     conversation_ids: set[str],
     texts: set[str],
-) -> bool:
-    """Rewrite the `context` column of rows that quote what is being erased."""
+) -> set[str]:
+    """Rewrite the `context` column of rows that quote what is being erased, and the
+    replies (with their index rows) that copied an erased memory; returns the tables
+    changed."""
     needles = memory_ids | conversation_ids | texts
     if not needles:
-        return False
+        return set()
     mentions = " OR ".join(f"context LIKE {quote('%' + n + '%')}" for n in sorted(needles))
-    rows = db.table(table).search().where(mentions).select(["id", "context"]).limit(None)
-    changed = False
+    columns = ["id", "context", "content"] if table == MESSAGES else ["id", "context"]
+    rows = db.table(table).search().where(mentions).select(columns).limit(None)
+    changed: set[str] = set()
+    copied: list[tuple[str, str, list[str]]] = []
     for row in rows.to_list():
+        if table == MESSAGES and texts and _quotes(row["context"], memory_ids, texts):
+            copied.append((row["id"], row["content"], sorted(texts)))
         scrubbed = scrub_context(row["context"], memory_ids, conversation_ids, texts)
         if scrubbed != row["context"]:
             with db.writing(table) as writable:
                 writable.update(where=f"id = {quote(row['id'])}", values={"context": scrubbed})
-            changed = True
-    return changed
+            changed.add(table)
+    return changed | erase_reply_quotes(db, copied)
 
 
 def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterable[str]) -> None:
@@ -128,8 +171,7 @@ def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterab
             db.table(SIGNALS).delete(_in("conversation_id", cids))
             touched |= {CONVERSATIONS, MESSAGES, MESSAGE_INDEX, SIGNALS}
         for table in (MESSAGES, SIGNALS):
-            if _scrub_contexts(db, table, mids, cids, texts):
-                touched.add(table)
+            touched |= _scrub_contexts(db, table, mids, cids, texts)
         db.purge(*sorted(touched))
 
 
