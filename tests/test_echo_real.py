@@ -14,6 +14,7 @@ from assistant.core import Assistant, TurnFinished
 from assistant.embedding import Embedder
 from assistant.learning.echo import ERASED, injected_texts
 from assistant.llm.fake import ScriptedBackend
+from tests.cli_helpers import run
 from tests.erasure import files_containing, tables_with_old_versions
 
 pytestmark = pytest.mark.real
@@ -86,6 +87,9 @@ def test_copied_notes_and_loops_are_never_recalled(
     report = assistant.learning_report()
     totals = report["totals"]
     assert isinstance(totals, dict) and totals["degenerate_replies"] == 1
+    cli = run(["learning"], dict(os.environ))  # the same home, through the CLI
+    assert cli.returncode == 0, cli.stderr
+    assert "degenerate replies (not recalled): 1" in cli.stdout
 
 
 def test_forgetting_a_memory_erases_the_replies_copies_of_it(
