@@ -27,6 +27,7 @@ from assistant.store.lance_db import (
 )
 
 DELETED_SUCCESSOR = "replaced by a memory that was later deleted"
+BATCH = 500  # ids per `IN (...)` filter
 
 
 def _in(column: str, values: Iterable[str]) -> str:
@@ -87,20 +88,23 @@ def erase_reply_quotes(
     otherwise. Each quote becomes `ERASED` (see echo.py). Returns the tables changed,
     for the caller to purge.
     """
+    erased = {message_id: texts for message_id, _, texts in replies}
     touched: set[str] = set()
     for message_id, content, texts in replies:
-        where = f"id = {quote(message_id)}"
         rewritten = erase_quotes(content, texts)
         if rewritten != content:
             with db.writing(MESSAGES) as table:
-                table.update(where=where, values={"content": rewritten})
+                table.update(where=f"id = {quote(message_id)}", values={"content": rewritten})
             touched.add(MESSAGES)
+    ids = sorted(erased)
+    for start in range(0, len(ids), BATCH):
+        where = _in("id", ids[start : start + BATCH])
         indexed = db.table(MESSAGE_INDEX).search().where(where).select(["id", "text"])
         for row in indexed.limit(None).to_list():
-            text = erase_quotes(row["text"], texts)
+            text = erase_quotes(row["text"], erased[row["id"]])
             if text != row["text"]:
                 with db.writing(MESSAGE_INDEX) as table:
-                    table.update(where=where, values={"text": text})
+                    table.update(where=f"id = {quote(row['id'])}", values={"text": text})
                 touched.add(MESSAGE_INDEX)
     return touched
 
