@@ -227,7 +227,9 @@ class Assistant:
         self.store = store
         self.memory_store = memory_store
         self._documents = (
-            DocumentIndex(document_store, self._embed) if document_store is not None else None
+            DocumentIndex(document_store, self._embed, erased=self._documents_erased)
+            if document_store is not None
+            else None
         )
         self._loop: LearningLoop | None = None
         self._load_backend = load_backend
@@ -675,6 +677,12 @@ class Assistant:
     def _erase(self, memory_ids: Sequence[str], conversation_ids: Sequence[str]) -> None:
         self.store.forget(memory_ids, conversation_ids)
         self._memories_changed()
+
+    def _documents_erased(self) -> None:
+        # Removed files' text left the stored replies and contexts: reread them, and
+        # build the next prompts afresh rather than from notes that quoted the files.
+        self.store.drop_cache()
+        self._sent_blocks.clear()
 
     def _memories_changed(self) -> None:
         if self._loop is not None:

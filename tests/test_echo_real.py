@@ -118,11 +118,20 @@ def test_an_edited_then_removed_note_is_never_recalled_through_a_reply(
     first = turn(assistant, fake, QUESTION, f"{KEY_NOTE} Good luck with the tomatoes this season!")
     [document] = first.context.documents
     assert document.path == str(garden) and "heron" in document.text
+    # Four words copied: under the five that indexing cuts, so it is recallable…
+    short = turn(assistant, fake, QUESTION, "I think it is by the blue heron statue, maybe.")
+    assert short.context.documents
+    assert any("heron" in h.text for h in assistant.recall("by the blue heron statue"))
 
     garden.write_text("# Greenhouse\n\nThe spare greenhouse key now hangs in the red mailbox.\n")
     os.utime(garden, ns=(1, 1))  # a new mtime even on a coarse clock
     assert assistant.documents().sync().updated == 1
 
+    # …until the note changes: then no reply given the old text offers it.
+    hits = assistant.recall("by the blue heron statue", k=10)
+    assert short.reply.id in [h.id for h in hits]
+    assert not any("heron" in h.text for h in hits)
+    assert "heron" in assistant.messages(short.conversation.id)[1].content  # shown as written
     after_edit = turn(assistant, fake, QUESTION, "Look in the red mailbox.")
     assert "red mailbox" in recalled_texts(after_edit)  # the new text is there…
     assert "heron" not in recalled_texts(after_edit)  # …and the old one nowhere,
@@ -135,3 +144,29 @@ def test_an_edited_then_removed_note_is_never_recalled_through_a_reply(
     assert files_containing([home], b"heron") == []
     [_, reply] = assistant.messages(first.conversation.id)
     assert reply.content == f"{ERASED}. Good luck with the tomatoes this season!"
+    [_, reply] = assistant.messages(short.conversation.id)
+    assert reply.content == f"I think it is by {ERASED}, maybe."
+
+
+def test_a_superseded_memory_is_not_recalled_through_a_reply_that_quoted_it(
+    assistant: Assistant, fake: ScriptedBackend
+) -> None:
+    turn(assistant, fake, "I live in Lisbon", "Noted.")
+    assert [m.text for m in assistant.memories()] == ["The user lives in Lisbon."]
+    tips = turn(
+        assistant,
+        fake,
+        "Any tips for getting around my city by tram?",
+        "Someone who lives in Lisbon should ride tram 28 early in the morning.",
+    )
+    assert "The user lives in Lisbon." in injected_texts(tips.reply.context)
+    before = {h.id: h.text for h in assistant.recall("tram 28 lives in Lisbon", k=10)}
+    assert "lives in Lisbon" in before[tips.reply.id]  # three words: not an echo yet
+
+    turn(assistant, fake, "I moved to Berlin", "Noted.")
+    assert [m.text for m in assistant.memories(("superseded",))] == ["The user lives in Lisbon."]
+    after = {h.id: h.text for h in assistant.recall("tram 28 lives in Lisbon", k=10)}
+    assert after[tips.reply.id].endswith(
+        f"Someone who {ERASED} should ride tram 28 early in the morning."
+    )
+    assert tips.reply.content == assistant.messages(tips.conversation.id)[1].content

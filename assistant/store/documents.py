@@ -195,6 +195,8 @@ class LanceDocumentStore:
                 # Chunks of these paths from earlier runs are stale now.
                 stale = f"path IN ({paths}) AND file_id NOT IN ({ids})"
                 if chunks.count_rows(stale):
+                    replaced = chunks.search().where(stale).select(["path"]).limit(None)
+                    self._scrub(MESSAGES, {r["path"] for r in replaced.to_list()}, erase=False)
                     chunks.delete(stale)
                     self._vectors.invalidate()
 
@@ -209,9 +211,14 @@ class LanceDocumentStore:
             for table in (MESSAGES, SIGNALS):
                 self._quotes_changed |= self._scrub(table, set(paths))
 
-    def _scrub(self, table: str, paths: set[str]) -> set[str]:
+    def _scrub(self, table: str, paths: set[str], erase: bool = True) -> set[str]:
         """Rewrite the stored contexts that quote these files (see without_documents),
-        and the replies that copied them; returns the tables changed."""
+        and the replies that copied them; returns the tables changed.
+
+        Without `erase` (the files were edited, not removed) only the copies in the
+        replies' search-index rows go: recall no longer offers the old text, and the
+        user still sees each reply and its context as they were.
+        """
         changed: set[str] = set()
         copied: list[tuple[str, str, list[str]]] = []
         needles = sorted(json.dumps(p)[1:-1] for p in paths)
@@ -224,6 +231,8 @@ class LanceDocumentStore:
                 texts = quoted_texts(row["context"], paths) if table == MESSAGES else []
                 if texts:
                     copied.append((row["id"], row["content"], texts))
+                if not erase:
+                    continue
                 scrubbed = without_documents(row["context"], paths)
                 if scrubbed != row["context"]:
                     with self.db.writing(table) as writable:
@@ -231,7 +240,7 @@ class LanceDocumentStore:
                             where=f"id = {quote(row['id'])}", values={"context": scrubbed}
                         )
                     changed.add(table)
-        return changed | erase_reply_quotes(self.db, copied)
+        return changed | erase_reply_quotes(self.db, copied, content=erase)
 
     def drop_orphans(self) -> int:
         live = self._live_files()

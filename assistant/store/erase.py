@@ -10,7 +10,7 @@ compacts every table it touched and drops all old versions at once.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from assistant.learning.echo import erase_quotes
 from assistant.store.lance_db import (
@@ -79,20 +79,22 @@ def scrub_context(
 
 
 def erase_reply_quotes(
-    db: LanceDatabase, replies: Iterable[tuple[str, str, list[str]]]
+    db: LanceDatabase, replies: Sequence[tuple[str, str, list[str]]], content: bool = True
 ) -> set[str]:
     """Rewrite replies, and their search-index rows, without their quotes of erased texts.
 
     `replies` are (message id, content, the erased texts its own turn was given): a
     reply that copied a removed document or a forgotten memory keeps that text on disk
-    otherwise. Each quote becomes `ERASED` (see echo.py). Returns the tables changed,
-    for the caller to purge.
+    otherwise. Each quote becomes `ERASED` (see echo.py). Without `content` only the
+    index rows change (the text changed but is not erased: the user still sees the
+    reply as written, recall no longer offers the old text). Returns the tables
+    changed, for the caller to purge.
     """
     erased = {message_id: texts for message_id, _, texts in replies}
     touched: set[str] = set()
-    for message_id, content, texts in replies:
-        rewritten = erase_quotes(content, texts)
-        if rewritten != content:
+    for message_id, text, texts in replies if content else ():
+        rewritten = erase_quotes(text, texts)
+        if rewritten != text:
             with db.writing(MESSAGES) as table:
                 table.update(where=f"id = {quote(message_id)}", values={"content": rewritten})
             touched.add(MESSAGES)
@@ -101,12 +103,25 @@ def erase_reply_quotes(
         where = _in("id", ids[start : start + BATCH])
         indexed = db.table(MESSAGE_INDEX).search().where(where).select(["id", "text"])
         for row in indexed.limit(None).to_list():
-            text = erase_quotes(row["text"], erased[row["id"]])
-            if text != row["text"]:
+            rewritten = erase_quotes(row["text"], erased[row["id"]])
+            if rewritten != row["text"]:
                 with db.writing(MESSAGE_INDEX) as table:
-                    table.update(where=f"id = {quote(row['id'])}", values={"text": text})
+                    table.update(where=f"id = {quote(row['id'])}", values={"text": rewritten})
                 touched.add(MESSAGE_INDEX)
     return touched
+
+
+def outdate_quotes(db: LanceDatabase, memory_id: str, text: str) -> None:
+    """A superseded memory's old text leaves the index rows of the replies given it.
+
+    At indexing, a reply loses only runs of 5+ words copied from its prompt (echo.py);
+    once the memory is no longer true, shorter quotes of it go too, and so do the
+    copies in rows indexed before that rule existed.
+    """
+    needle = quote("%" + memory_id + "%")
+    rows = db.table(MESSAGES).search().where(f"context LIKE {needle}").select(["id"])
+    given = [(row["id"], "", [text]) for row in rows.limit(None).to_list()]
+    erase_reply_quotes(db, given, content=False)
 
 
 def _quotes(context: str, memory_ids: set[str], texts: set[str]) -> bool:

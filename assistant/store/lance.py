@@ -128,14 +128,15 @@ class LanceStore:
         """Erase memories and conversations for real (see assistant/store/erase.py)."""
         erase(self.db, memory_ids, conversation_ids)
         # Cached messages carry contexts that may quote what was erased.
-        self._drop_cache()
+        self.drop_cache()
 
     def forget_everything(self) -> None:
         """Erase every conversation, message, memory, event and signal."""
         erase_everything(self.db)
-        self._drop_cache()
+        self.drop_cache()
 
-    def _drop_cache(self) -> None:
+    def drop_cache(self) -> None:
+        """Reread conversations and messages from disk (another writer rewrote some)."""
         with self._cache_lock:
             self._generation += 1  # a read that raced the erase is not cached either
             self._histories.clear()
