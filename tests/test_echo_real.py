@@ -70,16 +70,18 @@ def test_copied_notes_and_loops_are_never_recalled(
     assert looping.reply.id not in indexed  # degenerate: not recalled at all
     assert {normal.reply.id, quoting.reply.id} <= indexed
 
-    assistant.forget_memory(assistant.memories()[0].id)  # only the replies could echo it now
-    again = turn(assistant, fake, QUESTION, "I do not know where the key is.")
-    shown = recalled_texts(again)
-    assert "heron" not in shown and LOOP_LINE not in shown
-    hits = assistant.recall("blue heron statue greenhouse key", k=10)
-    assert hits and not any("heron" in h.text or LOOP_LINE in h.text for h in hits)
-    # What the quoting reply said of its own is still there to recall.
+    # What the quoting reply said of its own is recallable, without the copy.
     [own] = [h for h in assistant.recall("check the potting shed", k=10) if h.kind == "message"][:1]
     assert own.id == quoting.reply.id
     assert own.text.endswith("From your notes: . I would also check the potting shed by the gate.")
+
+    again = turn(assistant, fake, QUESTION, "I do not know where the key is.")
+    assert KEY_NOTE in [h.text for h in again.context.memories]  # the note itself, as a note
+    replies = json.dumps(again.context.as_dict()["messages"])
+    assert "heron" not in replies and LOOP_LINE not in replies  # but never through a reply
+    hits = [h for h in assistant.recall("blue heron statue greenhouse key", k=10)]
+    messages = [h for h in hits if h.kind == "message"]
+    assert messages and not any("heron" in h.text or LOOP_LINE in h.text for h in messages)
 
     sourdough = turn(assistant, fake, "What should I feed my sourdough starter?", "Rye.")
     assert normal.reply.id in [m["id"] for m in sourdough.context.as_dict()["messages"]]
