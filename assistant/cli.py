@@ -595,6 +595,8 @@ def _learning(args: argparse.Namespace, model: str | None) -> int:
         f"feedback: {totals['feedback']['up']} up, {totals['feedback']['down']} down; "
         f"{totals['corrections']} corrections, {totals['regenerations']} regenerations"
     )
+    if totals["degenerate_replies"]:
+        print(f"degenerate replies (not recalled): {totals['degenerate_replies']}")
     repeat = data["repeat_mistakes"]
     rate = "n/a" if repeat["rate"] is None else f"{repeat['rate']:.0%}"
     print(

@@ -28,10 +28,17 @@ from assistant.learning.context_block import (
 )
 from assistant.learning.corrections import detect_correction
 from assistant.learning.dataset import Collected, collect, without_duplicates
+from assistant.learning.echo import injected_texts, recallable
 from assistant.learning.llm_extract import SCHEMA, extraction_messages
 from assistant.learning.loop import LearningLoop, RecallContext
 from assistant.learning.recall import Hit
-from assistant.learning.report import NEGATIVE_KINDS, Followup, report, topics
+from assistant.learning.report import (
+    NEGATIVE_KINDS,
+    Followup,
+    degenerate_replies,
+    report,
+    topics,
+)
 from assistant.learning.rules import proposals
 from assistant.llm.backend import ChatBackend, ChatMessage, GenerationParams, Usage
 from assistant.memory_file import MemoryImport, read_memory_file, write_memory_file
@@ -220,7 +227,9 @@ class Assistant:
         self.store = store
         self.memory_store = memory_store
         self._documents = (
-            DocumentIndex(document_store, self._embed) if document_store is not None else None
+            DocumentIndex(document_store, self._embed, erased=self._documents_erased)
+            if document_store is not None
+            else None
         )
         self._loop: LearningLoop | None = None
         self._load_backend = load_backend
@@ -669,6 +678,12 @@ class Assistant:
         self.store.forget(memory_ids, conversation_ids)
         self._memories_changed()
 
+    def _documents_erased(self) -> None:
+        # Removed files' text left the stored replies and contexts: reread them, and
+        # build the next prompts afresh rather than from notes that quoted the files.
+        self.store.drop_cache()
+        self._sent_blocks.clear()
+
     def _memories_changed(self) -> None:
         if self._loop is not None:
             self._loop.invalidate()
@@ -860,8 +875,10 @@ class Assistant:
         if question is None:
             raise NotFoundError(f"no question found before reply {message_id}")
         loop = self.learning_loop()
+        # What the reply copied from its own prompt is not its answer (echo.py).
+        wrong = recallable(reply.content, injected_texts(reply.context)) or "…"
         changed = loop.book.add_correction(
-            question.content, reply.content, clean_input(text), (question.id, reply.id)
+            question.content, wrong, clean_input(text), (question.id, reply.id)
         )
         loop.invalidate()
         signal = self._signal(level, "correction", reply, text=text, memory_id=changed[0].id)
@@ -925,7 +942,15 @@ class Assistant:
             if s.kind == "correction" and s.memory_id in active and s.question_id in asked
         ]
         followups = self._followups(corrections, asked, loop)
-        return report(self.level(), memories, signals, followups, topics(negatives, vectors))
+        degenerate = degenerate_replies(self.store.model_replies())
+        return report(
+            self.level(),
+            memories,
+            signals,
+            followups,
+            topics(negatives, vectors),
+            degenerate=degenerate,
+        )
 
     def _followups(
         self, corrections: list[Signal], asked: dict[str, str], loop: LearningLoop

@@ -266,6 +266,7 @@ async def test_learning_report_shows_the_totals(
         await send(pilot, "hello")
         await pilot.press("f5")
         await settle(pilot)
+        fake.enqueue("Sure.\n" * 6)  # a loop: never recalled, counted in the report
         await send(pilot, "again")
         await thumbs_down(pilot, "too long")
         await pilot.press("f9")
@@ -275,6 +276,7 @@ async def test_learning_report_shows_the_totals(
         totals = str(screen.query_one("#report-totals", Static).render())
         assert "Feedback: 1 up, 1 down" in totals
         assert "Repeat mistakes: n/a" in totals
+        assert "Degenerate replies (looped or leaked prompt markers; not recalled): 1" in totals
         assert screen.query_one("#spark-up", Sparkline).data == [0.0, 1.0]
         assert len(screen.query(Sparkline)) == 4
         await pilot.press("escape")

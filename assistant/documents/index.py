@@ -102,8 +102,11 @@ class DocumentIndex:
         embed: Embed,
         max_bytes: int = MAX_FILE_BYTES,
         chunk_batch: int = CHUNK_BATCH,
+        erased: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
+        # Called after text was erased: replies that quoted it were rewritten on disk.
+        self.erased = erased
         self.embed = embed
         self.max_bytes = max_bytes
         self.chunk_batch = chunk_batch
@@ -170,12 +173,13 @@ class DocumentIndex:
             # Inside a root that stays: keep it out of the next sync too.
             self.store.save_root(DocRoot(target, "exclude", utc_now()))
         self.store.delete_files([f.path for f in files])
-        self.store.purge()
+        self._purge(_quiet)
         return Removal(target, len(files), sum(f.chunks for f in files))
 
     def _purge(self, progress: Progress) -> None:
         progress("Erasing old chunks from disk…")
         self.store.purge()
+        self.erased()
 
     def _index(
         self, roots: Sequence[str], report: IndexReport, progress: Progress, remove_missing: bool

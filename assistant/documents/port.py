@@ -33,8 +33,8 @@ class DocumentStore(Protocol):
         ...
 
     def delete_files(self, paths: Sequence[str]) -> None:
-        """Delete files, their chunks and their quotes in stored reply contexts (rows only:
-        `purge` erases the bytes)."""
+        """Delete files, their chunks, their quotes in stored reply contexts and in the
+        replies that copied them (rows only: `purge` erases the bytes)."""
         ...
 
     def drop_orphans(self) -> int:

@@ -3,17 +3,19 @@
 Before a turn: embed the user's text once, recall memories and messages from other
 conversations, and pack them into the prompt (preferences in the stable system block,
 the rest just before the newest message). After a turn, off the critical path: index
-both messages for episodic recall, extract memories from the user's own words only,
-and store them through the memory book.
+both messages for episodic recall (the reply without what it copied from its own
+prompt, and not at all when it is degenerate: see echo.py), extract memories from the
+user's own words only, and store them through the memory book.
 """
 
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.embedding import Embedder
 from assistant.learning.context_block import pack
+from assistant.learning.echo import injected_texts, recallable
 from assistant.learning.extract import extract_rules, slot
 from assistant.learning.llm_extract import ExtractionStats, parse_proposals
 from assistant.learning.memory import MemoryBook
@@ -213,10 +215,14 @@ class LearningLoop:
 
     def learn(self, user: Message, reply: Message | None, context: RecallContext) -> list[Memory]:
         """Index the turn and store what the user's own words teach."""
-        turn = [m for m in (user, reply) if m is not None and m.content]
-        texts = [index_text(m) for m in turn]
-        vectors = self.embedder.embed(texts)
-        self.store.index_messages(turn, texts, vectors)
+        turn = [user] if user.content else []
+        if reply is not None:
+            said = recallable(reply.content, injected_texts(reply.context))
+            if said:
+                turn.append(replace(reply, content=said))
+        if turn:
+            texts = [index_text(m) for m in turn]
+            self.store.index_messages(turn, texts, self.embedder.embed(texts))
         used = [h.id for h in context.memories] + [m.id for m in context.preferences]
         self.store.touch_memories(used, utc_now())
         if user.origin != "chat" or user.role != "user":

@@ -11,8 +11,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.learning.echo import is_degenerate
 from assistant.learning.extract import slot
-from assistant.records import Memory, Signal
+from assistant.records import Memory, Message, Signal
 
 NEGATIVE_KINDS = ("down", "correction", "regenerate")
 TOPIC_SIMILARITY = 0.5
@@ -34,7 +35,14 @@ def answered_against(right: str, reply: str) -> bool:
     return bool(wanted) and not wanted <= said
 
 
-def by_day(memories: Sequence[Memory], signals: Sequence[Signal]) -> list[dict[str, object]]:
+def degenerate_replies(replies: Sequence[Message]) -> list[Message]:
+    """The replies that looped or leaked prompt markers (never recalled: echo.py)."""
+    return [r for r in replies if is_degenerate(r.content)]
+
+
+def by_day(
+    memories: Sequence[Memory], signals: Sequence[Signal], degenerate: Sequence[Message] = ()
+) -> list[dict[str, object]]:
     """Counts per calendar day (UTC), oldest first."""
     days: dict[str, Counter[str]] = defaultdict(Counter)
     for memory in memories:
@@ -42,6 +50,8 @@ def by_day(memories: Sequence[Memory], signals: Sequence[Signal]) -> list[dict[s
     for signal in signals:
         name = "corrections" if signal.kind == "correction" else signal.kind
         days[signal.at.date().isoformat()][name] += 1
+    for reply in degenerate:
+        days[reply.created_at.date().isoformat()]["degenerate"] += 1
     return [
         {
             "date": day,
@@ -49,6 +59,7 @@ def by_day(memories: Sequence[Memory], signals: Sequence[Signal]) -> list[dict[s
             "corrections": days[day]["corrections"],
             "up": days[day]["up"],
             "down": days[day]["down"],
+            "degenerate": days[day]["degenerate"],
         }
         for day in sorted(days)
     ]
@@ -91,8 +102,14 @@ def report(
     signals: Sequence[Signal],
     followups: Sequence[Followup],
     topic_list: list[dict[str, object]],
+    *,
+    degenerate: Sequence[Message] = (),
 ) -> dict[str, object]:
-    """The whole report as one JSON-ready object."""
+    """The whole report as one JSON-ready object.
+
+    `degenerate` are the replies that looped or leaked template markers: left out of
+    recall, and counted here so that the user sees how often the model does it.
+    """
     kinds = Counter(m.kind for m in memories if m.status == "active")
     rules = [m for m in memories if m.kind == "rule"]
     signal_kinds = Counter(s.kind for s in signals)
@@ -109,8 +126,9 @@ def report(
             "corrections": signal_kinds["correction"],
             "regenerations": signal_kinds["regenerate"],
             "reformulations": signal_kinds["reformulation"],
+            "degenerate_replies": len(degenerate),
         },
-        "by_day": by_day(memories, signals),
+        "by_day": by_day(memories, signals, degenerate),
         "repeat_mistakes": {
             "similar_questions": len(followups),
             "against_correction": against,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.documents.records import DocChunk, DocFile, DocRoot
+from assistant.store.erase import erase_reply_quotes
 from assistant.store.lance_db import (
     DOC_CHUNKS,
     DOC_FILES,
@@ -78,6 +79,23 @@ def without_documents(context: str, paths: set[str]) -> str:
     return json.dumps(data)
 
 
+def quoted_texts(context: str, paths: set[str]) -> list[str]:
+    """The texts of these files' chunks that a stored context shows (what its reply
+    could have copied)."""
+    try:
+        data = json.loads(context)
+    except ValueError:
+        return []
+    quoted = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(quoted, list):
+        return []
+    return [
+        str(e["text"])
+        for e in quoted
+        if isinstance(e, dict) and e.get("path") in paths and e.get("text")
+    ]
+
+
 def _in(column: str, values: Sequence[str]) -> list[str]:
     """`column IN (...)` filters, in batches that keep the SQL short."""
     return [
@@ -95,7 +113,7 @@ class LanceDocumentStore:
         self._live_lock = threading.Lock()
         self._live: dict[str, DocFile] = {}
         self._live_version: int | None = None
-        self._quotes_changed = False
+        self._quotes_changed: set[str] = set()
 
     # -- roots -------------------------------------------------------------------
 
@@ -177,6 +195,8 @@ class LanceDocumentStore:
                 # Chunks of these paths from earlier runs are stale now.
                 stale = f"path IN ({paths}) AND file_id NOT IN ({ids})"
                 if chunks.count_rows(stale):
+                    replaced = chunks.search().where(stale).select(["path"]).limit(None)
+                    self._scrub(MESSAGES, {r["path"] for r in replaced.to_list()}, erase=False)
                     chunks.delete(stale)
                     self._vectors.invalidate()
 
@@ -191,23 +211,36 @@ class LanceDocumentStore:
             for table in (MESSAGES, SIGNALS):
                 self._quotes_changed |= self._scrub(table, set(paths))
 
-    def _scrub(self, table: str, paths: set[str]) -> bool:
-        """Rewrite the stored contexts that quote these files (see without_documents)."""
-        changed = False
+    def _scrub(self, table: str, paths: set[str], erase: bool = True) -> set[str]:
+        """Rewrite the stored contexts that quote these files (see without_documents),
+        and the replies that copied them; returns the tables changed.
+
+        Without `erase` (the files were edited, not removed) only the copies in the
+        replies' search-index rows go: recall no longer offers the old text, and the
+        user still sees each reply and its context as they were.
+        """
+        changed: set[str] = set()
+        copied: list[tuple[str, str, list[str]]] = []
         needles = sorted(json.dumps(p)[1:-1] for p in paths)
+        columns = ["id", "context", "content"] if table == MESSAGES else ["id", "context"]
         for start in range(0, len(needles), FILTER_BATCH):
             batch = needles[start : start + FILTER_BATCH]
             where = " OR ".join(f"context LIKE {quote('%' + n + '%')}" for n in batch)
-            query = self.db.table(table).search().where(where).select(["id", "context"])
+            query = self.db.table(table).search().where(where).select(columns)
             for row in query.limit(None).to_list():
+                texts = quoted_texts(row["context"], paths) if table == MESSAGES else []
+                if texts:
+                    copied.append((row["id"], row["content"], texts))
+                if not erase:
+                    continue
                 scrubbed = without_documents(row["context"], paths)
                 if scrubbed != row["context"]:
                     with self.db.writing(table) as writable:
                         writable.update(
                             where=f"id = {quote(row['id'])}", values={"context": scrubbed}
                         )
-                    changed = True
-        return changed
+                    changed.add(table)
+        return changed | erase_reply_quotes(self.db, copied, content=erase)
 
     def drop_orphans(self) -> int:
         live = self._live_files()
@@ -226,9 +259,8 @@ class LanceDocumentStore:
 
     def purge(self) -> None:
         with self.db.lock:
-            quotes = (MESSAGES, SIGNALS) if self._quotes_changed else ()
-            self.db.purge(DOC_CHUNKS, DOC_FILES, DOC_ROOTS, *quotes)
-            self._quotes_changed = False
+            self.db.purge(DOC_CHUNKS, DOC_FILES, DOC_ROOTS, *sorted(self._quotes_changed))
+            self._quotes_changed = set()
             self._vectors.invalidate()
 
     # -- chunks ------------------------------------------------------------------

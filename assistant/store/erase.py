@@ -4,13 +4,15 @@ A LanceDB `delete()` only marks rows; the text stays in the data files, in earli
 versions and in deletion files until compaction and cleanup. And a text is copied
 further than its own row: a reply keeps the JSON of the context it was given (which
 quotes memories and recalled messages), a feedback signal keeps that context too, and a
-"supersede" event names the memory that replaced it. Erasing removes or rewrites all of
-those, then compacts every table it touched and drops all old versions at once.
+"supersede" event names the memory that replaced it, and a reply may have copied a
+memory it was given into its own text. Erasing removes or rewrites all of those, then
+compacts every table it touched and drops all old versions at once.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from assistant.learning.echo import erase_quotes
 from assistant.store.lance_db import (
     CONVERSATIONS,
     MEMORIES,
@@ -25,6 +27,7 @@ from assistant.store.lance_db import (
 )
 
 DELETED_SUCCESSOR = "replaced by a memory that was later deleted"
+BATCH = 500  # ids per `IN (...)` filter
 
 
 def _in(column: str, values: Iterable[str]) -> str:
@@ -75,27 +78,86 @@ def scrub_context(
     return json.dumps(kept)
 
 
+def erase_reply_quotes(
+    db: LanceDatabase, replies: Sequence[tuple[str, str, list[str]]], content: bool = True
+) -> set[str]:
+    """Rewrite replies, and their search-index rows, without their quotes of erased texts.
+
+    `replies` are (message id, content, the erased texts its own turn was given): a
+    reply that copied a removed document or a forgotten memory keeps that text on disk
+    otherwise. Each quote becomes `ERASED` (see echo.py). Without `content` only the
+    index rows change (the text changed but is not erased: the user still sees the
+    reply as written, recall no longer offers the old text). Returns the tables
+    changed, for the caller to purge.
+    """
+    erased = {message_id: texts for message_id, _, texts in replies}
+    touched: set[str] = set()
+    for message_id, text, texts in replies if content else ():
+        rewritten = erase_quotes(text, texts)
+        if rewritten != text:
+            with db.writing(MESSAGES) as table:
+                table.update(where=f"id = {quote(message_id)}", values={"content": rewritten})
+            touched.add(MESSAGES)
+    ids = sorted(erased)
+    for start in range(0, len(ids), BATCH):
+        where = _in("id", ids[start : start + BATCH])
+        indexed = db.table(MESSAGE_INDEX).search().where(where).select(["id", "text"])
+        for row in indexed.limit(None).to_list():
+            rewritten = erase_quotes(row["text"], erased[row["id"]])
+            if rewritten != row["text"]:
+                with db.writing(MESSAGE_INDEX) as table:
+                    table.update(where=f"id = {quote(row['id'])}", values={"text": rewritten})
+                touched.add(MESSAGE_INDEX)
+    return touched
+
+
+def outdate_quotes(db: LanceDatabase, memory_id: str, text: str) -> None:
+    """A superseded memory's old text leaves the index rows of the replies given it.
+
+    At indexing, a reply loses only runs of 5+ words copied from its prompt (echo.py);
+    once the memory is no longer true, shorter quotes of it go too, and so do the
+    copies in rows indexed before that rule existed.
+    """
+    needle = quote("%" + memory_id + "%")
+    rows = db.table(MESSAGES).search().where(f"context LIKE {needle}").select(["id"])
+    given = [(row["id"], "", [text]) for row in rows.limit(None).to_list()]
+    erase_reply_quotes(db, given, content=False)
+
+
+def _quotes(context: str, memory_ids: set[str], texts: set[str]) -> bool:
+    """Whether a stored context shows an erased memory (by id, or its text in the prompt)."""
+    return any(i in context for i in memory_ids) or any(
+        t in context or json.dumps(t)[1:-1] in context for t in texts
+    )
+
+
 def _scrub_contexts(
     db: LanceDatabase,
     table: str,
     memory_ids: set[str],
     conversation_ids: set[str],
     texts: set[str],
-) -> bool:
-    """Rewrite the `context` column of rows that quote what is being erased."""
+) -> set[str]:
+    """Rewrite the `context` column of rows that quote what is being erased, and the
+    replies (with their index rows) that copied an erased memory; returns the tables
+    changed."""
     needles = memory_ids | conversation_ids | texts
     if not needles:
-        return False
+        return set()
     mentions = " OR ".join(f"context LIKE {quote('%' + n + '%')}" for n in sorted(needles))
-    rows = db.table(table).search().where(mentions).select(["id", "context"]).limit(None)
-    changed = False
+    columns = ["id", "context", "content"] if table == MESSAGES else ["id", "context"]
+    rows = db.table(table).search().where(mentions).select(columns).limit(None)
+    changed: set[str] = set()
+    copied: list[tuple[str, str, list[str]]] = []
     for row in rows.to_list():
+        if table == MESSAGES and texts and _quotes(row["context"], memory_ids, texts):
+            copied.append((row["id"], row["content"], sorted(texts)))
         scrubbed = scrub_context(row["context"], memory_ids, conversation_ids, texts)
         if scrubbed != row["context"]:
             with db.writing(table) as writable:
                 writable.update(where=f"id = {quote(row['id'])}", values={"context": scrubbed})
-            changed = True
-    return changed
+            changed.add(table)
+    return changed | erase_reply_quotes(db, copied)
 
 
 def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterable[str]) -> None:
@@ -128,8 +190,7 @@ def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterab
             db.table(SIGNALS).delete(_in("conversation_id", cids))
             touched |= {CONVERSATIONS, MESSAGES, MESSAGE_INDEX, SIGNALS}
         for table in (MESSAGES, SIGNALS):
-            if _scrub_contexts(db, table, mids, cids, texts):
-                touched.add(table)
+            touched |= _scrub_contexts(db, table, mids, cids, texts)
         db.purge(*sorted(touched))
 
 

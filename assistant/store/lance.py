@@ -128,14 +128,15 @@ class LanceStore:
         """Erase memories and conversations for real (see assistant/store/erase.py)."""
         erase(self.db, memory_ids, conversation_ids)
         # Cached messages carry contexts that may quote what was erased.
-        self._drop_cache()
+        self.drop_cache()
 
     def forget_everything(self) -> None:
         """Erase every conversation, message, memory, event and signal."""
         erase_everything(self.db)
-        self._drop_cache()
+        self.drop_cache()
 
-    def _drop_cache(self) -> None:
+    def drop_cache(self) -> None:
+        """Reread conversations and messages from disk (another writer rewrote some)."""
         with self._cache_lock:
             self._generation += 1  # a read that raced the erase is not cached either
             self._histories.clear()
@@ -219,6 +220,13 @@ class LanceStore:
         if not include_inactive:
             self._remember_history(conversation_id, list(messages), generation)
         return messages
+
+    def model_replies(self) -> list[Message]:
+        """Every reply the model wrote in a chat (the learning report counts bad ones)."""
+        table = self.db.table(MESSAGES)
+        columns = [c for c in table.schema.names if c != "context"]
+        query = table.search().where("role = 'assistant' AND origin = 'chat'").select(columns)
+        return [self._message(row) for row in query.limit(None).to_list()]
 
     def set_message_status(self, message_ids: Sequence[str], status: MessageStatus) -> None:
         if not message_ids:

@@ -20,6 +20,7 @@ from assistant.records import (
     Signal,
     SignalKind,
 )
+from assistant.store.erase import outdate_quotes
 from assistant.store.lance_db import (
     EMBEDDING_DIM,
     MEMORIES,
@@ -163,6 +164,8 @@ class LanceMemoryStore:
         with self.db.lock:
             self.db.update(MEMORIES, f"id = {quote(memory.id)}", values)
             self._memory_vectors.record_write(lambda cache: cache.set(memory.id, values))
+            if memory.status == "superseded":
+                outdate_quotes(self.db, memory.id, memory.text)
 
     def list_memories(
         self, statuses: Sequence[MemoryStatus] = ("active",), kind: str | None = None

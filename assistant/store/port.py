@@ -73,6 +73,15 @@ class Store(Protocol):
         """Mark messages replaced or edited away (kept for feedback, left out of context)."""
         ...
 
+    def drop_cache(self) -> None:
+        """Reread conversations and messages from disk from now on: rows were rewritten
+        behind this store (a document removal erases replies' quotes of the file)."""
+        ...
+
+    def model_replies(self) -> list[Message]:
+        """Every reply the model wrote in a chat, in any status, without its context."""
+        ...
+
 
 T = TypeVar("T")
 

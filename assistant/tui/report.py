@@ -57,6 +57,12 @@ def totals_lines(report: Mapping[str, Any]) -> list[str]:
             f"of {repeat['similar_questions']} replies carried the corrected answer)"
         ]
     )
+    degenerate = totals.get("degenerate_replies", 0)
+    looped = (
+        [f"Degenerate replies (looped or leaked prompt markers; not recalled): {degenerate}"]
+        if degenerate
+        else []
+    )
     return [
         f"Memories: {memories}",
         f"Rules: {rules['active']} active, {rules['proposed']} proposed, "
@@ -66,6 +72,7 @@ def totals_lines(report: Mapping[str, Any]) -> list[str]:
         f" · reformulations: {totals['reformulations']}",
         f"Repeat mistakes: {rate}",
         *adoption,
+        *looped,
     ]
 
 
