@@ -60,6 +60,8 @@ def test_report_counts_days_and_repeat_rate() -> None:
         "similar_questions": 0,
         "against_correction": 0,
         "rate": None,
+        "with_correction": 0,
+        "adoption": None,
     }
 
 
