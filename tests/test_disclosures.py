@@ -92,11 +92,14 @@ def test_related_facts_merge_and_keep_every_source(
     first, second, other = new_id(), new_id(), new_id()
     book.learn(extractor.extract("I have a dog named Max.", WHEN), (first,))
     changed = book.learn(
-        extractor.extract("I got a third dog last month, a beagle named Bailey.", WHEN), (second,)
+        extractor.extract("I got a second dog, a beagle named Bailey.", WHEN), (second,)
     )
     assert [m.status for m in changed] == ["active", "superseded"]
     merged, old = changed
-    assert "Max" in merged.text and "Bailey" in merged.text and "March 2024" in merged.text
+    assert (
+        merged.text
+        == "The user has a dog named Max. The user got a second dog, a beagle named Bailey."
+    )
     assert merged.source_ids == (first, second)
     assert old.superseded_by == merged.id
     assert [e.action for e in store.events(old.id)] == ["add", "merge"]

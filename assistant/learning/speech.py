@@ -77,6 +77,13 @@ _DANGLING = re.compile(
     r"(?!weekend|week|month|year|summer|winter|spring|fall|autumn)\w+)\W*$",
     re.I,
 )
+# A sentence whose subject points back into the conversation ("It was so powerful",
+# "They've been there through everything") says nothing on its own.
+_POINTING_SUBJECT = re.compile(
+    r"^(?:it|it's|it'll|it was|they|they're|they've|that|that's|this|these|those|he|"
+    r"he's|she|she's|both|such)\b",
+    re.I,
+)
 _VAGUE_OBJECT = re.compile(
     r"\b(?:i|we)(?:'m| am| are|'re)? (?:really |also |totally |so |just )?"
     r"(?:love|like|enjoy|hate|have|had|got|get|do|did|feel|felt|know|knew|think|mean|"
@@ -206,6 +213,8 @@ def gate(sentence: str) -> str | None:
     second = _SECOND.search(sentence)
     if second is not None:
         return "about the other party"
+    if _POINTING_SUBJECT.match(sentence):
+        return "needs its context"
     if _DANGLING.search(sentence) or _VAGUE_OBJECT.search(sentence):
         return "needs its context"
     if len(anchors(sentence)) < MIN_ANCHORS:

@@ -8,9 +8,10 @@ leave-one-conversation-out cross-validation (train on four people, score the fif
 never on the data being scored: for each setting the held-out scores decide which
 sentences each message keeps, the kept sentences are joined into one memory per message
 as the extractor does, and coverage and junk are measured as bench_extraction measures
-them. The setting that keeps the most useful memories (coverage x (1 - junk)) wins, and
-its held-out numbers are printed and stored: they are what to expect on conversations
-the scorer has not seen. The shipped weights are then fitted on all five.
+them. The setting with the best coverage - JUNK_COST x junk wins (a junk memory costs
+twice a missed one: junk is what users of memory systems complain about most), and its
+held-out numbers are printed and stored: they are what to expect on conversations the
+scorer has not seen. The shipped weights are then fitted on all five.
 
 Run: `.venv/bin/python -m tests.bench.train_salience` (a few minutes).
 """
@@ -29,6 +30,7 @@ from tests.bench.observations import Matcher, Turn, load
 
 L2_GRID = (0.3, 1.0, 3.0)
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+JUNK_COST = 2.0
 
 
 @dataclass
@@ -114,14 +116,14 @@ def main() -> None:
     print(
         f"{len(d.texts)} sentences, {int(d.useful.sum())} useful, {len(observations)} observations"
     )
-    best = (-1.0, 0.0, 0.0, 0.0, 0.0)  # value, coverage, junk, l2, threshold
+    best = (-9.0, 0.0, 0.0, 0.0, 0.0)  # value, coverage, junk, l2, threshold
     for l2 in L2_GRID:
         scores = held_out_scores(d, l2)
         row = []
         for threshold in THRESHOLDS:
             coverage, junk, _ = per_message(d, scores >= threshold, matcher, embedder)
             row.append(f"{threshold}: {coverage:.2f}/{junk:.2f}")
-            value = coverage * (1 - junk)
+            value = coverage - JUNK_COST * junk
             if value > best[0]:
                 best = (value, coverage, junk, l2, threshold)
         print(f"l2={l2:4} coverage/junk held out: " + "  ".join(row), flush=True)
