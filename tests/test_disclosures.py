@@ -8,6 +8,7 @@ from assistant.embedding import SentenceEmbedder
 from assistant.learning.disclosures import Extractor, rule_is_junk
 from assistant.learning.extract import extract_rules
 from assistant.learning.memory import MemoryBook
+from assistant.learning.salience import load_salience
 from assistant.learning.speech import gate, rewrite
 from assistant.records import new_id
 from assistant.store.lance_db import LanceDatabase
@@ -107,3 +108,14 @@ def test_related_facts_merge_and_keep_every_source(
     assert len(store.list_memories()) == 2  # an unrelated fact stays apart
     restored = book.restore(old.id)
     assert restored.status == "active" and restored.text == "The user has a dog named Max."
+
+
+def test_the_shipped_scorer_fits_the_embedder(embedder: SentenceEmbedder) -> None:
+    salience = load_salience()
+    assert len(salience.weights) == embedder.dimension
+    assert 0.0 < salience.threshold < 1.0
+    [memorable, chatter] = embedder.embed(
+        ["The user ran a half marathon in Porto on 7 May 2023.", "The user is so happy."]
+    )
+    assert salience.memorable(memorable)
+    assert salience.score(memorable) > salience.score(chatter)

@@ -37,7 +37,7 @@ _LEADING = re.compile(
     r"ok|okay|well|so|and|but|plus|also|anyway|anyways|honestly|actually|totally|"
     r"sure|right|aw+|ah|um|uh|hmm|btw|by the way|thanks|thank you|cool|nice|great|"
     r"awesome|exactly|true|indeed|definitely|absolutely|agreed|same|good|glad|sweet|"
-    r"man|dude|guys|oh man|oh wow|you know|i mean)\b[\s,!.:]*)+",
+    r"man|dude|guys|oh man|oh wow|you know|i mean|guess what)\b[\s,!.:]*)+",
     re.I,
 )
 _PREAMBLE = re.compile(
@@ -57,7 +57,7 @@ _SOCIAL = re.compile(
     r"congrat|cheers|welcome|no worries|no problem|sorry|nice to|good to|great to|"
     r"glad to|happy to hear|sounds|looks|that's|that is|that was|this is|it's|it is|"
     r"it was|what a|how|wishing|hope you|keep (?:it|up)|let me know|let's|lets|"
-    r"here's|here is|here are|check|look|take a look|guess what|come|enjoy|try|"
+    r"here's|here is|here are|check|look|take a look|come|enjoy|try|"
     r"remember when|don't|do|please|imagine|"
     r"i have to go|i(?:'ve| have)? gotta go|i(?:'ve| have)? got to go|gotta go)\b",
     re.I,
