@@ -112,6 +112,11 @@ def _add_learning_commands(sub: Any) -> None:
     """import, recall and memory: the commands over what the assistant learned."""
     imp = sub.add_parser("import", help="import chat history (JSONL or ChatGPT conversations.json)")
     imp.add_argument("file", help="the file to import")
+    imp.add_argument(
+        "--learn",
+        action="store_true",
+        help="also learn memories from your own turns (never the assistant's)",
+    )
     imp.add_argument("--json", action="store_true")
 
     recall = sub.add_parser("recall", help="ranked memories and past messages for a query")
@@ -424,7 +429,7 @@ def _import(args: argparse.Namespace, model: str | None) -> int:
 
     assistant = build_assistant(_setup(model))
     quiet = args.json or not sys.stderr.isatty()
-    summary = assistant.import_history(Path(args.file), _progress_printer(quiet))
+    summary = assistant.import_history(Path(args.file), _progress_printer(quiet), learn=args.learn)
     if not quiet:
         print("\r\033[K", end="", file=sys.stderr)
     result = {
@@ -432,12 +437,15 @@ def _import(args: argparse.Namespace, model: str | None) -> int:
         "messages": summary.messages,
         "skipped": summary.skipped,
     }
+    if args.learn:
+        result["learned"] = summary.learned
     if args.json:
         print(json.dumps(result))
     else:
+        learned = f"; learned {summary.learned} memories" if args.learn else ""
         print(
             f"imported {summary.messages} messages in {summary.conversations} conversations"
-            f" ({summary.skipped} skipped)"
+            f" ({summary.skipped} skipped){learned}"
         )
     return 0
 

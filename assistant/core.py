@@ -156,6 +156,7 @@ class ImportSummary:
     conversations: int
     messages: int
     skipped: int
+    learned: int = 0
 
 
 @dataclass(frozen=True)
@@ -761,9 +762,18 @@ class Assistant:
         return MemoryImport(added=len(fresh), present=len(snapshots) - len(fresh))
 
     def import_history(
-        self, path: Path, progress: Callable[[str], None] = lambda _: None
+        self, path: Path, progress: Callable[[str], None] = lambda _: None, learn: bool = False
     ) -> ImportSummary:
-        """Import chat history (recall only: it creates no memories); idempotent."""
+        """Import chat history; idempotent.
+
+        Recall only, unless `learn`: then the user's own turns (never the assistant's)
+        also teach memories, as if they had been said in a chat.
+        """
+        if learn and not self.learning_on:
+            raise InputError(
+                "learning is off, so --learn has nothing to do",
+                "set learning to memory or above (ASSISTANT_LEARNING=memory)",
+            )
         batch = read_history(path, lambda done, total: progress(f"Reading {done}/{total}"))
         known = self.store.existing_message_ids([m.id for m in batch.messages])
         fresh = [m for m in batch.messages if m.id not in known]
@@ -782,8 +792,12 @@ class Assistant:
         for start in range(0, len(active), 256):
             loop.index_imported(active[start : start + 256])
             progress(f"Indexing {min(start + 256, len(active))}/{len(active)} messages")
+        learned = loop.learn_imported(batch.messages, progress) if learn else []
         return ImportSummary(
-            len(touched), len(fresh), batch.skipped + len(batch.messages) - len(fresh)
+            len(touched),
+            len(fresh),
+            batch.skipped + len(batch.messages) - len(fresh),
+            sum(m.status == "active" for m in learned),
         )
 
     # -- feedback --------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The learning loop end to end: real model, real embedder, real LanceDB."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,19 @@ def test_a_change_mid_conversation_keeps_the_system_block_and_rides_as_a_note(
     turn(assistant, "Where should I live?")  # a new conversation starts from what is true now
     assert "Berlin" in assistant.last_prompt[0].content
     assert "Lisbon" not in prompt_text(assistant)
+
+
+def test_natural_speech_is_learned_dated_and_recalled(assistant: Assistant) -> None:
+    adopted = turn(assistant, "Guess what, we adopted another puppy called Pixie yesterday!")
+    [memory] = assistant.learn(adopted)
+    said = adopted.user_message
+    assert said is not None
+    day_before = said.created_at.date().toordinal() - 1
+    when = date.fromordinal(day_before)
+    assert memory.text == (
+        f"The user and family adopted another puppy called Pixie on {when.day} {when:%B %Y}."
+    )
+    assert memory.source_ids == (said.id,)
+    assert assistant.learn(turn(assistant, "Thanks, talk to you later!")) == []
+    later = turn(assistant, "What is my new puppy called?")
+    assert memory.id in [h.id for h in later.context.memories]

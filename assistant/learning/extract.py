@@ -10,7 +10,7 @@ later statement about the same slot supersedes it instead of contradicting it.
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.records import MemoryKind
 
@@ -25,6 +25,8 @@ class Candidate:
     text: str
     key: str
     negates: bool = False
+    # The embedding of `text` when the extractor already computed it (no second pass).
+    vector: tuple[float, ...] = field(default=(), compare=False, repr=False)
 
 
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']{3,}'(?!\w)|`[^`]*`")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.embedding import Embedder
 from assistant.learning.context_block import pack
+from assistant.learning.disclosures import Extractor
 from assistant.learning.echo import injected_texts, recallable
 from assistant.learning.extract import extract_rules, slot
 from assistant.learning.llm_extract import ExtractionStats, parse_proposals
@@ -139,6 +140,7 @@ class LearningLoop:
         self.documents = documents
         self.llm_stats = ExtractionStats()
         self.book = MemoryBook(store, embedder)
+        self.extractor = Extractor(embedder)
         self.recaller = Recaller(store)
         self._preferences: list[Memory] | None = None
         self._distilled: set[str] = set()
@@ -227,7 +229,7 @@ class LearningLoop:
         self.store.touch_memories(used, utc_now())
         if user.origin != "chat" or user.role != "user":
             return []
-        candidates = extract_rules(user.content)
+        candidates = self.extractor.extract(user.content, user.created_at)
         if self.llm is not None:
             taken = {c.key for c in candidates}
             self.llm_stats.calls += 1
@@ -244,6 +246,27 @@ class LearningLoop:
             chunk = messages[start : start + batch]
             texts = [index_text(m) for m in chunk]
             self.store.index_messages(chunk, texts, self.embedder.embed(texts))
+
+    def learn_imported(
+        self, messages: Sequence[Message], progress: Callable[[str], None] = lambda _: None
+    ) -> list[Memory]:
+        """Bootstrap memories from the user's own imported turns (`import --learn`).
+
+        Only the user's turns are read, never the assistant's. A turn some memory already
+        cites is skipped, so importing the same history again learns nothing new.
+        """
+        done = self.store.source_message_ids()
+        turns = [m for m in messages if m.role == "user" and m.status == "active"]
+        learned: list[Memory] = []
+        for count, message in enumerate(turns, 1):
+            if message.id not in done:
+                candidates = self.extractor.extract(message.content, message.created_at)
+                learned.extend(self.book.learn(candidates, (message.id,)))
+            if count % 20 == 0 or count == len(turns):
+                progress(f"Learning from your messages {count}/{len(turns)}")
+        if learned:
+            self.invalidate()
+        return learned
 
     def recall(self, query: str, k: int, exclude_conversation: str | None = None) -> list[Hit]:
         vector = self.embedder.embed([query])[0]

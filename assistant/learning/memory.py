@@ -7,6 +7,10 @@ Every candidate goes through the same gate:
 - a memory for the same slot (`key`), or a negation ("I no longer…") close in meaning
   to an active memory, *supersedes* it: the old one stays on disk, marked and linked,
   and can be restored;
+- an open-ended fact (`said:` or `has:` slot) that belongs with an active one (cosine >= MERGE and
+  a shared content word: "The user has a dog named Max" and, sessions later, "The user
+  got a third dog, a beagle named Bailey") is *merged* into it: one memory with both
+  facts and all their sources supersedes the old one, which stays restorable;
 - otherwise it is added.
 Every change records an event with what changed, when, why and from which messages.
 """
@@ -19,10 +23,18 @@ from assistant.embedding import Embedder
 from assistant.errors import InputError
 from assistant.learning.corrections import correction_memory_text
 from assistant.learning.extract import RULE_CONFIDENCE, Candidate, slot
+from assistant.learning.speech import NATURAL_PREFIX, anchors
 from assistant.records import Memory, MemoryEvent, MemoryKind, new_id, utc_now
 from assistant.store.port import MemoryStore
 
 DUPLICATE = 0.92
+# Two facts this close that share a content word are about the same thing (the user's
+# dogs at 0.50-0.61, dated or not; a course and its recital at 0.75); unrelated facts
+# score about 0.2.
+MERGE = 0.5
+# Open-ended facts merge; a slot that holds one value ("location") is superseded instead.
+MERGEABLE = (NATURAL_PREFIX, "has:")
+MERGED_MAX_CHARS = 400
 NEGATION_MATCH = 0.55
 # Two corrections whose questions are this close answer the same question: the newer
 # one supersedes the older ("a correction of a correction").
@@ -57,7 +69,9 @@ class MemoryBook:
         """Store candidates from one message; returns memories created or superseded."""
         if not candidates:
             return []
-        vectors = self.embedder.embed([c.text for c in candidates])
+        missing = [c.text for c in candidates if not c.vector]
+        fresh = iter(self.embedder.embed(missing) if missing else [])
+        vectors = [list(c.vector) if c.vector else next(fresh) for c in candidates]
         changed: list[Memory] = []
         for candidate, vector in zip(candidates, vectors, strict=True):
             changed.extend(self._learn_one(candidate, vector, tuple(source_ids)))
@@ -79,10 +93,34 @@ class MemoryBook:
                 self.store.update_memory(kept)
                 self._event(kept.id, "reinforce", "stated again", sources)
                 return []
+        if candidate.key.startswith(MERGEABLE):
+            for hit in near:
+                if self._belongs_with(candidate, hit.item, hit.score):
+                    return self._merge(candidate, hit.item, sources)
         old = {m.id: m for m in self.store.active_with_key(candidate.key)}
         if candidate.negates and not old:
             old = {h.item.id: h.item for h in near[:1] if h.score >= NEGATION_MATCH}
         return self._add(candidate, vector, sources, old, RULE_CONFIDENCE)
+
+    @staticmethod
+    def _belongs_with(candidate: Candidate, memory: Memory, score: float) -> bool:
+        return (
+            memory.key.startswith(MERGEABLE)
+            and memory.key != candidate.key
+            and score >= MERGE
+            and len(memory.text) + len(candidate.text) < MERGED_MAX_CHARS
+            and bool(set(anchors(memory.text)) & set(anchors(candidate.text)))
+        )
+
+    def _merge(
+        self, candidate: Candidate, memory: Memory, sources: tuple[str, ...]
+    ) -> list[Memory]:
+        """One memory holding both facts and all their sources; it supersedes `memory`."""
+        text = f"{memory.text} {candidate.text}"
+        vector = self.embedder.embed([text])[0]
+        merged = Candidate(candidate.kind, text, memory.key)
+        every = tuple(dict.fromkeys((*memory.source_ids, *sources)))
+        return self._add(merged, vector, every, {memory.id: memory}, RULE_CONFIDENCE, merged=True)
 
     def _add(
         self,
@@ -91,8 +129,10 @@ class MemoryBook:
         sources: tuple[str, ...],
         old: dict[str, Memory],
         confidence: float,
+        *,
+        merged: bool = False,
     ) -> list[Memory]:
-        """Add a memory and supersede `old` by it."""
+        """Add a memory and supersede `old` by it (`merged`: it holds their facts too)."""
         now = utc_now()
         memory = Memory(
             id=new_id(),
@@ -106,7 +146,9 @@ class MemoryBook:
             confidence=confidence,
         )
         self.store.add_memory(memory, vector)
-        if memory.kind == "correction":
+        if merged:
+            why = "merged with a related memory"
+        elif memory.kind == "correction":
             why = "a correction by the user"
         elif sources:
             why = "extracted from the user's message"
@@ -119,7 +161,9 @@ class MemoryBook:
                 previous, status="superseded", superseded_by=memory.id, updated_at=now
             )
             self.store.update_memory(superseded)
-            self._event(previous.id, "supersede", f"replaced by: {memory.text}", sources, memory.id)
+            action = "merge" if merged else "supersede"
+            reason = f"merged into: {memory.text}" if merged else f"replaced by: {memory.text}"
+            self._event(previous.id, action, reason, sources, memory.id)
             changed.append(superseded)
         return changed
 

@@ -7,6 +7,7 @@ BENCHMARKS = [
     "bench_recall_latency",
     "bench_learning_ttft",
     "bench_locomo",
+    "bench_extraction",
     "bench_corrections",
     "bench_forget",
     "bench_train",

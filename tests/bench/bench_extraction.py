@@ -1,0 +1,158 @@
+"""Extraction quality on LoCoMo (dev split): what the user's own turns teach, against
+the facts LoCoMo's authors took from them (`observations.jsonl`).
+
+Both extractors run over every user turn in the same run: the old explicit rules
+(`extract_rules`) and the new extractor (`Extractor`: rules behind a junk gate, plus
+natural self-disclosures kept by the salience scorer). For each:
+- coverage: the share of the observations about the user for which a memory drawn from
+  one of the observation's evidence turns matches it (cosine >= MATCH and a shared
+  content word: tests/bench/observations.py says why 0.5);
+- junk: the share of memories that match no observation of their session;
+- the hand-written cases of tests/extraction_cases.py: the share of chit-chat that
+  yields nothing (precision on chit-chat) and of disclosures that yield their memory;
+- cost per user turn in ms (the new extractor's includes embedding its sentences: the
+  memory's vector comes out of it, so storing costs no second embedding).
+The salience scorer was trained on these five conversations, so its numbers here are
+optimistic; the held-out numbers from its training script (leave one conversation out)
+are printed beside them.
+
+Run: `.venv/bin/python -m tests.bench.bench_extraction`.
+"""
+
+import json
+import random
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+
+from assistant.embedding import load_embedder
+from assistant.learning.disclosures import Extractor
+from assistant.learning.extract import Candidate, extract_rules
+from assistant.learning.salience import WEIGHTS
+from assistant.learning.speech import rewrite, sentences
+from tests.bench.observations import MATCH, Matcher, Turn, load
+from tests.bench.report import write_result
+from tests.extraction_cases import CHIT_CHAT, DISCLOSURES, WHEN
+
+Extract = Callable[[Turn], list[Candidate]]
+
+
+def threshold_check(turns: list[Turn], matcher: Matcher, embedder: object) -> dict[str, float]:
+    """How MATCH separates an observation's own evidence from unrelated sentences."""
+    texts, owners = [], []
+    for turn in turns:
+        for sentence in sentences(turn.content):
+            texts.append(rewrite(sentence, turn.when))
+            owners.append(turn)
+    vectors = np.array(embedder.embed(texts))  # type: ignore[attr-defined]
+    by_turn: dict[str, list[int]] = defaultdict(list)
+    by_source: dict[str, list[int]] = defaultdict(list)
+    for i, turn in enumerate(owners):
+        by_turn[turn.id].append(i)
+        by_source[turn.source].append(i)
+    rng = random.Random(0)
+    own, other = [], []
+    for o, vector in zip(matcher.observations, matcher.vectors, strict=True):
+        mine = [i for e in o.evidence for i in by_turn[e]]
+        if mine:
+            own.append(float(np.max(vectors[mine] @ vector)))
+        elsewhere = [i for i in by_source[o.source] if owners[i].session != o.session]
+        other.extend(float(c) for c in vectors[rng.sample(elsewhere, 10)] @ vector)
+    return {
+        "own_evidence_best_sentence_at_or_above": round(float(np.mean(np.array(own) >= MATCH)), 4),
+        "other_session_sentence_at_or_above": round(float(np.mean(np.array(other) >= MATCH)), 4),
+    }
+
+
+def evaluate(
+    name: str, extract: Extract, turns: list[Turn], matcher: Matcher, embedder: object
+) -> dict[str, object]:
+    memories: list[tuple[Turn, str]] = []
+    costs = []
+    for turn in turns:
+        started = time.perf_counter()
+        found = extract(turn)
+        costs.append((time.perf_counter() - started) * 1000)
+        memories.extend((turn, c.text) for c in found)
+    vectors = np.array(embedder.embed([text for _, text in memories]))  # type: ignore[attr-defined]
+    evidence: dict[str, list[int]] = defaultdict(list)
+    for i, o in enumerate(matcher.observations):
+        for message_id in o.evidence:
+            evidence[message_id].append(i)
+    covered: set[int] = set()
+    junk = []
+    for (turn, text), vector in zip(memories, vectors, strict=True):
+        covered.update(matcher.matches(text, vector, evidence[turn.id]))
+        if not matcher.matches(text, vector, matcher.by_session[turn.session]):
+            junk.append(text)
+    silent = sum(not extract(Turn("case", "", "", text, WHEN)) for text in CHIT_CHAT)
+    found_cases = 0
+    for text, phrase in DISCLOSURES:
+        got = extract(Turn("case", "", "", text, WHEN))
+        found_cases += any(phrase.lower() in c.text.lower() for c in got)
+    rng = random.Random(1)
+    return {
+        "system": name,
+        "coverage": round(len(covered) / len(matcher.observations), 4),
+        "junk": round(len(junk) / max(1, len(memories)), 4),
+        "memories": len(memories),
+        "turns_with_memories": len({turn.id for turn, _ in memories}),
+        "chit_chat_silent": round(silent / len(CHIT_CHAT), 4),
+        "disclosures_found": round(found_cases / len(DISCLOSURES), 4),
+        "ms_per_turn_mean": round(statistics.mean(costs), 3),
+        "ms_per_turn_p50": round(statistics.median(costs), 3),
+        "ms_per_turn_p95": round(float(np.percentile(costs, 95)), 3),
+        "junk_examples": rng.sample(junk, min(8, len(junk))),
+    }
+
+
+def main() -> None:
+    turns, observations = load()
+    embedder = load_embedder()
+    matcher = Matcher(observations, np.array(embedder.embed([o.text for o in observations])))
+    extractor = Extractor(embedder)
+    extractor.extract("warm up the embedder", WHEN)
+    systems: list[tuple[str, Extract]] = [
+        ("rules", lambda turn: extract_rules(turn.content)),
+        ("extractor", lambda turn: extractor.extract(turn.content, turn.when)),
+    ]
+    results = [evaluate(name, fn, turns, matcher, embedder) for name, fn in systems]
+    trained = json.loads(WEIGHTS.read_text())
+    check = threshold_check(turns, matcher, embedder)
+    result = {
+        "benchmark": "extraction",
+        "user_turns": len(turns),
+        "observations": len(observations),
+        "match_cosine": MATCH,
+        "match_threshold_check": check,
+        "systems": results,
+        "salience_held_out": trained["held_out"],
+        "targets": {"coverage": 0.5, "junk": 0.1, "ms_per_turn": 20},
+    }
+    write_result("extraction", result)
+    print(
+        f"\n{'system':10} {'coverage':>9} {'junk':>6} {'memories':>9} {'turns':>6} "
+        f"{'chit-chat silent':>17} {'disclosures':>12} {'ms/turn':>8} {'p95':>6}"
+    )
+    for r in results:
+        print(
+            f"{r['system']:10} {r['coverage']:9.3f} {r['junk']:6.3f} {r['memories']:9} "
+            f"{r['turns_with_memories']:6} {r['chit_chat_silent']:17.3f} "
+            f"{r['disclosures_found']:12.3f} {r['ms_per_turn_mean']:8.2f} "
+            f"{r['ms_per_turn_p95']:6.2f}"
+        )
+    held = trained["held_out"]
+    print(
+        f"salience scorer, held out (leave one conversation out): coverage "
+        f"{held['coverage']:.3f}, junk {held['junk']:.3f}"
+    )
+    own = check["own_evidence_best_sentence_at_or_above"]
+    other = check["other_session_sentence_at_or_above"]
+    print(f"match at cosine {MATCH}: own evidence {own:.3f}, other sessions {other:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""The extractor over natural speech: real embedder, real LanceDB where memories are stored."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.embedding import SentenceEmbedder
+from assistant.learning.disclosures import Extractor, rule_is_junk
+from assistant.learning.extract import extract_rules
+from assistant.learning.memory import MemoryBook
+from assistant.learning.salience import load_salience
+from assistant.learning.speech import gate, rewrite
+from assistant.records import new_id
+from assistant.store.lance_db import LanceDatabase
+from assistant.store.memories import LanceMemoryStore
+from tests.extraction_cases import CHIT_CHAT, DISCLOSURES, WHEN
+
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture(scope="module")
+def extractor(embedder: SentenceEmbedder) -> Extractor:
+    return Extractor(embedder)
+
+
+@pytest.mark.parametrize(("text", "phrase"), DISCLOSURES)
+def test_natural_disclosures_become_third_person_memories(
+    extractor: Extractor, text: str, phrase: str
+) -> None:
+    found = extractor.extract(text, WHEN)
+    assert any(phrase.lower() in c.text.lower() for c in found), found
+    for candidate in found:
+        assert "the user" in candidate.text.lower(), candidate.text
+        assert " I " not in f" {candidate.text} " and " my " not in f" {candidate.text} "
+
+
+@pytest.mark.parametrize("text", CHIT_CHAT)
+def test_chit_chat_questions_farewells_and_fragments_teach_nothing(
+    extractor: Extractor, text: str
+) -> None:
+    assert extractor.extract(text, WHEN) == []
+
+
+def test_dates_are_resolved_against_the_message_time(extractor: Extractor) -> None:
+    [memory] = extractor.extract("We adopted another puppy called Pixie yesterday!", WHEN)
+    assert memory.text == "The user and family adopted another puppy called Pixie on 16 April 2024."
+    assert memory.key.startswith("said:")
+    assert len(memory.vector) == 384  # stored without a second embedding
+
+
+def test_explicit_rules_keep_their_slots(extractor: Extractor) -> None:
+    found = extractor.extract("Oh by the way, I moved to Berlin last month.", WHEN)
+    assert [(c.text, c.key) for c in found] == [("The user lives in Berlin.", "location")]
+
+
+def test_the_old_rules_junk_is_gated() -> None:
+    junk = [
+        "I have one.",
+        "Never heard of it, but it sounds interesting.",
+        "Always a joy to see him so happy.",
+        "I have to go.",
+        "I love this genre.",
+    ]
+    for text in junk:
+        produced = extract_rules(text)
+        assert produced, f"the old rules no longer fire on {text!r}: pick another case"
+        assert all(rule_is_junk(c) for c in produced), produced
+    kept = extract_rules("Always answer in French") + extract_rules("I have two cats")
+    assert not any(rule_is_junk(c) for c in kept)
+
+
+def test_gate_reasons() -> None:
+    assert gate("Do you like hiking?") == "question"
+    assert gate("Thanks so much, Mel!") == "social"
+    assert gate("Your painting looks great and I love it") == "about the other party"
+    assert gate("If I were rich I would buy a boat") == "hypothetical"
+    assert gate("The weather is nice today") == "not about the user"
+    assert gate("I ran my first marathon in Porto") is None
+
+
+def test_rewrite_makes_the_verb_agree() -> None:
+    assert rewrite("I go swimming every morning", None) == "The user goes swimming every morning."
+    assert rewrite("I won't let this bring me down", None) == (
+        "The user won't let this bring the user down."
+    )
+
+
+def test_related_facts_merge_and_keep_every_source(
+    tmp_path: Path, extractor: Extractor, embedder: SentenceEmbedder
+) -> None:
+    store = LanceMemoryStore(LanceDatabase(tmp_path / "store"))
+    book = MemoryBook(store, embedder)
+    first, second, other = new_id(), new_id(), new_id()
+    book.learn(extractor.extract("I have a dog named Max.", WHEN), (first,))
+    changed = book.learn(
+        extractor.extract("I got a second dog, a beagle named Bailey.", WHEN), (second,)
+    )
+    assert [m.status for m in changed] == ["active", "superseded"]
+    merged, old = changed
+    assert (
+        merged.text
+        == "The user has a dog named Max. The user got a second dog, a beagle named Bailey."
+    )
+    assert merged.source_ids == (first, second)
+    assert old.superseded_by == merged.id
+    assert [e.action for e in store.events(old.id)] == ["add", "merge"]
+    book.learn(extractor.extract("I ran a half marathon in Porto.", WHEN), (other,))
+    assert len(store.list_memories()) == 2  # an unrelated fact stays apart
+    restored = book.restore(old.id)
+    assert restored.status == "active" and restored.text == "The user has a dog named Max."
+
+
+def test_the_shipped_scorer_fits_the_embedder(embedder: SentenceEmbedder) -> None:
+    salience = load_salience()
+    assert len(salience.weights) == embedder.dimension
+    assert 0.0 < salience.threshold < 1.0
+    [memorable, chatter] = embedder.embed(
+        ["The user ran a half marathon in Porto on 7 May 2023.", "The user is so happy."]
+    )
+    assert salience.memorable(memorable)
+    assert salience.score(memorable) > salience.score(chatter)
