@@ -63,7 +63,7 @@ def test_a_real_session_exports_rows_every_tool_reads(
     for row in sft:
         messages = [ChatMessage(m["role"], m["content"]) for m in row["messages"]]
         rendered = real_backend.template.render(messages)
-        assert rendered.startswith("<start_of_turn>user\n")
+        assert rendered.startswith("<|im_start|>system\n")  # the chat's own template
         assert all(m.content.strip() in rendered for m in messages)
     for pair in dpo:
         assert pair["prompt"] and pair["chosen"][0]["content"] and pair["rejected"][0]["content"]

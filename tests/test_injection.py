@@ -100,6 +100,7 @@ def test_injections_in_imported_chats_and_memories_stay_fenced_and_teach_nothing
     assert not [c for c in CONTROL if c in whole]  # no control token from the data
 
     # The model's own tokenizer parses special tokens: the turns it saw are exactly ours.
-    [start] = llama_backend._tokenize("<start_of_turn>", add_bos=False)  # one special token
-    turns = [m for m in assistant.last_prompt if m.role != "system"]
-    assert llama_backend.prompt_tokens(assistant.last_prompt).count(start) == len(turns) + 1
+    [start] = llama_backend._tokenize("<|im_start|>", add_bos=False)  # one special token
+    # ChatML opens every message, the system one included, and then the reply.
+    turns = len(assistant.last_prompt) + 1
+    assert llama_backend.prompt_tokens(assistant.last_prompt).count(start) == turns

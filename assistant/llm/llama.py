@@ -171,8 +171,14 @@ class LlamaBackend:
         self.adapter_error = ""
         self._llm = self._call(lambda: self._load_with_adapter(options.lora_path))
         self.special_texts = bos, eos = self._call(self._special_tokens)
+        self.adds_bos: bool = self._call(lambda: bool(self._llm._model.add_bos_token()))
         self.template: ChatTemplate = resolve_template(
-            info.chat_template, info.architecture, options.chat_template, bos, eos
+            info.chat_template,
+            info.architecture,
+            options.chat_template,
+            bos,
+            eos,
+            adds_bos=self.adds_bos,
         )
         self.stop_tokens, self.stop_texts = self._call(self._split_stops)
 

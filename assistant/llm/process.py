@@ -81,7 +81,12 @@ class ProcessBackend:
         # The inputs the child resolved its template from, so the same template: shown
         # in the log and status, and used by the LoRA trainer to render examples.
         self.template: ChatTemplate = resolve_template(
-            info.chat_template, info.architecture, options.chat_template, bos, eos
+            info.chat_template,
+            info.architecture,
+            options.chat_template,
+            bos,
+            eos,
+            adds_bos=ready["adds_bos"],
         )
 
     def _start(self) -> dict[str, Any]:
@@ -307,6 +312,7 @@ def _description(backend: LlamaBackend) -> dict[str, Any]:
         "stop_tokens": backend.stop_tokens,
         "stop_texts": backend.stop_texts,
         "special_texts": backend.special_texts,
+        "adds_bos": backend.adds_bos,
     }
 
 

@@ -87,9 +87,14 @@ ARCHITECTURE_TEMPLATES: dict[str, str] = {
 
 
 def jinja_template(
-    text: str, source: TemplateSource, bos_token: str, eos_token: str
+    text: str, source: TemplateSource, bos_token: str, eos_token: str, adds_bos: bool = True
 ) -> ChatTemplate:
-    """Compile a Jinja chat template (HF style) in a sandbox."""
+    """Compile a Jinja chat template (HF style) in a sandbox.
+
+    `adds_bos`: whether the tokenizer adds BOS itself. Only then is a BOS the template
+    wrote removed; SmolLM2's BOS is `<|im_start|>`, which also opens every turn, so
+    removing it there cut the first turn's marker.
+    """
     from jinja2 import TemplateError
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -114,7 +119,7 @@ def jinja_template(
         except TemplateError as exc:
             raise ModelError(f"the {source} chat template failed: {exc}") from None
         # The tokenizer adds BOS itself; a template that writes it too would double it.
-        return prompt.removeprefix(bos_token) if bos_token else prompt
+        return prompt.removeprefix(bos_token) if bos_token and adds_bos else prompt
 
     stops = tuple(s for s in (eos_token,) if s)
     return ChatTemplate(f"{source}-jinja", source, render, stops)
@@ -131,17 +136,19 @@ def resolve_template(
     config_value: str,
     bos_token: str = "",
     eos_token: str = "",
+    *,
+    adds_bos: bool = True,
 ) -> ChatTemplate:
     """Pick the chat template: the GGUF's own, then by architecture, then config."""
     if gguf_template:
-        return jinja_template(gguf_template, "gguf", bos_token, eos_token)
+        return jinja_template(gguf_template, "gguf", bos_token, eos_token, adds_bos)
     if architecture in ARCHITECTURE_TEMPLATES:
         return builtin_template(ARCHITECTURE_TEMPLATES[architecture], "architecture")
     value = config_value.strip()
     if value in BUILTIN:
         return builtin_template(value, "config")
     if value:
-        return jinja_template(value, "config", bos_token, eos_token)
+        return jinja_template(value, "config", bos_token, eos_token, adds_bos)
     raise ModelError(
         f"the model has no chat template and architecture `{architecture}` has no built-in one",
         f"set `chat_template` in config to one of {', '.join(BUILTIN)} or to Jinja text",

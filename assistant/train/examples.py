@@ -53,7 +53,12 @@ class LlamaVocab:
         self._llm = llama_cpp.Llama(model_path=str(info.path), vocab_only=True, verbose=False)
         bos, eos = special_tokens(self._llm)
         self.template: ChatTemplate = resolve_template(
-            info.chat_template, info.architecture, chat_template_setting, bos, eos
+            info.chat_template,
+            info.architecture,
+            chat_template_setting,
+            bos,
+            eos,
+            adds_bos=bool(self._llm._model.add_bos_token()),
         )
         # What ends an answer: the turn marker the chat stops on, else end of sequence.
         self.end_of_answer = self.template.stop[0] if self.template.stop else eos
