@@ -387,8 +387,11 @@ def _memory_json(memory: Any) -> dict[str, Any]:
 
 
 def _turn_json(turn: Any, learned: Sequence[Any]) -> dict[str, Any]:
+    from assistant.core import reasoning_of
+
     return {
         "reply": turn.reply.content,
+        "reasoning": reasoning_of(turn.reply),
         "conversation_id": turn.conversation.id,
         "message_ids": {
             "user": turn.user_message.id if turn.user_message else None,

@@ -35,6 +35,7 @@ from assistant.learning.report import NEGATIVE_KINDS, Followup, report, topics
 from assistant.learning.rules import proposals
 from assistant.llm.backend import ChatBackend, ChatMessage, GenerationParams, Usage
 from assistant.memory_file import MemoryImport, read_memory_file, write_memory_file
+from assistant.reasoning import ReasoningSplitter
 from assistant.records import (
     FEEDBACK_LEVELS,
     Conversation,
@@ -115,14 +116,24 @@ class ReplyDelta:
 
 
 @dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of a reasoning model's thinking (`<think>…</think>`): shown apart,
+    never part of the reply's text (assistant/reasoning.py)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class ReplyEnded:
     """The reply has streamed whole (or was stopped), as it will be stored.
 
     It comes before the reply is stored, so a shell can show the final text at once:
     storing takes two LanceDB writes (25-35 ms here) that the user need not wait for.
+    `reasoning` is the model's thinking, kept apart from `text`.
     """
 
     text: str
+    reasoning: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,7 +150,7 @@ class TurnFinished:
     offer: CorrectionOffer | None = None
 
 
-TurnEvent = TurnStarted | ReplyDelta | ReplyEnded | TurnFinished
+TurnEvent = TurnStarted | ReplyDelta | ReasoningDelta | ReplyEnded | TurnFinished
 
 
 @dataclass(frozen=True)
@@ -185,21 +196,56 @@ def clean_input(text: str) -> str:
 
 
 def _context_record(
-    context: RecallContext, prompt: list[ChatMessage], learning: LearningLevel, max_tokens: int
+    context: RecallContext,
+    prompt: list[ChatMessage],
+    learning: LearningLevel,
+    max_tokens: int,
+    reasoning: str = "",
 ) -> str:
     """What a reply was given, kept with it: the recalled items, the system text and the
     final user turn exactly as the model saw them, the learning level and the reply's
     token limit (a reply that reached it was cut off). Feedback
     records it; a dataset export trains on exactly this, so training matches inference.
+
+    A reasoning model's thinking is kept here too, under `reasoning`, apart from the
+    reply's content (which is what history, learning and exports read): the user can
+    still read it, and the store's schema stays as it was.
     """
     system = prompt[0].content if prompt and prompt[0].role == "system" else ""
     asked = prompt[-1].content if prompt and prompt[-1].role == "user" else ""
-    record = {
+    record: dict[str, object] = {
         **context.as_dict(),
         "prompt": {"system": system, "user": asked},
         "level": learning,
         "max_tokens": max_tokens,
     }
+    if reasoning:
+        record["reasoning"] = reasoning
+    return json.dumps(record)
+
+
+def reasoning_of(message: Message) -> str:
+    """The thinking a reasoning model showed before this reply ("" for none)."""
+    record = _context_fields(message.context)
+    reasoning = record.get("reasoning", "")
+    return reasoning if isinstance(reasoning, str) else ""
+
+
+def _context_fields(context: str) -> dict[str, object]:
+    try:
+        record = json.loads(context) if context else {}
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _without_reasoning(context: str) -> str:
+    """A reply's context record as a signal keeps it: what the reply was given, not
+    the thinking it showed (signals feed analysis and training)."""
+    record = _context_fields(context)
+    if "reasoning" not in record:
+        return context
+    del record["reasoning"]
     return json.dumps(record)
 
 
@@ -562,10 +608,16 @@ class Assistant:
         self.last_prompt = prompt
         yield TurnStarted(conversation, user, context)
         pieces: list[str] = []
+        thoughts: list[str] = []
+        splitter = ReasoningSplitter()
         for piece in backend.stream(prompt, self.params(), self._stop.is_set):
-            pieces.append(piece)
-            yield ReplyDelta(piece)
+            for part in splitter.feed(piece):
+                yield from self._part(part.kind, part.text, pieces, thoughts)
+        for part in splitter.close():
+            yield from self._part(part.kind, part.text, pieces, thoughts)
         usage = backend.last_usage()
+        reasoning = "".join(thoughts).strip()
+        record = _context_record(context, prompt, learning, self.settings.max_tokens, reasoning)
         reply = Message(
             new_id(),
             conversation.id,
@@ -574,9 +626,9 @@ class Assistant:
             utc_now(),
             model=backend.name,
             usage=usage.as_dict(),
-            context=_context_record(context, prompt, learning, self.settings.max_tokens),
+            context=record,
         )
-        yield ReplyEnded(reply.content)
+        yield ReplyEnded(reply.content, reasoning)
         finished = replace(conversation, updated_at=reply.created_at)
         if persist:
             self.store.add_messages([reply])
@@ -584,6 +636,16 @@ class Assistant:
         yield TurnFinished(
             finished, user, reply, usage, context, not persist, learning=learning, offer=offer
         )
+
+    @staticmethod
+    def _part(kind: str, text: str, pieces: list[str], thoughts: list[str]) -> Iterator[TurnEvent]:
+        """One split piece of the stream: reply text, or thinking kept apart."""
+        if kind == "reasoning":
+            thoughts.append(text)
+            yield ReasoningDelta(text)
+        else:
+            pieces.append(text)
+            yield ReplyDelta(text)
 
     # -- learning ------------------------------------------------------------
 
@@ -796,7 +858,7 @@ class Assistant:
             question.id if question else "",
             reason,
             text,
-            reply.context,
+            _without_reasoning(reply.context),
             memory_id,
         )
         self.memory_store.record_signal(signal)

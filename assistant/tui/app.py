@@ -30,11 +30,13 @@ from textual.widgets import Footer, Input
 from assistant.compose import Environment, build_assistant
 from assistant.core import (
     Assistant,
+    ReasoningDelta,
     ReplyDelta,
     ReplyEnded,
     TurnEvent,
     TurnFinished,
     TurnStarted,
+    reasoning_of,
 )
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError
@@ -53,6 +55,7 @@ from assistant.tui.events import (
     LoadProgressed,
     MemoryLearned,
     ModelReady,
+    ReasoningChunk,
     ReplyChunk,
     ReplyFinished,
     ReplyStreamed,
@@ -89,6 +92,7 @@ class AssistantApp(FeedbackApp):
         Binding("escape", "stop", "Stop", priority=True),
         Binding("ctrl+r", "regenerate", "Regenerate"),
         Binding("f2", "edit_last", "Edit last"),
+        Binding("f3", "toggle_reasoning", "Reasoning"),
         Binding("ctrl+y", "copy_reply", "Copy reply"),
         Binding("ctrl+n", "new_conversation", "New"),
         Binding("ctrl+o", "conversations", "Conversations"),
@@ -120,6 +124,7 @@ class AssistantApp(FeedbackApp):
         self._reserved: ReplyBubble | None = None  # the reply keeping rows below it
         self._draft_timer: Timer | None = None
         self._last_usage_line = ""
+        self.show_reasoning = False  # for the session: thinking blocks start collapsed
         self._restore_theme()
 
     # -- layout --------------------------------------------------------------
@@ -310,21 +315,30 @@ class AssistantApp(FeedbackApp):
         # Tokens are handed to the screen in batches, at most every CHUNK_INTERVAL_S:
         # one message and one screen update per token made the UI thread compete
         # with generation for the GIL and the cores (bench_streaming: 0.58x bare).
+        # Thinking (ReasoningDelta) is batched the same way, apart from the reply text.
         pending: list[str] = []
+        pending_kind: type[ReplyChunk] | type[ReasoningChunk] = ReplyChunk
         posted = 0.0
+
+        def flush() -> None:
+            if pending:
+                self.post_message(pending_kind("".join(pending)))
+                pending.clear()
+
         try:
             for event in turn():
-                if isinstance(event, ReplyDelta):
+                if isinstance(event, ReplyDelta | ReasoningDelta):
+                    kind = ReplyChunk if isinstance(event, ReplyDelta) else ReasoningChunk
+                    if kind is not pending_kind:
+                        flush()
+                        pending_kind = kind
                     pending.append(event.text)
                     now = time.monotonic()
                     if now - posted >= CHUNK_INTERVAL_S:
-                        self.post_message(ReplyChunk("".join(pending)))
-                        pending.clear()
+                        flush()
                         posted = now
                     continue
-                if pending:
-                    self.post_message(ReplyChunk("".join(pending)))
-                    pending.clear()
+                flush()
                 if isinstance(event, TurnStarted):
                     self.post_message(TurnBegan(event))
                 elif isinstance(event, ReplyEnded):
@@ -347,7 +361,9 @@ class AssistantApp(FeedbackApp):
             await self.chat.mount(UserBubble(event.event.user_message.content))
         users = list(self.chat.query_children(UserBubble))
         self._reply = self._reserved = ReplyBubble(
-            model=self.assistant.backend.name, streaming=True
+            model=self.assistant.backend.name,
+            streaming=True,
+            show_reasoning=self.show_reasoning,
         )
         self._reply.reserve(self._rows_below(users[-1]) if users else 0)
         await self.chat.mount(self._reply)
@@ -372,6 +388,10 @@ class AssistantApp(FeedbackApp):
     async def on_reply_chunk(self, event: ReplyChunk) -> None:
         if self._reply is not None:
             self._reply.extend(event.text)
+
+    def on_reasoning_chunk(self, event: ReasoningChunk) -> None:
+        if self._reply is not None:
+            self._reply.extend_reasoning(event.text)
 
     async def on_reply_streamed(self, event: ReplyStreamed) -> None:
         """The final render, while the core stores the reply (ReplyEnded)."""
@@ -462,6 +482,14 @@ class AssistantApp(FeedbackApp):
         prompt.focus()
         self.editing = True
         self.notify("Editing your last message: Enter resends it, Esc cancels.")
+
+    def action_toggle_reasoning(self) -> None:
+        """Show or hide reasoning models' thinking, for every reply of this session."""
+        self.show_reasoning = not self.show_reasoning
+        for bubble in self.chat.query(ReplyBubble):
+            bubble.show_reasoning(self.show_reasoning)
+        state = "shown" if self.show_reasoning else "hidden"
+        self.notify(f"Reasoning {state} (f3 toggles it).")
 
     def _remove_last_turn(self) -> None:
         children = list(self.chat.children)
@@ -574,11 +602,16 @@ class AssistantApp(FeedbackApp):
         self.status.show(title or "")
         self.chat.scroll_end(animate=False)
 
-    @staticmethod
-    def _bubble(message: Message) -> UserBubble | ReplyBubble:
+    def _bubble(self, message: Message) -> UserBubble | ReplyBubble:
         if message.role == "user":
             return UserBubble(message.content)
-        return ReplyBubble(message.content, message.model, message.id)
+        return ReplyBubble(
+            message.content,
+            message.model,
+            message.id,
+            reasoning=reasoning_of(message),
+            show_reasoning=self.show_reasoning,
+        )
 
     def action_system_prompt(self) -> None:
         if self.conversation_id is not None:

@@ -50,6 +50,14 @@ class ReplyChunk(Message):
         self.text = text
 
 
+class ReasoningChunk(Message):
+    """A piece of the model's thinking, shown apart from the reply."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class ReplyStreamed(Message):
     """The reply is whole (or stopped): its final text, to render before it is stored."""
 

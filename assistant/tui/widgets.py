@@ -5,7 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.reactive import Reactive, reactive
-from textual.widgets import Label, Markdown, Static
+from textual.widgets import Collapsible, Label, Markdown, Static
 
 from assistant.tui.live_text import LiveText
 
@@ -42,12 +42,23 @@ class ReplyBubble(Vertical):
     `message_id` is the stored reply's id, set once the reply is finished; it stays
     empty for a reply that was never stored (incognito). A click selects the bubble as
     the target of feedback; a second click deselects it.
+
+    A reasoning model's thinking (`reasoning`) sits above the answer in a block of its
+    own, collapsed unless the session shows reasoning (`show_reasoning`); a bubble
+    with no thinking shows no block.
     """
 
     virtual_size = Reactive(Size(0, 0), layout=False)  # see ChatLog
 
     def __init__(
-        self, text: str = "", model: str = "", message_id: str = "", *, streaming: bool = False
+        self,
+        text: str = "",
+        model: str = "",
+        message_id: str = "",
+        *,
+        streaming: bool = False,
+        reasoning: str = "",
+        show_reasoning: bool = False,
     ) -> None:
         super().__init__(classes="bubble reply")
         self.text = text
@@ -60,12 +71,40 @@ class ReplyBubble(Vertical):
         # Markdown, which the screen would otherwise render at every update.
         self.live.display = streaming
         self.markdown.display = not streaming
+        self.thinking = LiveText(classes="reasoning-text")
+        self.thinking.append(reasoning)
+        self.reasoning_block = Collapsible(
+            self.thinking, title=self._reasoning_title(), collapsed=not show_reasoning
+        )
+        self.reasoning_block.add_class("reasoning")
+        self.reasoning_block.display = bool(reasoning)
+
+    @property
+    def reasoning(self) -> str:
+        """The thinking shown apart from the answer ("" for none)."""
+        return self.thinking.text
+
+    def _reasoning_title(self, streaming: bool = False) -> str:
+        words = len(self.thinking.text.split())
+        return "Thinking…" if streaming else f"Reasoning ({words} words)"
 
     def compose(self) -> ComposeResult:
         # The border is the body's: rows kept once the reply is whole stay blank.
         with Vertical(classes="reply-body"):
+            yield self.reasoning_block
             yield self.markdown
             yield self.live
+
+    def extend_reasoning(self, text: str) -> None:
+        """Show more of the model's thinking, in its own block."""
+        if not self.reasoning_block.display:
+            self.reasoning_block.display = True
+            self.reasoning_block.title = self._reasoning_title(streaming=True)
+        self.thinking.append(text)
+
+    def show_reasoning(self, shown: bool) -> None:
+        """Expand or collapse the thinking block (the session's toggle)."""
+        self.reasoning_block.collapsed = not shown
 
     def reserve(self, rows: int) -> None:
         """Take at least `rows` rows of text while streaming and after (0: no reserve)."""
@@ -83,6 +122,8 @@ class ReplyBubble(Vertical):
     async def finish(self, text: str) -> None:
         """Render the whole reply as Markdown, in place of the plain text."""
         self.text = text
+        if self.reasoning_block.display:
+            self.reasoning_block.title = self._reasoning_title()
         await self.markdown.update(text)
         self.markdown.display = True
         self.live.display = False
