@@ -2,12 +2,16 @@
 reasoning shown apart, multi-line input, prompt history, copying code blocks, the
 welcome state and the memory browser's live updates."""
 
+from textual import events
+
 from assistant.compose import Environment
 from assistant.core import reasoning_of
 from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
-from assistant.tui.widgets import ReplyBubble
-from tests.tui_helpers import scripted_app, send, settle
+from assistant.tui.prompt import PromptArea
+from assistant.tui.widgets import ReplyBubble, UserBubble
+from tests.test_tui import texts
+from tests.tui_helpers import scripted_app, send, settle, type_text
 
 THINKING = "<think>The user greets me. SECRET-PLAN-42 is to be polite.</think>\nHello to you!"
 
@@ -60,3 +64,143 @@ async def test_a_reply_without_thinking_has_no_reasoning_block(
         await send(pilot, "hi")
         [bubble] = app.chat.query(ReplyBubble)
         assert not bubble.reasoning_block.display and bubble.reasoning == ""
+
+
+async def test_shift_enter_adds_a_line_and_enter_sends_it_whole(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        prompt = app.query_one("#prompt", PromptArea)
+        one_line = prompt.region.height
+        await pilot.click("#prompt")
+        await type_text(pilot, "first line")
+        await pilot.press("shift+enter")
+        await type_text(pilot, "second")
+        await pilot.press("ctrl+j")  # the same, where a terminal cannot tell shift+enter
+        await type_text(pilot, "third")
+        await pilot.pause()
+        assert prompt.value == "first line\nsecond\nthird"
+        assert prompt.region.height == one_line + 2  # the prompt grows with its lines
+        await pilot.press("enter")
+        await settle(pilot)
+        assert prompt.value == ""
+        assert texts(app, UserBubble) == ["first line\nsecond\nthird"]
+        stored = app.assistant.messages(app.conversation_id or "")
+        assert stored[0].content == "first line\nsecond\nthird"
+
+
+async def test_pasted_lines_stay_intact(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    pasted = "def f(x):\n    return x * 2\n\nprint(f(21))"
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        prompt = app.query_one("#prompt", PromptArea)
+        await pilot.click("#prompt")
+        app.post_message(events.Paste(pasted))  # as the terminal driver does
+        await pilot.pause()
+        assert prompt.value == pasted
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.assistant.messages(app.conversation_id or "")[0].content == pasted
+        assert fake.prompts[-1][-1].content.endswith(pasted)
+
+
+async def test_up_and_down_in_an_empty_prompt_walk_earlier_messages(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "one")
+        await type_text(pilot, "two")
+        await pilot.press("shift+enter", *"lines", "enter")
+        await settle(pilot)
+        prompt = app.query_one("#prompt", PromptArea)
+        walked = []
+        for key in ("up", "up", "up", "down", "down"):
+            await pilot.press(key)
+            walked.append(prompt.value)
+        assert walked == ["two\nlines", "one", "one", "two\nlines", ""]
+        await type_text(pilot, "draft")
+        await pilot.press("up")  # a draft is never replaced: up moves the cursor
+        assert prompt.value == "draft"
+        await pilot.press("end", "ctrl+u", "up", "backspace")  # an edited recall stops the walk
+        assert prompt.value == "two\nline"
+        await pilot.press("down")
+        assert prompt.value == "two\nline"
+
+
+async def test_the_apps_keys_still_work_while_the_prompt_has_focus(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    """TextArea's own f6, f7 and ctrl+y would shadow thumbs down, the correction and
+    copy reply."""
+    fake.enqueue("Copied answer.")
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "question")
+        assert app.focused is app.query_one("#prompt")
+        await pilot.press("ctrl+y")
+        assert app.clipboard == "Copied answer."
+        await pilot.press("f7")
+        await pilot.pause()
+        assert "no correction" in " ".join(str(n.message) for n in app._notifications)
+
+
+async def test_the_prompt_history_reaches_back_into_earlier_sessions(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    first = scripted_app(env, fake, embedder)
+    async with first.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "from yesterday")
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "today")
+        await pilot.press("up", "up")
+        assert app.query_one("#prompt", PromptArea).value == "from yesterday"
+
+
+CODE_REPLY = "Two ways:\n\n```python\nprint('one')\n```\n\nor\n\n```sh\necho two\n```\n"
+
+
+async def test_a_clicked_code_block_is_copied_alone(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    fake.enqueue(CODE_REPLY)
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "show me")
+        bubble = app.chat.query_one(ReplyBubble)
+        second = bubble.code_blocks()[1]
+        await pilot.click(second)
+        await pilot.pause()
+        assert app.clipboard == "echo two"
+        assert second.has_class("-copied") and bubble.marked_code == 1
+
+
+async def test_ctrl_g_walks_the_code_blocks_and_ctrl_y_copies_the_whole_reply(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    fake.enqueue(CODE_REPLY, "No code here.")
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "show me")
+        copied = []
+        for _ in range(3):
+            await pilot.press("ctrl+g")
+            copied.append(app.clipboard)
+        assert copied == ["print('one')", "echo two", "print('one')"]
+        await pilot.press("ctrl+y")
+        assert app.clipboard == CODE_REPLY.strip()
+        await send(pilot, "more")
+        await pilot.press("ctrl+g")  # the latest reply has none: nothing is copied
+        assert app.clipboard == CODE_REPLY.strip()

@@ -25,7 +25,7 @@ from textual.containers import Vertical
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, TextArea
 
 from assistant.compose import Environment, build_assistant
 from assistant.core import (
@@ -51,6 +51,7 @@ from assistant.tui.documents import (
 )
 from assistant.tui.events import (
     DatasetExported,
+    HistoryLoaded,
     LoadFailed,
     LoadProgressed,
     MemoryLearned,
@@ -65,6 +66,7 @@ from assistant.tui.events import (
 from assistant.tui.feedback import FeedbackApp
 from assistant.tui.live_text import GROW_ROWS, wrap_rows
 from assistant.tui.memory_browser import MemoryBrowser, plural
+from assistant.tui.prompt import PromptArea
 from assistant.tui.screens import (
     ConversationDeleted,
     ConversationPicker,
@@ -79,6 +81,10 @@ log = logging.getLogger(__name__)
 CHUNK_INTERVAL_S = 0.1
 # A pause this long in typing embeds the draft for recall before Enter is pressed.
 DRAFT_PAUSE_S = 0.3
+# Up in an empty prompt walks back through this many of the user's messages from the
+# latest conversations (read once, after loading).
+HISTORY_CONVERSATIONS = 20
+HISTORY_ENTRIES = 200
 TurnFactory = Callable[[], Iterator[TurnEvent]]
 T = TypeVar("T")
 
@@ -94,10 +100,11 @@ class AssistantApp(FeedbackApp):
         Binding("f2", "edit_last", "Edit last"),
         Binding("f3", "toggle_reasoning", "Reasoning"),
         Binding("ctrl+y", "copy_reply", "Copy reply"),
+        Binding("ctrl+g", "copy_code", "Copy code block"),
         Binding("ctrl+n", "new_conversation", "New"),
         Binding("ctrl+o", "conversations", "Conversations"),
         Binding("ctrl+s", "system_prompt", "System prompt"),
-        # Function keys: Input keeps the ctrl+letter keys for editing.
+        # Function keys: the prompt keeps the ctrl+letter keys for editing.
         Binding("f4", "memories", "Memories"),
         Binding("f5", "thumbs_up", "Thumbs up"),
         Binding("f6", "thumbs_down", "Thumbs down"),
@@ -135,13 +142,13 @@ class AssistantApp(FeedbackApp):
         # beside the chat for each update of a streaming reply, but skips a box's
         # children that are nowhere near it.
         with Vertical(id="bottom"):
-            yield Input(placeholder="Message (Enter to send)", id="prompt")
+            yield PromptArea("Message (Enter sends, shift+enter: new line)", id="prompt")
             yield StatusBar()
             yield Footer()
 
     def on_mount(self) -> None:
         forward_notices(self._notice)
-        self.query_one("#prompt", Input).focus()
+        self.query_one("#prompt", PromptArea).focus()
         self.chat.anchor()
         self._load_model()
 
@@ -188,7 +195,23 @@ class AssistantApp(FeedbackApp):
             self.post_message(LoadFailed(f"loading failed: {exc}", "see the log file"))
             return
         self.post_message(ModelReady())
+        self._load_history()
         self._export_if_due()  # "checked on start": the embedder is loaded by now
+
+    def _load_history(self) -> None:
+        """Seed the prompt's history with the user's earlier messages (worker thread)."""
+        texts: list[str] = []
+        try:
+            for conversation in reversed(self.assistant.conversations()[:HISTORY_CONVERSATIONS]):
+                messages = self.assistant.messages(conversation.id)
+                texts += [m.content for m in messages if m.role == "user"]
+        except AssistantError as exc:
+            log.warning("cannot read the prompt history: %s", exc.message)
+            return
+        self.post_message(HistoryLoaded(texts[-HISTORY_ENTRIES:]))
+
+    def on_history_loaded(self, event: HistoryLoaded) -> None:
+        self.query_one("#prompt", PromptArea).earlier.seed(event.texts)
 
     def _export_if_due(self) -> None:
         """At level full, a due dataset export runs in the calling worker thread."""
@@ -245,15 +268,14 @@ class AssistantApp(FeedbackApp):
 
     # -- sending -------------------------------------------------------------
 
-    @on(Input.Changed, "#prompt")
-    def _draft_changed(self, event: Input.Changed) -> None:
+    @on(TextArea.Changed, "#prompt")
+    def _draft_changed(self, event: TextArea.Changed) -> None:
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
-        if event.value.strip():
-            self._draft_timer = self.set_timer(
-                DRAFT_PAUSE_S, lambda: self._prefetch_draft(event.value)
-            )
+        draft = event.text_area.text
+        if draft.strip():
+            self._draft_timer = self.set_timer(DRAFT_PAUSE_S, lambda: self._prefetch_draft(draft))
 
     def _prefetch_draft(self, text: str) -> None:
         """Let recall embed the draft now, so the turn skips it when the user sends it.
@@ -266,8 +288,8 @@ class AssistantApp(FeedbackApp):
             return
         self.assistant.prefetch(text)
 
-    @on(Input.Submitted, "#prompt")
-    def _submit(self, event: Input.Submitted) -> None:
+    @on(PromptArea.Submitted, "#prompt")
+    def _submit(self, event: PromptArea.Submitted) -> None:
         text = event.value
         if not text.strip():
             return
@@ -281,7 +303,8 @@ class AssistantApp(FeedbackApp):
         if not self.assistant.loaded:
             self.notify("The model is still loading; your message is kept.", severity="warning")
             return
-        event.input.value = ""
+        event.prompt.value = ""
+        event.prompt.earlier.add(text)
         if self.editing and self.conversation_id:
             self.editing = False
             editing_id = self.conversation_id
@@ -443,7 +466,7 @@ class AssistantApp(FeedbackApp):
 
     async def on_turn_failed(self, event: TurnFailed) -> None:
         self.busy = False
-        prompt = self.query_one("#prompt", Input)
+        prompt = self.query_one("#prompt", PromptArea)
         if not prompt.value and self._pending_user_text and self._reply is None:
             prompt.value = self._pending_user_text  # the message was not sent: keep it
         self._reply = None
@@ -452,7 +475,7 @@ class AssistantApp(FeedbackApp):
 
     def watch_busy(self, busy: bool) -> None:
         if self.is_running:  # a turn can end while the app closes and its widgets go
-            for prompt in self.query("#prompt").results(Input):
+            for prompt in self.query("#prompt").results(PromptArea):
                 prompt.cursor_blink = not busy
 
     # -- actions -------------------------------------------------------------
@@ -462,7 +485,7 @@ class AssistantApp(FeedbackApp):
             self.assistant.stop()
         elif self.editing:
             self.editing = False
-            self.query_one("#prompt", Input).value = ""
+            self.query_one("#prompt", PromptArea).value = ""
 
     def action_regenerate(self) -> None:
         if self.busy or self.conversation_id is None or not self.assistant.loaded:
@@ -475,7 +498,7 @@ class AssistantApp(FeedbackApp):
 
     def action_edit_last(self) -> None:
         users = list(self.chat.query(UserBubble))
-        prompt = self.query_one("#prompt", Input)
+        prompt = self.query_one("#prompt", PromptArea)
         if self.busy or not users or prompt.value:
             return
         prompt.value = users[-1].text
@@ -500,13 +523,45 @@ class AssistantApp(FeedbackApp):
             for widget in children[last_user:]:
                 widget.remove()
 
+    def _chosen_reply(self) -> ReplyBubble | None:
+        """The selected reply (a click selects one), else the latest."""
+        replies = list(self.chat.query(ReplyBubble))
+        chosen = [b for b in replies if b.has_class("-selected")] or replies[-1:]
+        return chosen[0] if chosen else None
+
     def action_copy_reply(self) -> None:
-        bubbles = list(self.chat.query(ReplyBubble))
-        if not bubbles:
+        chosen = self._chosen_reply()
+        if chosen is None:
             self.notify("There is no reply to copy yet.")
             return
-        self.copy_to_clipboard(bubbles[-1].text)
+        self.copy_to_clipboard(chosen.text)
         self.notify("Reply copied to the clipboard.")
+
+    def action_copy_code(self) -> None:
+        """Copy a code block of the selected (else latest) reply: the next one after the
+        block copied last, so pressing again walks through them."""
+        chosen = self._chosen_reply()
+        blocks = chosen.code_blocks() if chosen else []
+        if not blocks:
+            self.notify("There is no code block in the reply to copy.")
+            return
+        assert chosen is not None
+        marked = chosen.marked_code
+        self._copy_code(chosen, 0 if marked is None else (marked + 1) % len(blocks))
+
+    def on_reply_bubble_code_clicked(self, event: ReplyBubble.CodeClicked) -> None:
+        self._copy_code(event.reply, event.index)
+
+    def _copy_code(self, bubble: ReplyBubble, index: int) -> None:
+        for other in self.chat.query(ReplyBubble):
+            if other is not bubble and other.marked_code is not None:
+                for block in other.code_blocks():
+                    block.remove_class("-copied")
+        code = bubble.mark_code(index)
+        self.copy_to_clipboard(code)
+        count = len(bubble.code_blocks())
+        which = f"Code block {index + 1} of {count}" if count > 1 else "Code block"
+        self.notify(f"{which} copied to the clipboard.")
 
     def action_new_conversation(self) -> None:
         if self.busy:
@@ -516,7 +571,7 @@ class AssistantApp(FeedbackApp):
         self.offer = None
         self.chat.remove_children()
         self.status.show("New conversation")
-        self.query_one("#prompt", Input).focus()
+        self.query_one("#prompt", PromptArea).focus()
 
     def action_incognito(self) -> None:
         if self.busy:
@@ -580,9 +635,8 @@ class AssistantApp(FeedbackApp):
 
     def action_documents(self) -> None:
         """The Documents screen, open at what the selected (else latest) reply cites."""
-        replies = list(self.chat.query(ReplyBubble))
-        chosen = [b for b in replies if b.has_class("-selected")] or replies[-1:]
-        self.push_screen(DocumentsScreen(self.assistant, chosen[0].text if chosen else ""))
+        chosen = self._chosen_reply()
+        self.push_screen(DocumentsScreen(self.assistant, chosen.text if chosen else ""))
 
     def action_memories(self) -> None:
         self.push_screen(MemoryBrowser(self.assistant), self._open_conversation)

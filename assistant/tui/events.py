@@ -25,6 +25,14 @@ class ModelReady(Message):
     """The model finished loading."""
 
 
+class HistoryLoaded(Message):
+    """The user's messages from earlier conversations, oldest first (prompt history)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__()
+        self.texts = texts
+
+
 class LoadFailed(Message):
     """Loading failed; the app stays open to show why."""
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from textual import work
 from textual.app import App
 from textual.message import Message as UIMessage
-from textual.widgets import Input
 
 from assistant.core import Assistant, CorrectionOffer
 from assistant.records import Memory
@@ -25,6 +24,7 @@ from assistant.tui.events import (
     RuleDecided,
     post_core_result,
 )
+from assistant.tui.prompt import PromptArea
 from assistant.tui.report import LearningReport
 from assistant.tui.screens import ReasonPrompt, RuleChoice, RulePrompt
 from assistant.tui.widgets import ChatLog, ReplyBubble
@@ -120,7 +120,7 @@ class FeedbackApp(App[None]):
         reply_id = self._target_reply()
         if reply_id is None:
             return
-        self.query_one("#prompt", Input).value = ""
+        self.query_one("#prompt", PromptArea).value = ""
         self._call_core(lambda: CorrectionRecorded(self.assistant.correct(reply_id, text)))
 
     def action_accept_offer(self) -> None:

@@ -4,8 +4,11 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import Reactive, reactive
+from textual.widget import Widget
 from textual.widgets import Collapsible, Label, Markdown, Static
+from textual.widgets.markdown import MarkdownFence
 
 from assistant.tui.live_text import LiveText
 
@@ -129,12 +132,52 @@ class ReplyBubble(Vertical):
         self.live.display = False
         self.live.clear()
 
+    class CodeClicked(Message):
+        """A code block in a reply was clicked: its code, to copy."""
+
+        def __init__(self, reply: "ReplyBubble", index: int) -> None:
+            super().__init__()
+            self.reply = reply
+            self.index = index
+
+    def code_blocks(self) -> list[MarkdownFence]:
+        """The reply's code blocks, in order (none while it streams)."""
+        return list(self.markdown.query(MarkdownFence))
+
+    def mark_code(self, index: int) -> str:
+        """Mark code block `index` as the one just copied (the code cursor); its code."""
+        blocks = self.code_blocks()
+        for at, block in enumerate(blocks):
+            block.set_class(at == index, "-copied")
+        return blocks[index].code.rstrip("\n")
+
+    @property
+    def marked_code(self) -> int | None:
+        """The index of the code block last copied, if any."""
+        for at, block in enumerate(self.code_blocks()):
+            if block.has_class("-copied"):
+                return at
+        return None
+
     def on_click(self, event: events.Click) -> None:
+        fence = _fence_of(event.widget)
+        if fence is not None:
+            self.post_message(self.CodeClicked(self, self.code_blocks().index(fence)))
         selected = not self.has_class("-selected")
         if self.parent is not None:
             for bubble in self.parent.query_children(ReplyBubble):
                 bubble.remove_class("-selected")
         self.set_class(selected, "-selected")
+
+
+def _fence_of(widget: Widget | None) -> MarkdownFence | None:
+    """The code block a clicked widget belongs to, if any."""
+    while widget is not None:
+        if isinstance(widget, MarkdownFence):
+            return widget
+        parent = widget.parent
+        widget = parent if isinstance(parent, Widget) else None
+    return None
 
 
 class StatusBar(Label):
