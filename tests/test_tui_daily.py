@@ -2,6 +2,9 @@
 reasoning shown apart, multi-line input, prompt history, copying code blocks, the
 welcome state and the memory browser's live updates."""
 
+import threading
+from dataclasses import replace
+
 from textual import events
 
 from assistant.compose import Environment
@@ -9,6 +12,7 @@ from assistant.core import reasoning_of
 from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.prompt import PromptArea
+from assistant.tui.welcome import Welcome, uses_embedded_model, welcome_text
 from assistant.tui.widgets import ReplyBubble, UserBubble
 from tests.test_tui import texts
 from tests.tui_helpers import scripted_app, send, settle, type_text
@@ -204,3 +208,39 @@ async def test_ctrl_g_walks_the_code_blocks_and_ctrl_y_copies_the_whole_reply(
         await send(pilot, "more")
         await pilot.press("ctrl+g")  # the latest reply has none: nothing is copied
         assert app.clipboard == CODE_REPLY.strip()
+
+
+async def test_the_welcome_shows_until_the_first_message_and_after_ctrl_n(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    gate = threading.Event()
+    app = scripted_app(env, fake, embedder)
+    original = app.assistant._load_backend
+    app.assistant._load_backend = lambda progress: (gate.wait(10), original(progress))[1]
+    async with app.run_test() as pilot:
+        welcome = app.chat.query_one(Welcome)
+        await pilot.pause()
+        loading = str(welcome.render())  # painted before the model loads
+        assert "(loading…)" in loading and "counting…" in loading
+        gate.set()
+        await settle(pilot)
+        shown = str(welcome.render())
+        assert "Model     scripted · the small embedded model" in shown
+        assert "0 preferences, 0 facts" in shown and "from 0 conversations" in shown
+        assert "f4 memory browser" in shown
+        await send(pilot, "I prefer short answers")
+        assert not app.chat.query(Welcome)
+        await settle(pilot)  # learning
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        again = str(app.chat.query_one(Welcome).render())
+        assert "1 preference, 0 facts" in again and "from 1 conversation\n" in again
+
+
+def test_which_settings_use_the_small_embedded_model(env: Environment) -> None:
+    settings = env.settings
+    assert uses_embedded_model(replace(settings, model=""))
+    assert not uses_embedded_model(replace(settings, model="/models/big.gguf"))
+    assert not uses_embedded_model(replace(settings, backend="openai", model=""))
+    assert "learning is off" in welcome_text("m", False, None, "off")
+    assert "counting…" in welcome_text("m", False, None, "memory")

@@ -101,6 +101,20 @@ def test_ready_screen(
     assert snap_compare(scripted_app(env, fake, embedder), terminal_size=SIZE, run_before=ready)
 
 
+def test_welcome_with_what_was_learned(
+    snap_compare: Any, home: Path, fake: ScriptedBackend, embedder: Embedder, tmp_path: Path
+) -> None:
+    """An empty chat greets with the model, the counts of what was learned, the keys."""
+    app = scripted_app(load_environment(learning="memory"), fake, embedder)
+    seed_memories(app.assistant, tmp_path)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await hold_still(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
 def test_streamed_markdown_reply(
     snap_compare: Any, env: Environment, fake: ScriptedBackend, embedder: Embedder
 ) -> None:

@@ -52,6 +52,7 @@ from assistant.tui.documents import (
 from assistant.tui.events import (
     DatasetExported,
     HistoryLoaded,
+    LearnedCounted,
     LoadFailed,
     LoadProgressed,
     MemoryLearned,
@@ -73,6 +74,7 @@ from assistant.tui.screens import (
     DeleteConversationPrompt,
     SystemPromptEditor,
 )
+from assistant.tui.welcome import Learned, Welcome
 from assistant.tui.widgets import ChatLog, ReplyBubble, StatusBar, UserBubble
 
 log = logging.getLogger(__name__)
@@ -137,7 +139,7 @@ class AssistantApp(FeedbackApp):
     # -- layout --------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield ChatLog(id="chat")
+        yield ChatLog(self._welcome(), id="chat")
         # One box around what sits below the chat: the screen renders every widget
         # beside the chat for each update of a streaming reply, but skips a box's
         # children that are nowhere near it.
@@ -151,6 +153,25 @@ class AssistantApp(FeedbackApp):
         self.query_one("#prompt", PromptArea).focus()
         self.chat.anchor()
         self._load_model()
+
+    def _welcome(self) -> Welcome:
+        """The greeting an empty chat shows until the first message."""
+        model = self.assistant.backend.name if self.assistant.loaded else None
+        return Welcome(self.assistant.settings, model)
+
+    @work(thread=True, exclusive=True, group="welcome")
+    def _count_learned(self) -> None:
+        """Count what was learned, for the welcome (a store read: off the UI thread)."""
+        try:
+            learned = Learned.count(self.assistant.memories(), len(self.assistant.conversations()))
+        except AssistantError as exc:
+            log.warning("cannot count what was learned: %s", exc.message)
+            return
+        self.post_message(LearnedCounted(learned))
+
+    def on_learned_counted(self, event: LearnedCounted) -> None:
+        for welcome in self.chat.query(Welcome):
+            welcome.counted(event.learned)
 
     def _notice(self, text: str) -> None:
         """A warning from the core (a repaired store), from whichever thread logged it."""
@@ -255,6 +276,9 @@ class AssistantApp(FeedbackApp):
         backend = self.assistant.backend
         self.status.adapter = status_label(backend)
         self.status.show(f"{backend.name} · context {backend.context_length} · ready")
+        for welcome in self.chat.query(Welcome):
+            welcome.loaded(backend.name)
+        self._count_learned()
         self._sync_documents()
 
     def on_load_failed(self, event: LoadFailed) -> None:
@@ -380,6 +404,7 @@ class AssistantApp(FeedbackApp):
             self.pending_system_prompt = None
         if self._reserved is not None:
             self._reserved.release()
+        await self.chat.query(Welcome).remove()
         if event.event.user_message is not None:
             await self.chat.mount(UserBubble(event.event.user_message.content))
         users = list(self.chat.query_children(UserBubble))
@@ -570,6 +595,9 @@ class AssistantApp(FeedbackApp):
         self.pending_system_prompt = None
         self.offer = None
         self.chat.remove_children()
+        self.chat.mount(self._welcome())
+        if self.assistant.loaded:
+            self._count_learned()
         self.status.show("New conversation")
         self.query_one("#prompt", PromptArea).focus()
 

@@ -11,6 +11,7 @@ from textual.message import Message
 from assistant.core import FeedbackResult, TurnFinished, TurnStarted
 from assistant.errors import AssistantError
 from assistant.records import Memory, SignalKind
+from assistant.tui.welcome import Learned
 
 
 class LoadProgressed(Message):
@@ -23,6 +24,14 @@ class LoadProgressed(Message):
 
 class ModelReady(Message):
     """The model finished loading."""
+
+
+class LearnedCounted(Message):
+    """What the store holds, counted for the welcome."""
+
+    def __init__(self, learned: Learned) -> None:
+        super().__init__()
+        self.learned = learned
 
 
 class HistoryLoaded(Message):
