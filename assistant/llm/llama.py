@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,6 +38,49 @@ class LoadOptions:
     threads: int
     chat_template: str
     lora_path: Path | None = None
+
+
+def cpu_has_amx(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU has Intel AMX tiles (Sapphire Rapids and later Xeons)."""
+    try:
+        flags = cpuinfo.read_text(errors="replace").split()
+    except OSError:
+        return False
+    return "amx_int8" in flags or "amx_tile" in flags
+
+
+def cpu_extra_buffers_guard() -> AbstractContextManager[None]:
+    """Load the model without llama.cpp's extra CPU weight buffers on an AMX CPU.
+
+    A llama-cpp-python 0.3.36 built here (GGML_NATIVE, so with llama.cpp's AMX
+    kernels) crashed with SIGSEGV on the first decode of both the embedded SmolLM2 and
+    Gemma 3 on a Xeon with AMX, in `llama_decode`; with `use_extra_bufts` off (plain
+    CPU buffers) both answer. `Llama` reads its model parameters from
+    `llama_model_default_params()` inside its constructor and offers no argument for
+    this one, so the defaults are wrapped for the duration of the load.
+    """
+    if not cpu_has_amx():
+        return nullcontext()
+    return _extra_buffers_off()
+
+
+@contextmanager
+def _extra_buffers_off() -> Iterator[None]:
+    import llama_cpp.llama_cpp as lib
+
+    default = lib.llama_model_default_params
+
+    def without_extra_buffers() -> Any:
+        params = default()
+        params.use_extra_bufts = False
+        return params
+
+    lib.llama_model_default_params = without_extra_buffers
+    log.info("AMX CPU: loading without llama.cpp's extra CPU buffer types")
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = default
 
 
 _LOG_CALLBACK: list[Any] = []
@@ -154,16 +198,17 @@ class LlamaBackend:
 
         route_llama_logs()
         try:
-            llm = llama_cpp.Llama(
-                model_path=str(self.info.path),
-                n_ctx=self._n_ctx,
-                n_batch=min(512, self._n_ctx),
-                n_gpu_layers=self.gpu_layers,
-                n_threads=self.threads,
-                n_threads_batch=self.threads,
-                lora_path=str(lora_path) if lora_path else None,
-                verbose=False,
-            )
+            with cpu_extra_buffers_guard():
+                llm = llama_cpp.Llama(
+                    model_path=str(self.info.path),
+                    n_ctx=self._n_ctx,
+                    n_batch=min(512, self._n_ctx),
+                    n_gpu_layers=self.gpu_layers,
+                    n_threads=self.threads,
+                    n_threads_batch=self.threads,
+                    lora_path=str(lora_path) if lora_path else None,
+                    verbose=False,
+                )
             if lora_path and not llm._lora_adapter:
                 # llama-cpp-python 0.3 misses a NULL adapter (it tests `is None` on a
                 # pointer object) and goes on; the model must not run with it.

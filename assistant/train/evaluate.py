@@ -145,23 +145,24 @@ class LlamaScorer:
     def __init__(self, model_path: Path, lora_path: Path | None, n_ctx: int, threads: int) -> None:
         import llama_cpp
 
-        from assistant.llm.llama import route_llama_logs
+        from assistant.llm.llama import cpu_extra_buffers_guard, route_llama_logs
 
         route_llama_logs()
         self._llm: Any
         try:
-            self._llm = llama_cpp.Llama(
-                model_path=str(model_path),
-                lora_path=str(lora_path) if lora_path else None,
-                n_ctx=n_ctx,
-                n_batch=n_ctx,
-                n_gpu_layers=0,
-                n_threads=threads,
-                n_threads_batch=threads,
-                logits_all=True,
-                seed=0,
-                verbose=False,
-            )
+            with cpu_extra_buffers_guard():
+                self._llm = llama_cpp.Llama(
+                    model_path=str(model_path),
+                    lora_path=str(lora_path) if lora_path else None,
+                    n_ctx=n_ctx,
+                    n_batch=n_ctx,
+                    n_gpu_layers=0,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    logits_all=True,
+                    seed=0,
+                    verbose=False,
+                )
             if lora_path and not self._llm._lora_adapter:  # see LlamaBackend._load
                 self._llm.close()
                 raise RuntimeError("llama.cpp could not read the adapter")

@@ -35,15 +35,15 @@ def load(model: str) -> Any:
     """The model as a user's script loads it: the app's thread count and 2k context."""
     import llama_cpp
 
-    from assistant.llm.llama import default_threads
+    from assistant.llm.llama import cpu_extra_buffers_guard, default_threads
 
-    return llama_cpp.Llama(
-        model_path=model,
-        n_ctx=2048,
-        n_threads=default_threads(),
-        chat_format="gemma",
-        verbose=False,
-    )
+    with cpu_extra_buffers_guard():  # as the app loads it: see that function
+        return llama_cpp.Llama(
+            model_path=model,
+            n_ctx=2048,
+            n_threads=default_threads(),
+            verbose=False,
+        )
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.compose import load_environment
 from assistant.llm.default_model import default_model_path
-from assistant.llm.llama import default_threads, gpu_offload_supported
+from assistant.llm.llama import cpu_extra_buffers_guard, default_threads, gpu_offload_supported
 from tests.bench.bare_llama import bare_round
 from tests.bench.report import write_result
 
@@ -23,14 +23,14 @@ from tests.bench.report import write_result
 def load(model: str, gpu_layers: int) -> Any:
     import llama_cpp
 
-    return llama_cpp.Llama(
-        model_path=model,
-        n_ctx=2048,
-        n_threads=default_threads(),
-        n_gpu_layers=gpu_layers,
-        chat_format="gemma",
-        verbose=False,
-    )
+    with cpu_extra_buffers_guard():
+        return llama_cpp.Llama(
+            model_path=model,
+            n_ctx=2048,
+            n_threads=default_threads(),
+            n_gpu_layers=gpu_layers,
+            verbose=False,
+        )
 
 
 def main() -> None:
