@@ -11,10 +11,12 @@ from assistant.compose import Environment
 from assistant.core import reasoning_of
 from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
+from assistant.tui.memory_browser import MemoryBrowser
 from assistant.tui.prompt import PromptArea
 from assistant.tui.welcome import Welcome, uses_embedded_model, welcome_text
 from assistant.tui.widgets import ReplyBubble, UserBubble
 from tests.test_tui import texts
+from tests.test_tui_memory import listed, status_line
 from tests.tui_helpers import scripted_app, send, settle, type_text
 
 THINKING = "<think>The user greets me. SECRET-PLAN-42 is to be polite.</think>\nHello to you!"
@@ -235,6 +237,9 @@ async def test_the_welcome_shows_until_the_first_message_and_after_ctrl_n(
         await settle(pilot)
         again = str(app.chat.query_one(Welcome).render())
         assert "1 preference, 0 facts" in again and "from 1 conversation\n" in again
+        await pilot.press("ctrl+n", "f8", "f8")  # new chats in quick succession
+        await settle(pilot)
+        assert len(app.chat.query(Welcome)) == 1 and len(app.chat.children) == 1
 
 
 def test_which_settings_use_the_small_embedded_model(env: Environment) -> None:
@@ -244,3 +249,43 @@ def test_which_settings_use_the_small_embedded_model(env: Environment) -> None:
     assert not uses_embedded_model(replace(settings, backend="openai", model=""))
     assert "learning is off" in welcome_text("m", False, None, "off")
     assert "counting…" in welcome_text("m", False, None, "memory")
+
+
+async def test_the_open_memory_browser_shows_a_memory_learned_meanwhile(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    """The issue's walk-through: send, open f4 before learning ends; the memory shows
+    without closing and reopening the browser, and so does one it supersedes."""
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        for text, before, after, note in (
+            ("I live in Berlin.", [], ["The user lives in Berlin."], "1 memory learned"),
+            (
+                "I live in Hamburg.",
+                ["The user lives in Berlin."],
+                ["The user lives in Hamburg.", "The user lives in Berlin."],
+                "1 memory learned, 1 superseded",
+            ),
+        ):
+            fake.gate = threading.Event()  # holds the reply, and so its learning
+            await pilot.click("#prompt")
+            await type_text(pilot, text)
+            await pilot.press("enter")
+            await pilot.press("f4")  # while the reply is held: nothing learned yet
+            browser = app.screen
+            assert isinstance(browser, MemoryBrowser)
+            for _ in range(200):  # until its listing is in (a condition, not a time)
+                await pilot.pause()
+                if "Loading" not in status_line(browser):
+                    break
+            assert listed(browser) == before and not fake.gate.is_set()
+            fake.gate.set()
+            await settle(pilot)
+            assert app.screen is browser
+            assert listed(browser) == after
+            assert status_line(browser).endswith(note)
+            await pilot.press("escape")
+            await settle(pilot)
+        statuses = {m.text: m.status for m in browser.memories}
+        assert statuses["The user lives in Berlin."] == "superseded"

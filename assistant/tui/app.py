@@ -488,6 +488,11 @@ class AssistantApp(FeedbackApp):
     def on_memory_learned(self, event: MemoryLearned) -> None:
         lines = [("✓ " if m.status == "active" else "✗ ") + m.text for m in event.memories]
         self.notify("\n".join(lines), title="Learned")
+        active = sum(m.status == "active" for m in event.memories)
+        others = len(event.memories) - active
+        self.memories_changed(
+            f"{plural(active)} learned" + (f", {others} superseded" if others else "")
+        )
 
     async def on_turn_failed(self, event: TurnFailed) -> None:
         self.busy = False

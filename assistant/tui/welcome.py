@@ -96,7 +96,7 @@ class Welcome(Static):
     """The empty chat's greeting; the app removes it when the first message is sent."""
 
     def __init__(self, settings: Settings, model: str | None) -> None:
-        super().__init__("", markup=False, id="welcome")
+        super().__init__("", markup=False)
         self._settings = settings
         self._embedded = uses_embedded_model(settings)
         self._model = model
