@@ -301,6 +301,27 @@ class Assistant:
                 self.learning_loop()
             return self._backend
 
+    def switch_model(
+        self, model: str, load: BackendLoader, progress: Callable[[str], None] = lambda _: None
+    ) -> ChatBackend:
+        """Answer with another model from now on; conversations go on with it.
+
+        The new model loads before the old one closes, so a failed load leaves the
+        old one answering. `model` is the new `model` setting (for what the shells show).
+        """
+        with self._load_lock:
+            backend = load(progress)
+            old = self._backend
+            self._count = lru_cache(maxsize=4096)(backend.count_tokens)
+            self._backend = backend
+            self.settings = replace(self.settings, model=model)
+            # Token counts and the context length changed: each window is planned afresh.
+            self._window_start.clear()
+            close = getattr(old, "close", None)
+            if old is not None and old is not backend and callable(close):
+                close()
+            return backend
+
     @property
     def learning_on(self) -> bool:
         return self.settings.learning != "off"

@@ -3,18 +3,21 @@ reasoning shown apart, multi-line input, prompt history, copying code blocks, th
 welcome state and the memory browser's live updates."""
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 
 from textual import events
+from textual.widgets import OptionList
 
 from assistant.compose import Environment
-from assistant.core import reasoning_of
+from assistant.core import BackendLoader, reasoning_of
 from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.memory_browser import MemoryBrowser
+from assistant.tui.model_picker import ModelPicker
 from assistant.tui.prompt import PromptArea
 from assistant.tui.welcome import Welcome, uses_embedded_model, welcome_text
-from assistant.tui.widgets import ReplyBubble, UserBubble
+from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
 from tests.test_tui import texts
 from tests.test_tui_memory import listed, status_line
 from tests.tui_helpers import scripted_app, send, settle, type_text
@@ -289,3 +292,57 @@ async def test_the_open_memory_browser_shows_a_memory_learned_meanwhile(
             await settle(pilot)
         statuses = {m.text: m.status for m in browser.memories}
         assert statuses["The user lives in Berlin."] == "superseded"
+
+
+async def test_switching_the_model_from_the_palette_keeps_the_conversation(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    env.paths.models.mkdir(parents=True, exist_ok=True)
+    (env.paths.models / "other.gguf").write_bytes(b"GGUF")  # listed; a scripted one loads
+    other = ScriptedBackend()
+    other.enqueue("From the other model.")
+    gate = threading.Event()
+    app = scripted_app(env, fake, embedder)
+    loaded: list[str] = []
+
+    def load_other(model: str) -> BackendLoader:
+        def load(progress: Callable[[str], None]) -> ScriptedBackend:
+            loaded.append(model)
+            progress("Loading other.gguf…")
+            gate.wait(10)
+            return other
+
+        return load
+
+    app.loader_for = load_other
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await send(pilot, "first question")
+        conversation = app.conversation_id
+        app.action_switch_model()  # what the palette's "Switch model" runs
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, ModelPicker)
+        labels = [str(o.prompt) for o in picker.query_one(OptionList).options]
+        assert labels[0].endswith("(the small embedded model · in use)")
+        assert labels[-1] == "other.gguf  (models dir)"
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert loaded == ["other.gguf"]
+        assert "Loading other.gguf" in str(app.query_one(StatusBar).render())
+        await pilot.click("#prompt")
+        await type_text(pilot, "kept while loading")
+        await pilot.press("enter")  # refused while the model loads: the text stays
+        await pilot.pause()
+        assert app.query_one("#prompt", PromptArea).value == "kept while loading"
+        gate.set()
+        await settle(pilot)
+        assert app.assistant.backend is other
+        assert app.assistant.settings.model == "other.gguf"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.conversation_id == conversation
+        assert texts(app, ReplyBubble)[-1] == "From the other model."
+        history = [m.content for m in other.prompts[-1]]
+        assert "first question" in history and "echo: first question" in history
+        assert "Switch model" in {c.title for c in app.get_system_commands(app.screen)}

@@ -27,9 +27,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, TextArea
 
-from assistant.compose import Environment, build_assistant
+from assistant.compose import Environment, build_assistant, loader_for_model
 from assistant.core import (
     Assistant,
+    BackendLoader,
     ReasoningDelta,
     ReplyDelta,
     ReplyEnded,
@@ -41,6 +42,7 @@ from assistant.core import (
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError
 from assistant.llm.backend import ChatBackend
+from assistant.llm.choices import ModelChoice, model_choices
 from assistant.logs import forward_notices
 from assistant.records import Conversation, Message
 from assistant.tui.documents import (
@@ -57,6 +59,8 @@ from assistant.tui.events import (
     LoadProgressed,
     MemoryLearned,
     ModelReady,
+    ModelSwitched,
+    ModelSwitchFailed,
     ReasoningChunk,
     ReplyChunk,
     ReplyFinished,
@@ -67,6 +71,7 @@ from assistant.tui.events import (
 from assistant.tui.feedback import FeedbackApp
 from assistant.tui.live_text import GROW_ROWS, wrap_rows
 from assistant.tui.memory_browser import MemoryBrowser, plural
+from assistant.tui.model_picker import ModelPicker
 from assistant.tui.prompt import PromptArea
 from assistant.tui.screens import (
     ConversationDeleted,
@@ -134,6 +139,9 @@ class AssistantApp(FeedbackApp):
         self._draft_timer: Timer | None = None
         self._last_usage_line = ""
         self.show_reasoning = False  # for the session: thinking blocks start collapsed
+        self.switching = False  # a model picked from the palette is loading
+        # How a model picked from the palette loads (tests put a scripted one here).
+        self.loader_for: Callable[[str], BackendLoader] = lambda model: loader_for_model(env, model)
         self._restore_theme()
 
     # -- layout --------------------------------------------------------------
@@ -324,7 +332,7 @@ class AssistantApp(FeedbackApp):
         if self.busy:
             self.notify("A reply is still streaming; press Esc to stop it.", severity="warning")
             return
-        if not self.assistant.loaded:
+        if not self.assistant.loaded or self.switching:
             self.notify("The model is still loading; your message is kept.", severity="warning")
             return
         event.prompt.value = ""
@@ -741,8 +749,69 @@ class AssistantApp(FeedbackApp):
             self.notify(f"{exc.message}\n{exc.hint}", title="Error", severity="error")
             return None
 
+    # -- switching the model ---------------------------------------------------
+
+    def action_switch_model(self) -> None:
+        """Pick another model (catalog, models dir, the embedded one) from the palette."""
+        if self.busy or self.switching or not self.assistant.loaded:
+            self.notify("Wait for the reply or the loading to finish.", severity="warning")
+            return
+        choices = self._guarded(lambda: model_choices(self.env.paths))
+        if choices is not None:
+            current = self.assistant.settings.model
+            self.push_screen(ModelPicker(choices, current), self._model_chosen)
+
+    def _model_chosen(self, choice: ModelChoice | None) -> None:
+        if choice is None or choice.spec == self.assistant.settings.model:
+            return
+        self.switching = True
+        self.status.show(f"Loading {choice.label}…")
+        self._switch_model(choice.spec)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _switch_model(self, model: str) -> None:
+        try:
+            backend = self.assistant.switch_model(
+                model, self.loader_for(model), self._report_progress
+            )
+        except AssistantError as exc:
+            self.post_message(ModelSwitchFailed(exc.message, exc.hint))
+            return
+        except Exception as exc:
+            log.exception("switching the model failed")
+            self.post_message(ModelSwitchFailed(f"loading failed: {exc}", "see the log file"))
+            return
+        self.post_message(ModelSwitched(backend.name))
+
+    def on_model_switched(self, event: ModelSwitched) -> None:
+        from assistant.adapters import status_label
+
+        self.switching = False
+        backend = self.assistant.backend
+        self.status.adapter = status_label(backend)
+        self.status.show(f"{backend.name} · context {backend.context_length} · ready")
+        for welcome in self.chat.query(Welcome):
+            welcome.switched(self.assistant.settings, backend.name)
+        self.notify(f"{event.name} answers from now on; the conversation goes on.")
+
+    def on_model_switch_failed(self, event: ModelSwitchFailed) -> None:
+        self.switching = False
+        backend = self.assistant.backend
+        self.status.show(f"{backend.name} · context {backend.context_length} · ready")
+        self.notify(
+            f"{event.message_text}\n{event.hint}\n{backend.name} still answers.",
+            title="Cannot switch the model",
+            severity="error",
+            timeout=30,
+        )
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Switch model",
+            "Load another model (catalog, models dir); the conversation goes on",
+            self.action_switch_model,
+        )
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
             action = binding.action

@@ -42,6 +42,23 @@ class HistoryLoaded(Message):
         self.texts = texts
 
 
+class ModelSwitched(Message):
+    """Another model now answers (picked from the palette)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class ModelSwitchFailed(Message):
+    """The picked model did not load; the one before still answers."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__()
+        self.message_text = message
+        self.hint = hint
+
+
 class LoadFailed(Message):
     """Loading failed; the app stays open to show why."""
 

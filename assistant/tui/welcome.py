@@ -108,6 +108,12 @@ class Welcome(Static):
         self._model = model
         self._render_text()
 
+    def switched(self, settings: Settings, model: str) -> None:
+        """Another model was picked: name it, and say whether it is the embedded one."""
+        self._settings = settings
+        self._embedded = uses_embedded_model(settings)
+        self.loaded(model)
+
     def counted(self, learned: Learned) -> None:
         self._learned = learned
         self._render_text()
