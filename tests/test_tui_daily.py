@@ -39,11 +39,11 @@ async def test_thinking_shows_apart_collapsed_and_toggles_for_the_session(
         block = bubble.reasoning_block
         assert block.display and block.collapsed and block.title == "Reasoning (9 words)"
         assert "SECRET" not in bubble.markdown.source
-        assert not bubble.thinking.region.height  # collapsed: the thinking takes no rows
+        assert not bubble.thought.region.height  # collapsed: the thinking takes no rows
 
         await pilot.press("f3")
         await pilot.pause()
-        assert not block.collapsed and bubble.thinking.region.height >= 1
+        assert not block.collapsed and bubble.thought.region.height >= 1
         await send(pilot, "again")  # a new reply follows the session's choice
         later = list(app.chat.query(ReplyBubble))[-1]
         assert later.text == "Again hello." and not later.reasoning_block.collapsed

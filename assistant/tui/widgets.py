@@ -74,10 +74,17 @@ class ReplyBubble(Vertical):
         # Markdown, which the screen would otherwise render at every update.
         self.live.display = streaming
         self.markdown.display = not streaming
+        # Thinking streams into LiveText (cheap per update, but it grows in steps of
+        # rows) and is shown whole, at its own height, in a Static once the reply is.
+        self._reasoning = reasoning
         self.thinking = LiveText(classes="reasoning-text")
-        self.thinking.append(reasoning)
+        self.thinking.display = False
+        self.thought = Static(reasoning, markup=False, classes="reasoning-text")
         self.reasoning_block = Collapsible(
-            self.thinking, title=self._reasoning_title(), collapsed=not show_reasoning
+            self.thinking,
+            self.thought,
+            title=self._reasoning_title(),
+            collapsed=not show_reasoning,
         )
         self.reasoning_block.add_class("reasoning")
         self.reasoning_block.display = bool(reasoning)
@@ -85,10 +92,10 @@ class ReplyBubble(Vertical):
     @property
     def reasoning(self) -> str:
         """The thinking shown apart from the answer ("" for none)."""
-        return self.thinking.text
+        return self._reasoning
 
     def _reasoning_title(self, streaming: bool = False) -> str:
-        words = len(self.thinking.text.split())
+        words = len(self._reasoning.split())
         return "Thinking…" if streaming else f"Reasoning ({words} words)"
 
     def compose(self) -> ComposeResult:
@@ -103,6 +110,9 @@ class ReplyBubble(Vertical):
         if not self.reasoning_block.display:
             self.reasoning_block.display = True
             self.reasoning_block.title = self._reasoning_title(streaming=True)
+            self.thought.display = False
+            self.thinking.display = True
+        self._reasoning += text
         self.thinking.append(text)
 
     def show_reasoning(self, shown: bool) -> None:
@@ -126,7 +136,12 @@ class ReplyBubble(Vertical):
         """Render the whole reply as Markdown, in place of the plain text."""
         self.text = text
         if self.reasoning_block.display:
+            self._reasoning = self._reasoning.strip()
             self.reasoning_block.title = self._reasoning_title()
+            self.thought.update(self._reasoning)
+            self.thought.display = True
+            self.thinking.display = False
+            self.thinking.clear()
         await self.markdown.update(text)
         self.markdown.display = True
         self.live.display = False
