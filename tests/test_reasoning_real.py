@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.cli import _turn_json
 from assistant.compose import build_assistant, load_environment
 from assistant.core import ReasoningDelta, ReplyDelta, ReplyEnded, TurnFinished, reasoning_of
 from assistant.dataset_export import export_dataset
@@ -44,6 +45,8 @@ def test_thinking_is_kept_apart_from_everything_built_from_the_reply(
     assert stored.content == "Noted: no meat."  # the reply's text, as learning reads it
     assert reasoning_of(stored) == THOUGHT  # the thinking, still there to read
     assert learned and all(MARKER not in m.text for m in learned)
+    shown = _turn_json(first, learned)  # `assistant chat --json`
+    assert (shown["reply"], shown["reasoning"]) == ("Noted: no meat.", THOUGHT)
 
     *_, second = a.send("What should I cook tonight?", first.conversation.id)
     assert isinstance(second, TurnFinished)

@@ -346,3 +346,28 @@ async def test_switching_the_model_from_the_palette_keeps_the_conversation(
         history = [m.content for m in other.prompts[-1]]
         assert "first question" in history and "echo: first question" in history
         assert "Switch model" in {c.title for c in app.get_system_commands(app.screen)}
+
+
+async def test_thinking_streams_into_its_block_before_the_answer(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    fake.enqueue("<think>Pondering deeply</think>\nThe answer.")
+    fake.gate = threading.Event()  # holds the reply after its first word
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.click("#prompt")
+        await pilot.press("h", "i", "enter")
+        for _ in range(200):  # until the first word is on screen (a condition, not a time)
+            await pilot.pause()
+            replies = list(app.chat.query(ReplyBubble))
+            if replies and replies[0].reasoning:
+                break
+        bubble = app.chat.query_one(ReplyBubble)
+        assert bubble.reasoning == "Pondering"
+        assert bubble.reasoning_block.display and bubble.reasoning_block.title == "Thinking…"
+        assert bubble.live.text == ""  # nothing of it in the answer
+        fake.gate.set()
+        await settle(pilot)
+        assert bubble.text == "The answer." and bubble.reasoning == "Pondering deeply"
+        assert bubble.reasoning_block.title == "Reasoning (2 words)"
