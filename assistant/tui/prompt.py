@@ -125,11 +125,15 @@ class PromptArea(TextArea, inherit_bindings=False):
         self.text = text
         self.move_cursor(self.document.end)
 
+    def action_submit(self) -> None:
+        """Send the text (what Enter does)."""
+        self.post_message(self.Submitted(self, self.text))
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter" and not self.read_only:
             event.stop()
             event.prevent_default()
-            self.post_message(self.Submitted(self, self.text))
+            self.action_submit()
             return
         await super()._on_key(event)
 
