@@ -322,7 +322,7 @@ def read_prompt(prompt: str | None) -> str:
 
 def _chat(args: argparse.Namespace, model: str | None) -> int:
     from assistant.compose import build_assistant
-    from assistant.core import ReplyDelta, TurnFinished, clean_input
+    from assistant.core import ReasoningDelta, ReplyDelta, TurnFinished, clean_input
 
     text = clean_input(read_prompt(args.prompt))
     env = _setup(model)
@@ -352,6 +352,10 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
             if isinstance(event, ReplyDelta) and not args.json:
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
+            elif isinstance(event, ReasoningDelta) and show_progress:
+                # Thinking is for the eyes only: dimmed, on the terminal, never on stdout.
+                sys.stderr.write(f"\033[2m{event.text}\033[0m")
+                sys.stderr.flush()
             elif isinstance(event, TurnFinished):
                 finished = event
     finally:
@@ -405,8 +409,11 @@ def _memory_json(memory: Any) -> dict[str, Any]:
 
 
 def _turn_json(turn: Any, learned: Sequence[Any]) -> dict[str, Any]:
+    from assistant.core import reasoning_of
+
     return {
         "reply": turn.reply.content,
+        "reasoning": reasoning_of(turn.reply),
         "conversation_id": turn.conversation.id,
         "message_ids": {
             "user": turn.user_message.id if turn.user_message else None,

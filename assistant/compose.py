@@ -7,7 +7,7 @@ opened lazily, so the TUI can paint before any heavy import.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.core import Assistant
 from assistant.embedding import Embedder
@@ -96,6 +96,13 @@ def remote_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBac
 def chat_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBackend]:
     """The loader for the configured backend: llama.cpp, or a remote server."""
     return remote_loader(env) if env.settings.backend == "openai" else llama_loader(env)
+
+
+def loader_for_model(
+    env: Environment, model: str
+) -> Callable[[Callable[[str], None]], ChatBackend]:
+    """The loader for another model (a `model` setting value), for a switch mid-session."""
+    return chat_loader(replace(env, settings=replace(env.settings, model=model)))
 
 
 def describe_backend(settings: Settings) -> str:

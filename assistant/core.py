@@ -42,6 +42,7 @@ from assistant.learning.report import (
 from assistant.learning.rules import proposals
 from assistant.llm.backend import ChatBackend, ChatMessage, GenerationParams, Usage
 from assistant.memory_file import MemoryImport, read_memory_file, write_memory_file
+from assistant.reasoning import ReasoningSplitter
 from assistant.records import (
     FEEDBACK_LEVELS,
     Conversation,
@@ -122,14 +123,24 @@ class ReplyDelta:
 
 
 @dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of a reasoning model's thinking (`<think>…</think>`): shown apart,
+    never part of the reply's text (assistant/reasoning.py)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class ReplyEnded:
     """The reply has streamed whole (or was stopped), as it will be stored.
 
     It comes before the reply is stored, so a shell can show the final text at once:
     storing takes two LanceDB writes (25-35 ms here) that the user need not wait for.
+    `reasoning` is the model's thinking, kept apart from `text`.
     """
 
     text: str
+    reasoning: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,7 +157,7 @@ class TurnFinished:
     offer: CorrectionOffer | None = None
 
 
-TurnEvent = TurnStarted | ReplyDelta | ReplyEnded | TurnFinished
+TurnEvent = TurnStarted | ReplyDelta | ReasoningDelta | ReplyEnded | TurnFinished
 
 
 @dataclass(frozen=True)
@@ -193,21 +204,56 @@ def clean_input(text: str) -> str:
 
 
 def _context_record(
-    context: RecallContext, prompt: list[ChatMessage], learning: LearningLevel, max_tokens: int
+    context: RecallContext,
+    prompt: list[ChatMessage],
+    learning: LearningLevel,
+    max_tokens: int,
+    reasoning: str = "",
 ) -> str:
     """What a reply was given, kept with it: the recalled items, the system text and the
     final user turn exactly as the model saw them, the learning level and the reply's
     token limit (a reply that reached it was cut off). Feedback
     records it; a dataset export trains on exactly this, so training matches inference.
+
+    A reasoning model's thinking is kept here too, under `reasoning`, apart from the
+    reply's content (which is what history, learning and exports read): the user can
+    still read it, and the store's schema stays as it was.
     """
     system = prompt[0].content if prompt and prompt[0].role == "system" else ""
     asked = prompt[-1].content if prompt and prompt[-1].role == "user" else ""
-    record = {
+    record: dict[str, object] = {
         **context.as_dict(),
         "prompt": {"system": system, "user": asked},
         "level": learning,
         "max_tokens": max_tokens,
     }
+    if reasoning:
+        record["reasoning"] = reasoning
+    return json.dumps(record)
+
+
+def reasoning_of(message: Message) -> str:
+    """The thinking a reasoning model showed before this reply ("" for none)."""
+    record = _context_fields(message.context)
+    reasoning = record.get("reasoning", "")
+    return reasoning if isinstance(reasoning, str) else ""
+
+
+def _context_fields(context: str) -> dict[str, object]:
+    try:
+        record = json.loads(context) if context else {}
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _without_reasoning(context: str) -> str:
+    """A reply's context record as a signal keeps it: what the reply was given, not
+    the thinking it showed (signals feed analysis and training)."""
+    record = _context_fields(context)
+    if "reasoning" not in record:
+        return context
+    del record["reasoning"]
     return json.dumps(record)
 
 
@@ -264,6 +310,27 @@ class Assistant:
             if embedder:
                 self.learning_loop()
             return self._backend
+
+    def switch_model(
+        self, model: str, load: BackendLoader, progress: Callable[[str], None] = lambda _: None
+    ) -> ChatBackend:
+        """Answer with another model from now on; conversations go on with it.
+
+        The new model loads before the old one closes, so a failed load leaves the
+        old one answering. `model` is the new `model` setting (for what the shells show).
+        """
+        with self._load_lock:
+            backend = load(progress)
+            old = self._backend
+            self._count = lru_cache(maxsize=4096)(backend.count_tokens)
+            self._backend = backend
+            self.settings = replace(self.settings, model=model)
+            # Token counts and the context length changed: each window is planned afresh.
+            self._window_start.clear()
+            close = getattr(old, "close", None)
+            if old is not None and old is not backend and callable(close):
+                close()
+            return backend
 
     @property
     def learning_on(self) -> bool:
@@ -572,10 +639,16 @@ class Assistant:
         self.last_prompt = prompt
         yield TurnStarted(conversation, user, context)
         pieces: list[str] = []
+        thoughts: list[str] = []
+        splitter = ReasoningSplitter()
         for piece in backend.stream(prompt, self.params(), self._stop.is_set):
-            pieces.append(piece)
-            yield ReplyDelta(piece)
+            for part in splitter.feed(piece):
+                yield from self._part(part.kind, part.text, pieces, thoughts)
+        for part in splitter.close():
+            yield from self._part(part.kind, part.text, pieces, thoughts)
         usage = backend.last_usage()
+        reasoning = "".join(thoughts).strip()
+        record = _context_record(context, prompt, learning, self.settings.max_tokens, reasoning)
         reply = Message(
             new_id(),
             conversation.id,
@@ -584,9 +657,9 @@ class Assistant:
             utc_now(),
             model=backend.name,
             usage=usage.as_dict(),
-            context=_context_record(context, prompt, learning, self.settings.max_tokens),
+            context=record,
         )
-        yield ReplyEnded(reply.content)
+        yield ReplyEnded(reply.content, reasoning)
         finished = replace(conversation, updated_at=reply.created_at)
         if persist:
             self.store.add_messages([reply])
@@ -594,6 +667,16 @@ class Assistant:
         yield TurnFinished(
             finished, user, reply, usage, context, not persist, learning=learning, offer=offer
         )
+
+    @staticmethod
+    def _part(kind: str, text: str, pieces: list[str], thoughts: list[str]) -> Iterator[TurnEvent]:
+        """One split piece of the stream: reply text, or thinking kept apart."""
+        if kind == "reasoning":
+            thoughts.append(text)
+            yield ReasoningDelta(text)
+        else:
+            pieces.append(text)
+            yield ReplyDelta(text)
 
     # -- learning ------------------------------------------------------------
 
@@ -825,7 +908,7 @@ class Assistant:
             question.id if question else "",
             reason,
             text,
-            reply.context,
+            _without_reasoning(reply.context),
             memory_id,
         )
         self.memory_store.record_signal(signal)

@@ -5,12 +5,13 @@ import threading
 from collections.abc import AsyncIterator
 
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import TextArea
 
 from assistant.compose import Environment
 from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.records import Message
+from assistant.tui.prompt import PromptArea
 from assistant.tui.screens import ConversationPicker
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
 from tests.tui_helpers import scripted_app, send, settle
@@ -167,7 +168,7 @@ async def test_escape_stops_a_reply(
         await pilot.press("h", "i", "enter")
         await pilot.pause()
         assert app.busy
-        prompt = app.query_one("#prompt", Input)
+        prompt = app.query_one("#prompt", PromptArea)
         assert not prompt.cursor_blink  # a blink is a screen update taken from generation
         await pilot.press("escape")
         fake.gate.set()
@@ -365,5 +366,5 @@ async def test_a_pause_in_typing_embeds_the_draft_for_recall(
         assert app.assistant.prefetched is None  # used by the turn
         # Sending empties the prompt, and an empty draft waits for nothing: no timer is
         # left to fire while the app closes.
-        assert app.query_one("#prompt", Input).value == ""
+        assert app.query_one("#prompt", PromptArea).value == ""
         assert app._draft_timer is None

@@ -15,6 +15,7 @@ from assistant.embedding import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.records import MemoryStatus
 from assistant.tui.app import AssistantApp
+from assistant.tui.prompt import PromptArea
 from assistant.tui.report import LearningReport, daily_series
 from assistant.tui.screens import ReasonPrompt, RulePrompt
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
@@ -186,7 +187,7 @@ async def test_correct_command_remembers_a_correction(
         await send(pilot, "What is the capital of Australia?")
         await send(pilot, "/correct Canberra")
         assert [UserBubble, ReplyBubble] == [type(w) for w in app.chat.children]
-        assert app.query_one("#prompt", Input).value == ""
+        assert app.query_one("#prompt", PromptArea).value == ""
         (memory,) = corrections(app)
         assert "Canberra" in memory and "Sydney" in memory
         assert "Correction remembered" in toasts(app)

@@ -101,6 +101,20 @@ def test_ready_screen(
     assert snap_compare(scripted_app(env, fake, embedder), terminal_size=SIZE, run_before=ready)
 
 
+def test_welcome_with_what_was_learned(
+    snap_compare: Any, home: Path, fake: ScriptedBackend, embedder: Embedder, tmp_path: Path
+) -> None:
+    """An empty chat greets with the model, the counts of what was learned, the keys."""
+    app = scripted_app(load_environment(learning="memory"), fake, embedder)
+    seed_memories(app.assistant, tmp_path)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await hold_still(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
 def test_streamed_markdown_reply(
     snap_compare: Any, env: Environment, fake: ScriptedBackend, embedder: Embedder
 ) -> None:
@@ -195,3 +209,40 @@ def test_delete_conversation_prompt(
         await hold_still(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=asking)
+
+
+def test_reasoning_shown_apart(
+    snap_compare: Any, env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    """Two replies with thinking: the first collapsed, then f3 shows both expanded."""
+    fake.enqueue(
+        "<think>The user says hi. A short greeting fits.</think>\nHello!",
+        "<think>Second thought.</think>\nAgain!",
+    )
+
+    async def chat(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await send(pilot, "hi")
+        await send(pilot, "and again")
+        await pilot.press("f3")
+        await settle(pilot)
+        pilot.app.clear_notifications()  # the toggle's notice would time out mid-snapshot
+        await hold_still(pilot)
+
+    assert snap_compare(scripted_app(env, fake, embedder), terminal_size=SIZE, run_before=chat)
+
+
+def test_model_picker(
+    snap_compare: Any, env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    env.paths.models.mkdir(parents=True, exist_ok=True)
+    (env.paths.models / "qwen3-0.6b-q8_0.gguf").write_bytes(b"GGUF")
+    app = scripted_app(env, fake, embedder)
+
+    async def picking(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        app.action_switch_model()
+        await settle(pilot)
+        await hold_still(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=picking)

@@ -1,7 +1,7 @@
 """Helpers shared by the Pilot tests and the snapshot tests: one app factory."""
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, TextArea
 
 from assistant.compose import Environment
 from assistant.embedding import Embedder
@@ -32,6 +32,8 @@ async def hold_still(pilot: Pilot[None]) -> None:
     for screen in pilot.app.screen_stack:
         for widget in screen.query(Input):
             widget.cursor_blink = False
+        for area in screen.query(TextArea):
+            area.cursor_blink = False
     await pilot.pause()
     # A DataTable sizes its columns to new rows only at its next Idle event; on a busy
     # machine a snapshot could come first and show every column cut to its header.

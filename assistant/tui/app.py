@@ -25,20 +25,24 @@ from textual.containers import Vertical
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, TextArea
 
-from assistant.compose import Environment, build_assistant
+from assistant.compose import Environment, build_assistant, loader_for_model
 from assistant.core import (
     Assistant,
+    BackendLoader,
+    ReasoningDelta,
     ReplyDelta,
     ReplyEnded,
     TurnEvent,
     TurnFinished,
     TurnStarted,
+    reasoning_of,
 )
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError
 from assistant.llm.backend import ChatBackend
+from assistant.llm.choices import ModelChoice, model_choices
 from assistant.logs import forward_notices
 from assistant.records import Conversation, Message
 from assistant.tui.documents import (
@@ -49,10 +53,15 @@ from assistant.tui.documents import (
 )
 from assistant.tui.events import (
     DatasetExported,
+    HistoryLoaded,
+    LearnedCounted,
     LoadFailed,
     LoadProgressed,
     MemoryLearned,
     ModelReady,
+    ModelSwitched,
+    ModelSwitchFailed,
+    ReasoningChunk,
     ReplyChunk,
     ReplyFinished,
     ReplyStreamed,
@@ -62,12 +71,15 @@ from assistant.tui.events import (
 from assistant.tui.feedback import FeedbackApp
 from assistant.tui.live_text import GROW_ROWS, wrap_rows
 from assistant.tui.memory_browser import MemoryBrowser, plural
+from assistant.tui.model_picker import ModelPicker
+from assistant.tui.prompt import PromptArea
 from assistant.tui.screens import (
     ConversationDeleted,
     ConversationPicker,
     DeleteConversationPrompt,
     SystemPromptEditor,
 )
+from assistant.tui.welcome import Learned, Welcome
 from assistant.tui.widgets import ChatLog, ReplyBubble, StatusBar, UserBubble
 
 log = logging.getLogger(__name__)
@@ -76,6 +88,10 @@ log = logging.getLogger(__name__)
 CHUNK_INTERVAL_S = 0.1
 # A pause this long in typing embeds the draft for recall before Enter is pressed.
 DRAFT_PAUSE_S = 0.3
+# Up in an empty prompt walks back through this many of the user's messages from the
+# latest conversations (read once, after loading).
+HISTORY_CONVERSATIONS = 20
+HISTORY_ENTRIES = 200
 TurnFactory = Callable[[], Iterator[TurnEvent]]
 T = TypeVar("T")
 
@@ -89,11 +105,13 @@ class AssistantApp(FeedbackApp):
         Binding("escape", "stop", "Stop", priority=True),
         Binding("ctrl+r", "regenerate", "Regenerate"),
         Binding("f2", "edit_last", "Edit last"),
+        Binding("f3", "toggle_reasoning", "Reasoning"),
         Binding("ctrl+y", "copy_reply", "Copy reply"),
+        Binding("ctrl+g", "copy_code", "Copy code block"),
         Binding("ctrl+n", "new_conversation", "New"),
         Binding("ctrl+o", "conversations", "Conversations"),
         Binding("ctrl+s", "system_prompt", "System prompt"),
-        # Function keys: Input keeps the ctrl+letter keys for editing.
+        # Function keys: the prompt keeps the ctrl+letter keys for editing.
         Binding("f4", "memories", "Memories"),
         Binding("f5", "thumbs_up", "Thumbs up"),
         Binding("f6", "thumbs_down", "Thumbs down"),
@@ -120,25 +138,48 @@ class AssistantApp(FeedbackApp):
         self._reserved: ReplyBubble | None = None  # the reply keeping rows below it
         self._draft_timer: Timer | None = None
         self._last_usage_line = ""
+        self.show_reasoning = False  # for the session: thinking blocks start collapsed
+        self.switching = False  # a model picked from the palette is loading
+        # How a model picked from the palette loads (tests put a scripted one here).
+        self.loader_for: Callable[[str], BackendLoader] = lambda model: loader_for_model(env, model)
         self._restore_theme()
 
     # -- layout --------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield ChatLog(id="chat")
+        yield ChatLog(self._welcome(), id="chat")
         # One box around what sits below the chat: the screen renders every widget
         # beside the chat for each update of a streaming reply, but skips a box's
         # children that are nowhere near it.
         with Vertical(id="bottom"):
-            yield Input(placeholder="Message (Enter to send)", id="prompt")
+            yield PromptArea("Message (Enter sends, shift+enter: new line)", id="prompt")
             yield StatusBar()
             yield Footer()
 
     def on_mount(self) -> None:
         forward_notices(self._notice)
-        self.query_one("#prompt", Input).focus()
+        self.query_one("#prompt", PromptArea).focus()
         self.chat.anchor()
         self._load_model()
+
+    def _welcome(self) -> Welcome:
+        """The greeting an empty chat shows until the first message."""
+        model = self.assistant.backend.name if self.assistant.loaded else None
+        return Welcome(self.assistant.settings, model)
+
+    @work(thread=True, exclusive=True, group="welcome")
+    def _count_learned(self) -> None:
+        """Count what was learned, for the welcome (a store read: off the UI thread)."""
+        try:
+            learned = Learned.count(self.assistant.memories(), len(self.assistant.conversations()))
+        except AssistantError as exc:
+            log.warning("cannot count what was learned: %s", exc.message)
+            return
+        self.post_message(LearnedCounted(learned))
+
+    def on_learned_counted(self, event: LearnedCounted) -> None:
+        for welcome in self.chat.query(Welcome):
+            welcome.counted(event.learned)
 
     def _notice(self, text: str) -> None:
         """A warning from the core (a repaired store), from whichever thread logged it."""
@@ -183,7 +224,23 @@ class AssistantApp(FeedbackApp):
             self.post_message(LoadFailed(f"loading failed: {exc}", "see the log file"))
             return
         self.post_message(ModelReady())
+        self._load_history()
         self._export_if_due()  # "checked on start": the embedder is loaded by now
+
+    def _load_history(self) -> None:
+        """Seed the prompt's history with the user's earlier messages (worker thread)."""
+        texts: list[str] = []
+        try:
+            for conversation in reversed(self.assistant.conversations()[:HISTORY_CONVERSATIONS]):
+                messages = self.assistant.messages(conversation.id)
+                texts += [m.content for m in messages if m.role == "user"]
+        except AssistantError as exc:
+            log.warning("cannot read the prompt history: %s", exc.message)
+            return
+        self.post_message(HistoryLoaded(texts[-HISTORY_ENTRIES:]))
+
+    def on_history_loaded(self, event: HistoryLoaded) -> None:
+        self.query_one("#prompt", PromptArea).earlier.seed(event.texts)
 
     def _export_if_due(self) -> None:
         """At level full, a due dataset export runs in the calling worker thread."""
@@ -227,6 +284,9 @@ class AssistantApp(FeedbackApp):
         backend = self.assistant.backend
         self.status.adapter = status_label(backend)
         self.status.show(f"{backend.name} · context {backend.context_length} · ready")
+        for welcome in self.chat.query(Welcome):
+            welcome.loaded(backend.name)
+        self._count_learned()
         self._sync_documents()
 
     def on_load_failed(self, event: LoadFailed) -> None:
@@ -240,15 +300,14 @@ class AssistantApp(FeedbackApp):
 
     # -- sending -------------------------------------------------------------
 
-    @on(Input.Changed, "#prompt")
-    def _draft_changed(self, event: Input.Changed) -> None:
+    @on(TextArea.Changed, "#prompt")
+    def _draft_changed(self, event: TextArea.Changed) -> None:
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
-        if event.value.strip():
-            self._draft_timer = self.set_timer(
-                DRAFT_PAUSE_S, lambda: self._prefetch_draft(event.value)
-            )
+        draft = event.text_area.text
+        if draft.strip():
+            self._draft_timer = self.set_timer(DRAFT_PAUSE_S, lambda: self._prefetch_draft(draft))
 
     def _prefetch_draft(self, text: str) -> None:
         """Let recall embed the draft now, so the turn skips it when the user sends it.
@@ -261,8 +320,8 @@ class AssistantApp(FeedbackApp):
             return
         self.assistant.prefetch(text)
 
-    @on(Input.Submitted, "#prompt")
-    def _submit(self, event: Input.Submitted) -> None:
+    @on(PromptArea.Submitted, "#prompt")
+    def _submit(self, event: PromptArea.Submitted) -> None:
         text = event.value
         if not text.strip():
             return
@@ -273,10 +332,11 @@ class AssistantApp(FeedbackApp):
         if self.busy:
             self.notify("A reply is still streaming; press Esc to stop it.", severity="warning")
             return
-        if not self.assistant.loaded:
+        if not self.assistant.loaded or self.switching:
             self.notify("The model is still loading; your message is kept.", severity="warning")
             return
-        event.input.value = ""
+        event.prompt.value = ""
+        event.prompt.earlier.add(text)
         if self.editing and self.conversation_id:
             self.editing = False
             editing_id = self.conversation_id
@@ -310,21 +370,30 @@ class AssistantApp(FeedbackApp):
         # Tokens are handed to the screen in batches, at most every CHUNK_INTERVAL_S:
         # one message and one screen update per token made the UI thread compete
         # with generation for the GIL and the cores (bench_streaming: 0.58x bare).
+        # Thinking (ReasoningDelta) is batched the same way, apart from the reply text.
         pending: list[str] = []
+        pending_kind: type[ReplyChunk] | type[ReasoningChunk] = ReplyChunk
         posted = 0.0
+
+        def flush() -> None:
+            if pending:
+                self.post_message(pending_kind("".join(pending)))
+                pending.clear()
+
         try:
             for event in turn():
-                if isinstance(event, ReplyDelta):
+                if isinstance(event, ReplyDelta | ReasoningDelta):
+                    kind = ReplyChunk if isinstance(event, ReplyDelta) else ReasoningChunk
+                    if kind is not pending_kind:
+                        flush()
+                        pending_kind = kind
                     pending.append(event.text)
                     now = time.monotonic()
                     if now - posted >= CHUNK_INTERVAL_S:
-                        self.post_message(ReplyChunk("".join(pending)))
-                        pending.clear()
+                        flush()
                         posted = now
                     continue
-                if pending:
-                    self.post_message(ReplyChunk("".join(pending)))
-                    pending.clear()
+                flush()
                 if isinstance(event, TurnStarted):
                     self.post_message(TurnBegan(event))
                 elif isinstance(event, ReplyEnded):
@@ -343,11 +412,14 @@ class AssistantApp(FeedbackApp):
             self.pending_system_prompt = None
         if self._reserved is not None:
             self._reserved.release()
+        await self.chat.query(Welcome).remove()
         if event.event.user_message is not None:
             await self.chat.mount(UserBubble(event.event.user_message.content))
         users = list(self.chat.query_children(UserBubble))
         self._reply = self._reserved = ReplyBubble(
-            model=self.assistant.backend.name, streaming=True
+            model=self.assistant.backend.name,
+            streaming=True,
+            show_reasoning=self.show_reasoning,
         )
         self._reply.reserve(self._rows_below(users[-1]) if users else 0)
         await self.chat.mount(self._reply)
@@ -372,6 +444,10 @@ class AssistantApp(FeedbackApp):
     async def on_reply_chunk(self, event: ReplyChunk) -> None:
         if self._reply is not None:
             self._reply.extend(event.text)
+
+    def on_reasoning_chunk(self, event: ReasoningChunk) -> None:
+        if self._reply is not None:
+            self._reply.extend_reasoning(event.text)
 
     async def on_reply_streamed(self, event: ReplyStreamed) -> None:
         """The final render, while the core stores the reply (ReplyEnded)."""
@@ -420,10 +496,15 @@ class AssistantApp(FeedbackApp):
     def on_memory_learned(self, event: MemoryLearned) -> None:
         lines = [("✓ " if m.status == "active" else "✗ ") + m.text for m in event.memories]
         self.notify("\n".join(lines), title="Learned")
+        active = sum(m.status == "active" for m in event.memories)
+        others = len(event.memories) - active
+        self.memories_changed(
+            f"{plural(active)} learned" + (f", {others} superseded" if others else "")
+        )
 
     async def on_turn_failed(self, event: TurnFailed) -> None:
         self.busy = False
-        prompt = self.query_one("#prompt", Input)
+        prompt = self.query_one("#prompt", PromptArea)
         if not prompt.value and self._pending_user_text and self._reply is None:
             prompt.value = self._pending_user_text  # the message was not sent: keep it
         self._reply = None
@@ -432,7 +513,7 @@ class AssistantApp(FeedbackApp):
 
     def watch_busy(self, busy: bool) -> None:
         if self.is_running:  # a turn can end while the app closes and its widgets go
-            for prompt in self.query("#prompt").results(Input):
+            for prompt in self.query("#prompt").results(PromptArea):
                 prompt.cursor_blink = not busy
 
     # -- actions -------------------------------------------------------------
@@ -442,7 +523,7 @@ class AssistantApp(FeedbackApp):
             self.assistant.stop()
         elif self.editing:
             self.editing = False
-            self.query_one("#prompt", Input).value = ""
+            self.query_one("#prompt", PromptArea).value = ""
 
     def action_regenerate(self) -> None:
         if self.busy or self.conversation_id is None or not self.assistant.loaded:
@@ -455,13 +536,21 @@ class AssistantApp(FeedbackApp):
 
     def action_edit_last(self) -> None:
         users = list(self.chat.query(UserBubble))
-        prompt = self.query_one("#prompt", Input)
+        prompt = self.query_one("#prompt", PromptArea)
         if self.busy or not users or prompt.value:
             return
         prompt.value = users[-1].text
         prompt.focus()
         self.editing = True
         self.notify("Editing your last message: Enter resends it, Esc cancels.")
+
+    def action_toggle_reasoning(self) -> None:
+        """Show or hide reasoning models' thinking, for every reply of this session."""
+        self.show_reasoning = not self.show_reasoning
+        for bubble in self.chat.query(ReplyBubble):
+            bubble.show_reasoning(self.show_reasoning)
+        state = "shown" if self.show_reasoning else "hidden"
+        self.notify(f"Reasoning {state} (f3 toggles it).")
 
     def _remove_last_turn(self) -> None:
         children = list(self.chat.children)
@@ -472,13 +561,45 @@ class AssistantApp(FeedbackApp):
             for widget in children[last_user:]:
                 widget.remove()
 
+    def _chosen_reply(self) -> ReplyBubble | None:
+        """The selected reply (a click selects one), else the latest."""
+        replies = list(self.chat.query(ReplyBubble))
+        chosen = [b for b in replies if b.has_class("-selected")] or replies[-1:]
+        return chosen[0] if chosen else None
+
     def action_copy_reply(self) -> None:
-        bubbles = list(self.chat.query(ReplyBubble))
-        if not bubbles:
+        chosen = self._chosen_reply()
+        if chosen is None:
             self.notify("There is no reply to copy yet.")
             return
-        self.copy_to_clipboard(bubbles[-1].text)
+        self.copy_to_clipboard(chosen.text)
         self.notify("Reply copied to the clipboard.")
+
+    def action_copy_code(self) -> None:
+        """Copy a code block of the selected (else latest) reply: the next one after the
+        block copied last, so pressing again walks through them."""
+        chosen = self._chosen_reply()
+        blocks = chosen.code_blocks() if chosen else []
+        if not blocks:
+            self.notify("There is no code block in the reply to copy.")
+            return
+        assert chosen is not None
+        marked = chosen.marked_code
+        self._copy_code(chosen, 0 if marked is None else (marked + 1) % len(blocks))
+
+    def on_reply_bubble_code_clicked(self, event: ReplyBubble.CodeClicked) -> None:
+        self._copy_code(event.reply, event.index)
+
+    def _copy_code(self, bubble: ReplyBubble, index: int) -> None:
+        for other in self.chat.query(ReplyBubble):
+            if other is not bubble and other.marked_code is not None:
+                for block in other.code_blocks():
+                    block.remove_class("-copied")
+        code = bubble.mark_code(index)
+        self.copy_to_clipboard(code)
+        count = len(bubble.code_blocks())
+        which = f"Code block {index + 1} of {count}" if count > 1 else "Code block"
+        self.notify(f"{which} copied to the clipboard.")
 
     def action_new_conversation(self) -> None:
         if self.busy:
@@ -487,8 +608,11 @@ class AssistantApp(FeedbackApp):
         self.pending_system_prompt = None
         self.offer = None
         self.chat.remove_children()
+        self.chat.mount(self._welcome())
+        if self.assistant.loaded:
+            self._count_learned()
         self.status.show("New conversation")
-        self.query_one("#prompt", Input).focus()
+        self.query_one("#prompt", PromptArea).focus()
 
     def action_incognito(self) -> None:
         if self.busy:
@@ -552,9 +676,8 @@ class AssistantApp(FeedbackApp):
 
     def action_documents(self) -> None:
         """The Documents screen, open at what the selected (else latest) reply cites."""
-        replies = list(self.chat.query(ReplyBubble))
-        chosen = [b for b in replies if b.has_class("-selected")] or replies[-1:]
-        self.push_screen(DocumentsScreen(self.assistant, chosen[0].text if chosen else ""))
+        chosen = self._chosen_reply()
+        self.push_screen(DocumentsScreen(self.assistant, chosen.text if chosen else ""))
 
     def action_memories(self) -> None:
         self.push_screen(MemoryBrowser(self.assistant), self._open_conversation)
@@ -574,11 +697,16 @@ class AssistantApp(FeedbackApp):
         self.status.show(title or "")
         self.chat.scroll_end(animate=False)
 
-    @staticmethod
-    def _bubble(message: Message) -> UserBubble | ReplyBubble:
+    def _bubble(self, message: Message) -> UserBubble | ReplyBubble:
         if message.role == "user":
             return UserBubble(message.content)
-        return ReplyBubble(message.content, message.model, message.id)
+        return ReplyBubble(
+            message.content,
+            message.model,
+            message.id,
+            reasoning=reasoning_of(message),
+            show_reasoning=self.show_reasoning,
+        )
 
     def action_system_prompt(self) -> None:
         if self.conversation_id is not None:
@@ -621,8 +749,69 @@ class AssistantApp(FeedbackApp):
             self.notify(f"{exc.message}\n{exc.hint}", title="Error", severity="error")
             return None
 
+    # -- switching the model ---------------------------------------------------
+
+    def action_switch_model(self) -> None:
+        """Pick another model (catalog, models dir, the embedded one) from the palette."""
+        if self.busy or self.switching or not self.assistant.loaded:
+            self.notify("Wait for the reply or the loading to finish.", severity="warning")
+            return
+        choices = self._guarded(lambda: model_choices(self.env.paths))
+        if choices is not None:
+            current = self.assistant.settings.model
+            self.push_screen(ModelPicker(choices, current), self._model_chosen)
+
+    def _model_chosen(self, choice: ModelChoice | None) -> None:
+        if choice is None or choice.spec == self.assistant.settings.model:
+            return
+        self.switching = True
+        self.status.show(f"Loading {choice.label}…")
+        self._switch_model(choice.spec)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _switch_model(self, model: str) -> None:
+        try:
+            backend = self.assistant.switch_model(
+                model, self.loader_for(model), self._report_progress
+            )
+        except AssistantError as exc:
+            self.post_message(ModelSwitchFailed(exc.message, exc.hint))
+            return
+        except Exception as exc:
+            log.exception("switching the model failed")
+            self.post_message(ModelSwitchFailed(f"loading failed: {exc}", "see the log file"))
+            return
+        self.post_message(ModelSwitched(backend.name))
+
+    def on_model_switched(self, event: ModelSwitched) -> None:
+        from assistant.adapters import status_label
+
+        self.switching = False
+        backend = self.assistant.backend
+        self.status.adapter = status_label(backend)
+        self.status.show(f"{backend.name} · context {backend.context_length} · ready")
+        for welcome in self.chat.query(Welcome):
+            welcome.switched(self.assistant.settings, backend.name)
+        self.notify(f"{event.name} answers from now on; the conversation goes on.")
+
+    def on_model_switch_failed(self, event: ModelSwitchFailed) -> None:
+        self.switching = False
+        backend = self.assistant.backend
+        self.status.show(f"{backend.name} · context {backend.context_length} · ready")
+        self.notify(
+            f"{event.message_text}\n{event.hint}\n{backend.name} still answers.",
+            title="Cannot switch the model",
+            severity="error",
+            timeout=30,
+        )
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Switch model",
+            "Load another model (catalog, models dir); the conversation goes on",
+            self.action_switch_model,
+        )
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
             action = binding.action

@@ -11,6 +11,7 @@ from textual.message import Message
 from assistant.core import FeedbackResult, TurnFinished, TurnStarted
 from assistant.errors import AssistantError
 from assistant.records import Memory, SignalKind
+from assistant.tui.welcome import Learned
 
 
 class LoadProgressed(Message):
@@ -23,6 +24,39 @@ class LoadProgressed(Message):
 
 class ModelReady(Message):
     """The model finished loading."""
+
+
+class LearnedCounted(Message):
+    """What the store holds, counted for the welcome."""
+
+    def __init__(self, learned: Learned) -> None:
+        super().__init__()
+        self.learned = learned
+
+
+class HistoryLoaded(Message):
+    """The user's messages from earlier conversations, oldest first (prompt history)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__()
+        self.texts = texts
+
+
+class ModelSwitched(Message):
+    """Another model now answers (picked from the palette)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class ModelSwitchFailed(Message):
+    """The picked model did not load; the one before still answers."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__()
+        self.message_text = message
+        self.hint = hint
 
 
 class LoadFailed(Message):
@@ -44,6 +78,14 @@ class TurnBegan(Message):
 
 class ReplyChunk(Message):
     """A piece of reply text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class ReasoningChunk(Message):
+    """A piece of the model's thinking, shown apart from the reply."""
 
     def __init__(self, text: str) -> None:
         super().__init__()

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from textual import work
 from textual.app import App
 from textual.message import Message as UIMessage
-from textual.widgets import Input
 
 from assistant.core import Assistant, CorrectionOffer
 from assistant.records import Memory
@@ -25,6 +24,8 @@ from assistant.tui.events import (
     RuleDecided,
     post_core_result,
 )
+from assistant.tui.memory_browser import MemoriesChanged, MemoryBrowser, plural
+from assistant.tui.prompt import PromptArea
 from assistant.tui.report import LearningReport
 from assistant.tui.screens import ReasonPrompt, RuleChoice, RulePrompt
 from assistant.tui.widgets import ChatLog, ReplyBubble
@@ -89,7 +90,16 @@ class FeedbackApp(App[None]):
 
     def on_feedback_recorded(self, event: FeedbackRecorded) -> None:
         self.notify("👍 recorded" if event.verdict == "up" else "👎 recorded")
+        if event.result.proposed:
+            self.memories_changed(f"{plural(len(event.result.proposed), 'rule')} proposed")
         self._ask_about_rules(list(event.result.proposed))
+
+    def memories_changed(self, note: str) -> None:
+        """Memories changed outside the memory browser (learning, feedback): an open
+        browser lists them again at once, instead of only once reopened."""
+        for screen in self.screen_stack:
+            if isinstance(screen, MemoryBrowser):
+                screen.post_message(MemoriesChanged(note))
 
     def _ask_about_rules(self, rules: list[Memory]) -> None:
         """One prompt per proposed rule, in turn."""
@@ -111,6 +121,7 @@ class FeedbackApp(App[None]):
     def on_rule_decided(self, event: RuleDecided) -> None:
         title = "Rule kept" if event.rule.status == "active" else "Rule discarded"
         self.notify(event.rule.text, title=title, markup=False)
+        self.memories_changed(title)
 
     def _correct(self, text: str) -> None:
         """`/correct TEXT`: the right answer to the selected (or latest) reply's question."""
@@ -120,7 +131,7 @@ class FeedbackApp(App[None]):
         reply_id = self._target_reply()
         if reply_id is None:
             return
-        self.query_one("#prompt", Input).value = ""
+        self.query_one("#prompt", PromptArea).value = ""
         self._call_core(lambda: CorrectionRecorded(self.assistant.correct(reply_id, text)))
 
     def action_accept_offer(self) -> None:
@@ -133,6 +144,7 @@ class FeedbackApp(App[None]):
 
     def on_correction_recorded(self, event: CorrectionRecorded) -> None:
         self.notify("Correction remembered")
+        self.memories_changed("Correction remembered")
 
     def action_learning_report(self) -> None:
         self._call_core(lambda: ReportLoaded(self.assistant.learning_report()))

@@ -27,7 +27,7 @@ EXE = str(Path(sys.executable).with_name("assistant"))
 CHILD = """
 import os, sys, time
 out = os.fdopen(int(sys.argv[1]), "w", buffering=1)
-from textual.widgets import Input
+from assistant.tui.prompt import PromptArea
 from assistant.compose import build_assistant, load_environment
 from assistant.tui import app as module
 
@@ -35,7 +35,7 @@ class Probe(module.AssistantApp):
     CSS_PATH = os.path.join(os.path.dirname(module.__file__), "app.tcss")
 
     def on_ready(self) -> None:
-        out.write(f"painted {time.perf_counter()} {isinstance(self.focused, Input)}\\n")
+        out.write(f"painted {time.perf_counter()} {isinstance(self.focused, PromptArea)}\\n")
 
     def on_model_ready(self) -> None:  # Textual then runs the app's own handler too
         child = getattr(self.assistant.backend, "pid", None)

@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import ReplyDelta, TurnFinished
@@ -50,6 +49,7 @@ from assistant.llm.llama import LlamaBackend, LoadOptions
 from assistant.tui import app as app_module
 from assistant.tui.app import AssistantApp
 from assistant.tui.events import ReplyChunk, ReplyFinished, ReplyStreamed
+from assistant.tui.prompt import PromptArea
 from tests.bench.bare_llama import PROMPT, bare_round
 from tests.bench.bare_llama import load as load_bare
 from tests.bench.report import write_result
@@ -140,12 +140,12 @@ async def tui_round(app: TimedApp, pilot: Pilot[None]) -> None:
     app.action_new_conversation()
     app.first_rendered = app.done_rendered = app.stored_at = 0.0
     await pilot.click("#prompt")
-    prompt = app.query_one("#prompt", Input)
+    prompt = app.query_one("#prompt", PromptArea)
     prompt.value = PROMPT
     # What Enter does. `pilot.press` then polls the process's CPU time at 50 Hz for up
     # to 2 s, waiting for an idle the generation never gives: test-harness work on the
     # UI thread that no user's terminal does.
-    await prompt.action_submit()
+    prompt.action_submit()
     await settle(pilot)
 
 
