@@ -49,12 +49,13 @@ def test_a_conversation_goes_on_with_the_real_model_after_a_switch(
 
 def test_the_choices_are_the_embedded_model_and_the_models_dir(home: Path) -> None:
     env = load_environment()
-    assert [c.spec for c in model_choices(env.paths)] == [""]
+    assert [c.spec for c in model_choices(env.paths)] == ["", "gemma-3-270m"]
     env.paths.models.mkdir(parents=True)
     (env.paths.models / "mine.gguf").write_bytes(b"GGUF")
     (env.paths.models / "notes.txt").write_text("not a model")
     choices = model_choices(env.paths)
     assert [(c.spec, c.note) for c in choices] == [
         ("", "the small embedded model"),
+        ("gemma-3-270m", "embedded · Gemma Terms of Use"),
         ("mine.gguf", "models dir"),
     ]

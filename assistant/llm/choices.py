@@ -1,7 +1,7 @@
 """The models a user can switch to right now, with nothing downloaded.
 
-The palette's model switch offers the embedded default, catalog models whose file is
-in the models dir, and any other GGUF file there. Each choice carries the value the
+The palette's model switch offers the embedded default, the other embedded model,
+catalog models whose file is in the models dir, and any other GGUF file there. Each choice carries the value the
 `model` setting takes for it, so loading one goes through the same resolution
 (and the catalog's sha256 check) as `--model`.
 """
@@ -29,7 +29,9 @@ def model_choices(paths: Paths) -> list[ModelChoice]:
     choices = [ModelChoice("", name, "the small embedded model")]
     listed = {e.file for e in catalog}
     for entry in catalog:
-        if not entry.embedded and (paths.models / entry.file).is_file():
+        if entry.embedded and entry is not embedded:  # Gemma 3 270M, shipped as well
+            choices.append(ModelChoice(entry.name, entry.name, f"embedded · {entry.licence}"))
+        elif not entry.embedded and (paths.models / entry.file).is_file():
             choices.append(ModelChoice(entry.name, entry.name, f"catalog · {entry.licence}"))
     if paths.models.is_dir():
         for path in sorted(paths.models.glob("*.gguf")):
