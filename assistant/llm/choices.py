@@ -1,9 +1,9 @@
 """The models a user can switch to right now, with nothing downloaded.
 
 The palette's model switch offers the embedded default, the other embedded model,
-catalog models whose file is in the models dir, and any other GGUF file there. Each choice carries the value the
-`model` setting takes for it, so loading one goes through the same resolution
-(and the catalog's sha256 check) as `--model`.
+catalog models whose file is in the models dir, and any other GGUF file there. Each
+choice carries the value the `model` setting takes for it, so loading one goes
+through the same resolution (and the catalog's sha256 check) as `--model`.
 """
 
 from dataclasses import dataclass
