@@ -154,3 +154,21 @@ def test_memory_text_leaves_parts_at_the_limit_whole() -> None:
     assert f'"{wrong}"' in text
     assert text.endswith(f"to: {right}.")
     assert "…" not in text
+
+
+def test_a_correction_reaches_the_prompt_as_question_and_answer_only() -> None:
+    """The stored note tells the story (for the memory browser); the model reads only the
+    question and the right answer, which bench_answers measured SmolLM2 adopting more
+    often (0.83 against 0.63) and never narrating."""
+    from assistant.learning.context_block import pack
+    from assistant.learning.corrections import correction_memory_text, correction_prompt_text
+    from assistant.learning.recall import Hit
+    from assistant.records import utc_now
+
+    note = correction_memory_text("How long do I boil an egg?", 'About "twenty" minutes', "6 minutes.")
+    line = 'The answer to "How long do I boil an egg?" is: 6 minutes.'
+    assert correction_prompt_text(note) == line
+    assert correction_prompt_text("My own words for it.") == "My own words for it."  # edited
+    hit = Hit("memory", "m1", note, 1.0, utc_now(), memory_kind="correction")
+    block, used = pack([hit], 200, lambda text: len(text.split()))
+    assert used == [hit] and line in block and "twenty" not in block

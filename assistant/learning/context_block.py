@@ -15,6 +15,7 @@ Two blocks, placed for llama.cpp's prefix cache:
 import re
 from collections.abc import Callable, Sequence
 
+from assistant.learning.corrections import correction_prompt_text
 from assistant.learning.recall import Hit
 from assistant.records import Memory
 
@@ -80,7 +81,8 @@ def standing_updates(sent: Sequence[Memory], current: Sequence[Memory]) -> str:
 def _line(hit: Hit) -> str:
     date = hit.created_at.date().isoformat()
     if hit.kind == "memory":
-        return f"- [{date}] {defang(hit.text)}"
+        text = correction_prompt_text(hit.text) if hit.memory_kind == "correction" else hit.text
+        return f"- [{date}] {defang(text)}"
     if hit.kind == "document":
         text = defang(" ".join(hit.text.split()))
         text = text if len(text) <= DOCUMENT_CHARS else text[: DOCUMENT_CHARS - 1] + "…"

@@ -202,6 +202,28 @@ def _one_line(text: str, limit: int) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
+_STORED = re.compile(
+    r'Earlier, asked "(?P<question>.+)", you answered ".*"; '
+    r"the user corrected it to: (?P<right>.+)",
+    re.S,
+)
+
+
+def correction_prompt_text(text: str) -> str:
+    """A correction as the model reads it: the question and its right answer, no story.
+
+    The stored note tells what happened ("you answered X; the user corrected it to Y"),
+    which a person reviewing memories needs. In the prompt, SmolLM2-135M narrated that
+    story back ("The user corrected the sentence to: …") or copied the wrong answer
+    instead of answering (bench_answers), so it reads only the question and the answer.
+    A note the user edited into other words is kept as they wrote it.
+    """
+    match = _STORED.fullmatch(text)
+    if match is None:
+        return text
+    return f'The answer to "{match["question"]}" is: {match["right"]}'
+
+
 def correction_memory_text(question: str, wrong: str, right: str) -> str:
     """A self-contained, third-person note of a correction, for display and the prompt."""
     text = (

@@ -1,0 +1,269 @@
+"""Does learning show in the answers? The default model and the previous one, side by side.
+
+Each model answers the same cases (tests/bench/answer_cases.toml, written for this
+benchmark) through the whole app: the real model in its child process, a real LanceDB
+in a fresh home per case, the real embedder. Reported per model:
+- replies that end on their own before `max_tokens`, and replies that echo the system
+  prompt or the template's markers (over every reply the benchmark asked for);
+- correction adoption: the share of paraphrased questions, asked in new conversations
+  after `Assistant.correct`, whose *reply* holds the corrected answer without merely
+  narrating the injected note, against the same paraphrases asked before the correction;
+- preference adherence: for stated preferences and facts (diet, allergy, brevity,
+  units, name, language), the share of later replies, in new conversations, that pass
+  a check that can fail, with learning on against learning off;
+- median TTFT and tok/s, and the model process's RSS.
+
+Targets (issue 22): >= 90% end on their own and no system-prompt echo; adoption >= 0.8;
+adherence on - off >= 30 points; TTFT and tok/s no worse than Gemma 3 270M.
+
+    python -m tests.bench.bench_answers [--models smollm2-135m-instruct,gemma-3-270m] [--quick]
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.compose import Environment, build_assistant, llama_loader, load_environment
+from assistant.core import Assistant, TurnFinished
+from assistant.embedding import Embedder, load_embedder
+from assistant.llm.process import ProcessBackend
+from assistant.paths import resolve_paths
+from assistant.settings import DEFAULT_SYSTEM_PROMPT, Settings
+from tests.bench.report import write_result
+
+CASES = Path(__file__).with_name("answer_cases.toml")
+MAX_TOKENS = 128
+DEFAULT = "smollm2-135m-instruct"
+PREVIOUS = "gemma-3-270m"
+# A reply that carries these narrates the injected notes instead of answering.
+NOTE_MARKERS = (
+    "recalled",
+    "earlier, asked",
+    "you answered",
+    "corrected it to",
+    "the user corrected",
+    "notes (data",
+    "what you know about the user",
+)
+TEMPLATE_MARKERS = ("<start_of_turn>", "<end_of_turn>", "<|im_start|>", "<|im_end|>", "<recalled>")
+
+
+def contains(text: str, needles: list[str]) -> bool:
+    lowered = f" {text.lower()} "
+    return any(n.lower() in lowered for n in needles)
+
+
+def narrates_notes(text: str) -> bool:
+    return contains(text, list(NOTE_MARKERS))
+
+
+def echoes_prompt(text: str) -> bool:
+    """The system prompt (a long piece of it) or a template marker in the reply."""
+    lowered = text.lower()
+    system = DEFAULT_SYSTEM_PROMPT.lower()
+    pieces = [system[i : i + 40] for i in range(0, max(1, len(system) - 40), 10)]
+    return any(p in lowered for p in pieces) or any(m in text for m in TEMPLATE_MARKERS)
+
+
+@dataclass
+class Arm:
+    """One model's figures."""
+
+    model: str
+    replies: list[TurnFinished] = field(default_factory=list)
+    before: list[bool] = field(default_factory=list)
+    after: list[bool] = field(default_factory=list)
+    after_narrated: int = 0
+    correction_in_context: int = 0
+    adherence: dict[str, dict[str, list[bool]]] = field(default_factory=dict)
+    learned: dict[str, list[str]] = field(default_factory=dict)
+    examples: list[dict[str, str]] = field(default_factory=list)
+    rss_mib: float = 0.0
+
+
+class Bench:
+    """Runs the cases for one model, each in a fresh home, sharing one model process."""
+
+    def __init__(self, model: str, backend: ProcessBackend, embedder: Embedder) -> None:
+        self.model, self.backend, self.embedder = model, backend, embedder
+        self.arm = Arm(model)
+
+    def fresh(self, learning: str) -> Assistant:
+        os.environ["ASSISTANT_HOME"] = tempfile.mkdtemp(prefix="bench-answers-")
+        env = load_environment(
+            model=self.model if self.model != DEFAULT else "",
+            max_tokens=MAX_TOKENS,
+            temperature=0.0,
+            learning=learning,
+        )
+        assistant = build_assistant(env, self.backend, self.embedder)
+        assistant.load()
+        return assistant
+
+    def ask(self, assistant: Assistant, text: str, learn: bool = False) -> TurnFinished:
+        finished = None
+        for event in assistant.send(text):
+            if isinstance(event, TurnFinished):
+                finished = event
+        assert finished is not None
+        self.arm.replies.append(finished)
+        if learn:
+            assistant.learn(finished)
+        return finished
+
+    def corrections(self, cases: list[dict[str, Any]]) -> None:
+        for case in cases:
+            assistant = self.fresh("full")
+            for paraphrase in case["paraphrases"]:
+                reply = self.ask(assistant, paraphrase).reply.content
+                self.arm.before.append(contains(reply, case["expect"]))
+            asked = self.ask(assistant, case["question"])
+            assistant.correct(asked.reply.id, case["right"])
+            for paraphrase in case["paraphrases"]:
+                turn = self.ask(assistant, paraphrase)
+                reply = turn.reply.content
+                narrated = narrates_notes(reply)
+                self.arm.after.append(contains(reply, case["expect"]) and not narrated)
+                self.arm.after_narrated += narrated
+                memories = " ".join(m.text for m in turn.context.memories)
+                self.arm.correction_in_context += case["right"] in memories
+                if len(self.arm.examples) < 4:
+                    self.arm.examples.append({"asked": paraphrase, "reply": reply})
+
+    def preferences(self, cases: list[dict[str, Any]]) -> None:
+        for case in cases:
+            scores: dict[str, list[bool]] = {}
+            for learning in ("full", "off"):
+                assistant = self.fresh(learning)
+                self.ask(assistant, case["statement"], learn=learning != "off")
+                if learning != "off":
+                    self.arm.learned[case["kind"]] = [m.text for m in assistant.memories()]
+                scores[learning] = [
+                    passes(self.ask(assistant, probe).reply.content, case)
+                    for probe in case["probes"]
+                ]
+            self.arm.adherence[case["kind"]] = scores
+
+    def chats(self, cases: list[dict[str, Any]]) -> None:
+        assistant = self.fresh("memory")
+        for case in cases:
+            self.ask(assistant, case["prompt"])
+
+
+def passes(reply: str, case: dict[str, Any]) -> bool:
+    """The preference's check: words present or absent, or a length cap."""
+    if "present" in case and not contains(reply, case["present"]):
+        return False
+    if "absent" in case and contains(reply, case["absent"]):
+        return False
+    return not ("max_words" in case and len(reply.split()) > case["max_words"])
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def summary(arm: Arm) -> dict[str, Any]:
+    replies = arm.replies
+    ended = [r.usage.completion_tokens < MAX_TOKENS for r in replies]
+    echoed = [echoes_prompt(r.reply.content) for r in replies]
+    speeds = [r.usage.tokens_per_second for r in replies if r.usage.completion_tokens > 1]
+    on = [ok for kind in arm.adherence.values() for ok in kind["full"]]
+    off = [ok for kind in arm.adherence.values() for ok in kind["off"]]
+
+    def share(values: list[bool]) -> float:
+        return round(sum(values) / len(values), 3) if values else 0.0
+
+    return {
+        "model": arm.model,
+        "replies": len(replies),
+        "ended_on_their_own": share(ended),
+        "echoed_system_prompt_or_markers": sum(echoed),
+        "correction_before": share(arm.before),
+        "correction_after": share(arm.after),
+        "correction_after_narrated_notes": arm.after_narrated,
+        "correction_in_context": f"{arm.correction_in_context}/{len(arm.after)}",
+        "adherence_learning_on": share(on),
+        "adherence_learning_off": share(off),
+        "adherence_by_kind": {
+            kind: {"on": share(v["full"]), "off": share(v["off"])}
+            for kind, v in arm.adherence.items()
+        },
+        "learned_from_statements": arm.learned,
+        "ttft_ms_median": round(1000 * statistics.median(r.usage.ttft_s for r in replies), 1),
+        "tok_per_s_median": round(statistics.median(speeds), 1) if speeds else 0.0,
+        "rss_model_process_mib": round(arm.rss_mib, 1),
+        "examples_after_correction": arm.examples,
+    }
+
+
+def load_backend(model: str) -> ProcessBackend:
+    home = Path(tempfile.mkdtemp(prefix="bench-answers-model-"))
+    settings = Settings(model="" if model == DEFAULT else model, temperature=0.0)
+    backend = llama_loader(Environment(resolve_paths(str(home)), settings))(lambda _line: None)
+    assert isinstance(backend, ProcessBackend)
+    return backend
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", default=f"{DEFAULT},{PREVIOUS}")
+    parser.add_argument("--quick", action="store_true", help="a third of the cases")
+    args = parser.parse_args()
+    cases = tomllib.loads(CASES.read_text("utf-8"))
+    if args.quick:
+        cases = {name: rows[::3] for name, rows in cases.items()}
+    embedder = load_embedder()
+    results = []
+    for model in args.models.split(","):
+        backend = load_backend(model)
+        bench = Bench(model, backend, embedder)
+        start = time.perf_counter()
+        bench.chats(cases["chat"])
+        bench.corrections(cases["correction"])
+        bench.preferences(cases["preference"])
+        bench.arm.rss_mib = rss_mib(backend.pid)
+        backend.close()
+        result = summary(bench.arm)
+        result["wall_s"] = round(time.perf_counter() - start, 1)
+        results.append(result)
+        print(f"{model}: {result['replies']} replies in {result['wall_s']} s", flush=True)
+    write_result(
+        "bench_answers",
+        {
+            "max_tokens": MAX_TOKENS,
+            "cases": {k: len(v) for k, v in cases.items()},
+            "models": results,
+        },
+    )
+    rows = [
+        ("ended on their own", "ended_on_their_own"),
+        ("echoed prompt/markers", "echoed_system_prompt_or_markers"),
+        ("correction: before", "correction_before"),
+        ("correction: after", "correction_after"),
+        ("  after, narrated notes", "correction_after_narrated_notes"),
+        ("  correction in context", "correction_in_context"),
+        ("adherence: learning on", "adherence_learning_on"),
+        ("adherence: learning off", "adherence_learning_off"),
+        ("TTFT median (ms)", "ttft_ms_median"),
+        ("tok/s median", "tok_per_s_median"),
+        ("model RSS (MiB)", "rss_model_process_mib"),
+    ]
+    print(f"{'':26}" + "".join(f"{r['model']:>24}" for r in results))
+    for label, key in rows:
+        print(f"{label:26}" + "".join(f"{r[key]!s:>24}" for r in results))
+    for result in results:
+        print(f"{result['model']} adherence by kind: {result['adherence_by_kind']}")
+
+
+if __name__ == "__main__":
+    main()
