@@ -165,7 +165,8 @@ def test_a_correction_reaches_the_prompt_as_question_and_answer_only() -> None:
     from assistant.learning.recall import Hit
     from assistant.records import utc_now
 
-    note = correction_memory_text("How long do I boil an egg?", 'About "twenty" minutes', "6 minutes.")
+    question = "How long do I boil an egg?"
+    note = correction_memory_text(question, 'About "twenty" minutes', "6 minutes.")
     line = 'The answer to "How long do I boil an egg?" is: 6 minutes.'
     assert correction_prompt_text(note) == line
     assert correction_prompt_text("My own words for it.") == "My own words for it."  # edited
