@@ -57,7 +57,9 @@ def test_correction_is_recalled_for_a_paraphrase_and_reaches_the_prompt(
     probe = turn(assistant, "Which city is Australia's capital?")
     assert probe.conversation.id != asked.conversation.id
     assert memory.id in [h.id for h in probe.context.memories]
-    assert "the user corrected it to: Canberra." in assistant.last_prompt[-1].content
+    # The prompt carries the question and its right answer (see correction_prompt_text).
+    prompt = assistant.last_prompt[-1].content
+    assert 'The answer to "What is the capital of Australia?" is: Canberra.' in prompt
 
     unrelated = turn(assistant, "How do I boil an egg?")
     assert memory.id not in [h.id for h in unrelated.context.memories]

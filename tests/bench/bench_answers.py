@@ -39,6 +39,9 @@ from tests.bench.report import write_result
 
 CASES = Path(__file__).with_name("answer_cases.toml")
 MAX_TOKENS = 128
+# Greedy by default, so runs compare; `--temperature` measures sampling as users get it
+# (with a fixed seed per reply).
+TEMPERATURE = 0.0
 DEFAULT = "smollm2-135m-instruct"
 PREVIOUS = "gemma-3-270m"
 # A reply that carries these narrates the injected notes instead of answering.
@@ -99,7 +102,8 @@ class Bench:
         env = load_environment(
             model=self.model if self.model != DEFAULT else "",
             max_tokens=MAX_TOKENS,
-            temperature=0.0,
+            temperature=TEMPERATURE,
+            seed=7,
             learning=learning,
         )
         assistant = build_assistant(env, self.backend, self.embedder)
@@ -215,10 +219,13 @@ def load_backend(model: str) -> ProcessBackend:
 
 
 def main() -> None:
+    global TEMPERATURE  # noqa: PLW0603 (one knob for the whole run)
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", default=f"{DEFAULT},{PREVIOUS}")
     parser.add_argument("--quick", action="store_true", help="a third of the cases")
+    parser.add_argument("--temperature", type=float, default=TEMPERATURE)
     args = parser.parse_args()
+    TEMPERATURE = args.temperature
     cases = tomllib.loads(CASES.read_text("utf-8"))
     if args.quick:
         cases = {name: rows[::3] for name, rows in cases.items()}
@@ -237,13 +244,10 @@ def main() -> None:
         result["wall_s"] = round(time.perf_counter() - start, 1)
         results.append(result)
         print(f"{model}: {result['replies']} replies in {result['wall_s']} s", flush=True)
+    counts = {name: len(rows) for name, rows in cases.items()}
     write_result(
-        "bench_answers",
-        {
-            "max_tokens": MAX_TOKENS,
-            "cases": {k: len(v) for k, v in cases.items()},
-            "models": results,
-        },
+        "bench_answers" if TEMPERATURE == 0 else f"bench_answers_t{TEMPERATURE:g}",
+        {"max_tokens": MAX_TOKENS, "temperature": TEMPERATURE, "cases": counts, "models": results},
     )
     rows = [
         ("ended on their own", "ended_on_their_own"),
