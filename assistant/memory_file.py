@@ -7,7 +7,6 @@ for a human reading the file; an import does not recreate conversations from the
 """
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from assistant.errors import InputError
+from assistant.export_files import write_private_file
 from assistant.records import (
     MEMORY_KINDS,
     Memory,
@@ -79,17 +79,7 @@ def write_memory_file(
         "version": VERSION,
         "memories": [_memory_json(s, sources) for s in snapshots],
     }
-    if path.is_dir():  # also "" and "..": no name to put a temporary file beside
-        raise InputError(f"{path} is a folder", "pass a file name, e.g. memories.json")
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(document, f, ensure_ascii=False, indent=1)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc}", "choose a writable path") from None
+    write_private_file(path, json.dumps(document, ensure_ascii=False, indent=1), "memories.json")
 
 
 def _time(value: Any, where: str) -> datetime:

@@ -6,7 +6,6 @@ one writer is atomic: a crash leaves the old file or the new one, never half of 
 """
 
 import json
-import os
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.errors import InputError
-from assistant.export_files import record_export
+from assistant.export_files import record_export, write_private_file
 from assistant.paths import Paths
 from assistant.records import Conversation, Message
 
@@ -94,15 +93,5 @@ def file_name(conversation: Conversation, fmt: str) -> str:
 def save_transcript(paths: Paths, path: Path, text: str) -> None:
     """Write `text` to `path` atomically, readable by the user only (it is their chat),
     and record it as an export, so deleting the conversation later names this copy."""
-    if path.is_dir():  # also "" and "..": no name to put a temporary file beside
-        raise InputError(f"{path} is a folder", "pass a file name, e.g. chat.md")
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc}", "choose a writable path") from None
+    write_private_file(path, text, "chat.md")
     record_export(paths, path)
