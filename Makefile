@@ -26,8 +26,11 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Two workers, each pinned to its share of the cores (tests/conftest.py); whole files go
+# to one worker, so a module's fixtures (the bundle, the trained adapter) are built once.
+TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
 	$(BIN)/python -m tests.bench

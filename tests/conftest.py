@@ -18,6 +18,24 @@ from assistant.settings import Settings
 from tests.cli_helpers import cli_environment
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under `pytest -n N` (make test), give each worker its own share of the cores.
+
+    A model process runs one thread per core it may use, and ggml's threads spin while
+    they wait; two workers each decoding on every core slow both several times over.
+    Pinned here, before any thread or child starts, a worker's model processes, torch
+    and subprocesses inherit its share, so the workers never fight over one core.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or count < 2 or not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = sorted(os.sched_getaffinity(0))
+    share = cpus[int(worker[2:]) % count :: count]
+    if share:
+        os.sched_setaffinity(0, share)
+
+
 def _clear_assistant_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("ASSISTANT_"):
