@@ -67,9 +67,9 @@ class Settings:
     temperature: float = field(default=0.2, metadata={"doc": "Sampling temperature, 0 is greedy."})
     top_p: float = field(default=0.95, metadata={"doc": "Nucleus sampling mass."})
     seed: int = field(default=-1, metadata={"doc": "Sampling seed; -1 picks a random one."})
-    # Off by default: in bench_answers' chats and preferences (greedy, same day) 1.1 broke
-    # two of SmolLM2's loops but drew out four refusals (35 -> 32 of 48 replies ended on
-    # their own) and put salmon in a vegetarian's dinner.
+    # Off by default: in bench_answers' chats and preferences (greedy, same day) 1.1 ended
+    # one more chat but drew out five refusals (35 -> 32 of 48 replies ended on their
+    # own) and put prosciutto in a vegetarian's dinner.
     repeat_penalty: float = field(
         default=1.0,
         metadata={
