@@ -376,7 +376,7 @@ class Assistant:
 
     def params(self) -> GenerationParams:
         s = self.settings
-        return GenerationParams(s.max_tokens, s.temperature, s.top_p, s.seed)
+        return GenerationParams(s.max_tokens, s.temperature, s.top_p, s.seed, s.repeat_penalty)
 
     # -- conversations -----------------------------------------------------
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from assistant.compose import Environment, build_assistant
+from assistant.compose import Environment, build_assistant, load_environment
 from assistant.core import (
     Assistant,
     ReplyDelta,
@@ -46,6 +46,17 @@ def test_send_streams_and_persists(assistant: Assistant, fake: ScriptedBackend) 
     ]
     assert assistant.conversation(turn.conversation.id).title == "Capital of France?"
     assert fake.prompts[0][0].role == "system"
+
+
+def test_sampling_settings_reach_the_backend(env: Environment, fake: ScriptedBackend) -> None:
+    """The repeat penalty is off by default, and the config file's value turns it on."""
+    for _ in range(2):
+        assistant = build_assistant(load_environment(), fake)
+        assistant.load()
+        list(assistant.send("hi"))
+        env.paths.config_file.parent.mkdir(parents=True, exist_ok=True)
+        env.paths.config_file.write_text("repeat_penalty = 1.3\ntemperature = 0\n")
+    assert [(p.repeat_penalty, p.temperature) for p in fake.params] == [(1.0, 0.2), (1.3, 0.0)]
 
 
 def test_the_end_of_a_reply_comes_before_it_is_stored(

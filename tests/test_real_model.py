@@ -15,6 +15,7 @@ from assistant.llm.gguf import read_gguf
 from assistant.llm.llama import LlamaBackend
 from assistant.llm.process import ProcessBackend
 from assistant.llm.templates import resolve_template
+from assistant.settings import DEFAULT_SYSTEM_PROMPT
 
 pytestmark = pytest.mark.real
 
@@ -98,6 +99,29 @@ def test_stop_ends_within_one_token(llama_backend: LlamaBackend) -> None:
     assert usage.stopped
     assert len(pieces) <= 4
     assert usage.completion_tokens <= 4
+
+
+def repeated_sentences(text: str) -> set[str]:
+    sentences = [s.strip() for s in text.replace("\n", " ").split(". ") if len(s.strip()) > 20]
+    return {s for s in sentences if sentences.count(s) > 1}
+
+
+def test_the_repeat_penalty_reaches_llama_cpp_and_breaks_a_loop(
+    real_backend: ProcessBackend,
+) -> None:
+    """Greedy SmolLM2 repeats a sentence about octopuses until max_tokens; `repeat_penalty`
+    (a setting) is passed to llama.cpp's sampler, and with it the reply moves on."""
+    prompt = [
+        ChatMessage("system", DEFAULT_SYSTEM_PROMPT),
+        ChatMessage("user", "Tell me a fun fact about octopuses."),
+    ]
+    replies = {}
+    for penalty in (1.0, 1.3):
+        params = GenerationParams(max_tokens=128, temperature=0.0, repeat_penalty=penalty)
+        replies[penalty] = "".join(real_backend.stream(prompt, params, lambda: False))
+    assert repeated_sentences(replies[1.0])
+    assert not repeated_sentences(replies[1.3])
+    assert replies[1.3] != replies[1.0]
 
 
 def test_turn_markers_stop_by_token_id_not_as_text(real_backend: ProcessBackend) -> None:

@@ -37,6 +37,7 @@ def test_unknown_key_names_key_and_file(tmp_path: Path) -> None:
         ('learning = "always"\n', "learning"),
         ("model = 3\n", "model"),
         ("max_tokens = true\n", "max_tokens"),
+        ("repeat_penalty = 0.5\n", "repeat_penalty"),
     ],
 )
 def test_bad_value_names_key(tmp_path: Path, text: str, key: str) -> None:

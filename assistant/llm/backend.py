@@ -29,6 +29,8 @@ class GenerationParams:
     temperature: float = 0.7
     top_p: float = 0.95
     seed: int = -1
+    # 1.0 is off (llama.cpp's own default); the app's default comes from Settings.
+    repeat_penalty: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class ScriptedBackend:
         self._usage = Usage()
         self.delay_s = delay_s
         self.prompts: list[list[ChatMessage]] = []
+        self.params: list[GenerationParams] = []
         # Lets a test hold a reply mid-stream (to exercise stop) without sleeping.
         self.gate: threading.Event | None = None
 
@@ -43,6 +44,7 @@ class ScriptedBackend:
         self, messages: Sequence[ChatMessage], params: GenerationParams, should_stop: StopCheck
     ) -> Iterator[str]:
         self.prompts.append(list(messages))
+        self.params.append(params)
         last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
         last_user = last_user.split("</recalled>\n\n", 1)[-1]  # echo the user, not the notes
         reply = self._replies.popleft() if self._replies else f"echo: {last_user}"

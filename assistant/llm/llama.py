@@ -336,6 +336,7 @@ class LlamaBackend:
             max_tokens=params.max_tokens,
             temperature=params.temperature,
             top_p=params.top_p,
+            repeat_penalty=params.repeat_penalty,
             seed=None if params.seed < 0 else params.seed,
             stop=list(self.stop_texts),
             stopping_criteria=llama_cpp.StoppingCriteriaList([at_stop_token]),

@@ -80,6 +80,7 @@ class Arm:
 
     model: str
     replies: list[TurnFinished] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)
     before: list[bool] = field(default_factory=list)
     after: list[bool] = field(default_factory=list)
     after_narrated: int = 0
@@ -117,6 +118,7 @@ class Bench:
                 finished = event
         assert finished is not None
         self.arm.replies.append(finished)
+        self.arm.asked.append(text)
         if learn:
             assistant.learn(finished)
         return finished
@@ -180,6 +182,12 @@ def summary(arm: Arm) -> dict[str, Any]:
     replies = arm.replies
     ended = [r.usage.completion_tokens < MAX_TOKENS for r in replies]
     echoed = [echoes_prompt(r.reply.content) for r in replies]
+    # The misses themselves, so a result file shows *why* (a loop, a long list, an echo).
+    missed = [
+        {"asked": asked, "reply": r.reply.content, "ended": end, "echoed": echo}
+        for asked, r, end, echo in zip(arm.asked, replies, ended, echoed, strict=True)
+        if not end or echo
+    ]
     speeds = [r.usage.tokens_per_second for r in replies if r.usage.completion_tokens > 1]
     on = [ok for kind in arm.adherence.values() for ok in kind["full"]]
     off = [ok for kind in arm.adherence.values() for ok in kind["off"]]
@@ -207,12 +215,13 @@ def summary(arm: Arm) -> dict[str, Any]:
         "tok_per_s_median": round(statistics.median(speeds), 1) if speeds else 0.0,
         "rss_model_process_mib": round(arm.rss_mib, 1),
         "examples_after_correction": arm.examples,
+        "replies_not_ended_or_echoing": missed,
     }
 
 
-def load_backend(model: str) -> ProcessBackend:
+def load_backend(model: str, threads: int = 0) -> ProcessBackend:
     home = Path(tempfile.mkdtemp(prefix="bench-answers-model-"))
-    settings = Settings(model="" if model == DEFAULT else model, temperature=0.0)
+    settings = Settings(model="" if model == DEFAULT else model, temperature=0.0, threads=threads)
     backend = llama_loader(Environment(resolve_paths(str(home)), settings))(lambda _line: None)
     assert isinstance(backend, ProcessBackend)
     return backend
@@ -224,6 +233,13 @@ def main() -> None:
     parser.add_argument("--models", default=f"{DEFAULT},{PREVIOUS}")
     parser.add_argument("--quick", action="store_true", help="a third of the cases")
     parser.add_argument("--temperature", type=float, default=TEMPERATURE)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="llama.cpp threads for both models (0: one per core, as the app); on a "
+        "loaded machine 1 keeps threads from waiting on each other",
+    )
     args = parser.parse_args()
     TEMPERATURE = args.temperature
     cases = tomllib.loads(CASES.read_text("utf-8"))
@@ -232,7 +248,7 @@ def main() -> None:
     embedder = load_embedder()
     results = []
     for model in args.models.split(","):
-        backend = load_backend(model)
+        backend = load_backend(model, args.threads)
         bench = Bench(model, backend, embedder)
         start = time.perf_counter()
         bench.chats(cases["chat"])
@@ -247,7 +263,13 @@ def main() -> None:
     counts = {name: len(rows) for name, rows in cases.items()}
     write_result(
         "bench_answers" if TEMPERATURE == 0 else f"bench_answers_t{TEMPERATURE:g}",
-        {"max_tokens": MAX_TOKENS, "temperature": TEMPERATURE, "cases": counts, "models": results},
+        {
+            "max_tokens": MAX_TOKENS,
+            "temperature": TEMPERATURE,
+            "threads": args.threads,
+            "cases": counts,
+            "models": results,
+        },
     )
     rows = [
         ("ended on their own", "ended_on_their_own"),
