@@ -76,7 +76,8 @@ def test_a_rule_match_goes_through_the_same_gate(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["I have two cats", "I'm allergic to peanuts", "I love hiking", "Always cite your sources"]
+    "text",
+    ["I have two cats", "I'm allergic to peanuts", "I love hiking", "Always cite your sources"],
 )
 def test_explicit_statements_still_pass_the_rule_gate(text: str) -> None:
     produced = extract_rules(text)
