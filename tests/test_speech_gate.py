@@ -67,6 +67,8 @@ def test_talk_preambles_and_names_of_the_listener_are_cut_not_the_fact() -> None
         "I love that you chose pottery.",
         "I'm excited.",  # a passing feeling
         "I love how uncomplicated it is.",  # a reaction to what was said
+        "I am as well.",  # no content word
+        "I'm the same.",
     ],
 )
 def test_a_rule_match_goes_through_the_same_gate(text: str) -> None:
