@@ -4,6 +4,7 @@ Plain frozen dataclasses, so the core, the shells and the store agree on one sha
 without any of them importing a database driver.
 """
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,12 @@ TITLE_CHARS = 60
 def new_id() -> str:
     """A fresh random id (hex, 32 chars)."""
     return uuid.uuid4().hex
+
+
+def source_fingerprint(message_id: str) -> str:
+    """A one-way fingerprint of a message id: enough to know the message again when an
+    import brings it back, and nothing of what it said."""
+    return hashlib.sha256(message_id.encode()).hexdigest()
 
 
 def utc_now() -> datetime:

@@ -40,7 +40,8 @@ def tables_with_old_versions(store: Path) -> dict[str, int]:
 
     A byte search cannot see into compressed pages; this check does not depend on
     the encoding: an erase leaves each table with one version, so no earlier one
-    that held the text can be checked out. (`meta` holds only the schema version.)
+    that held the text can be checked out. (`meta` holds the schema version and
+    fingerprints of message ids, never text.)
     """
     from assistant.store.lance_db import META, LanceDatabase, schemas
 

@@ -22,6 +22,8 @@ DISCLOSURES: list[tuple[str, str]] = [
     ("I can't stand horror movies, they give me nightmares.", "horror movies"),
     ("Honestly, I've been really into pottery lately.", "pottery"),
     ("I lost my job at the bakery two weeks ago.", "job at the bakery"),
+    ("Since we last talked, I adopted a rescue cat named Mochi.", "rescue cat named Mochi"),
+    ("We're moving to Denver in June.", "Denver"),
 ]
 
 CHIT_CHAT: list[str] = [
@@ -47,4 +49,20 @@ CHIT_CHAT: list[str] = [
     "I'm so happy for you guys!",
     "Congrats on the new job!",
     "Let me know how it goes.",
+    # A passing feeling, a reaction, or the other party in a rule's match.
+    "I'm so excited!",
+    "I'm thrilled for you.",
+    "I love that you picked the blue one.",
+    "I love how simple it is.",
+    "I find it so relaxing.",
+    # Talk about the talk, pep talk, and what "we" can do.
+    "A lot has happened since we last talked.",
+    "I couldn't agree more, Sam.",
+    "I won't give up!",
+    "We can get through anything together!",
+    "Good friends keep us sane.",
+    # What is left of a thank-you, and sentences with their subject left out.
+    "Thanks for always having my back!",
+    "Gives me a reason to smile every day.",
+    "I've been thinking about something.",
 ]

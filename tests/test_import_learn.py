@@ -9,6 +9,7 @@ from assistant.compose import build_assistant, load_environment
 from assistant.embedding import SentenceEmbedder
 from tests.bench.report import DATA
 from tests.cli_helpers import run
+from tests.erasure import traces
 
 pytestmark = pytest.mark.real
 
@@ -55,6 +56,24 @@ def test_import_learn_reads_only_user_turns_and_is_idempotent(
     again = json.loads(run(["import", str(history), "--learn", "--json"], cli_env).stdout)
     assert again["learned"] == 0
     assert json.loads(run(["memory", "list", "--json"], cli_env).stdout) == memories
+
+
+def test_a_forgotten_memory_is_not_relearned_by_importing_again(
+    cli_env: dict[str, str], home: Path, tmp_path: Path
+) -> None:
+    history = write_history(tmp_path)
+    run(["import", str(history), "--learn", "--json"], cli_env)
+    memories = json.loads(run(["memory", "list", "--json"], cli_env).stdout)
+    [pixie] = [m for m in memories if "Pixie" in m["text"]]
+    forgot = run(["memory", "forget", pixie["id"], "--yes"], cli_env)
+    assert forgot.returncode == 0, forgot.stderr
+
+    again = json.loads(run(["import", str(history), "--learn", "--json"], cli_env).stdout)
+    assert again["learned"] == 0
+    left = json.loads(run(["memory", "list", "--json"], cli_env).stdout)
+    assert [m["id"] for m in left] == [m["id"] for m in memories if m["id"] != pixie["id"]]
+    # What keeps it forgotten is a fingerprint of the message id, never the memory's text.
+    assert traces([home], pixie["text"]) == []
 
 
 def test_import_learn_on_a_dev_conversation(

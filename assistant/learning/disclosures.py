@@ -21,8 +21,12 @@ from assistant.embedding import Embedder
 from assistant.learning.extract import Candidate, extract_rules
 from assistant.learning.salience import Salience, load_salience
 from assistant.learning.speech import (
+    addresses_the_other_party,
+    anchors,
+    feeling_only,
     gate,
     natural_key,
+    reacts_to_the_moment,
     rewrite,
     sentences,
     wordset,
@@ -52,7 +56,17 @@ def rule_is_junk(candidate: Candidate) -> bool:
         )
         verb = instruction.split(" ", 1)[0].lower().strip(",.")
         return verb not in _INSTRUCTION_VERBS
-    return bool(_RULE_DANGLING.search(text.rstrip(".")))
+    # A rule matches on its pattern alone, so the speech gate's reasons apply to it too:
+    # "I'm thrilled for you" and "I love that you chose pottery" are about the other
+    # party, "I'm so excited" is a passing feeling, "I love how uncomplicated it is" a
+    # reaction to what was just said; "I am as well" has no content word at all.
+    return (
+        bool(_RULE_DANGLING.search(text.rstrip(".")))
+        or not anchors(text)
+        or addresses_the_other_party(text)
+        or feeling_only(text)
+        or reacts_to_the_moment(text)
+    )
 
 
 class Extractor:

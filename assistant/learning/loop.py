@@ -27,7 +27,7 @@ from assistant.learning.recall import (
     Recaller,
     relevant,
 )
-from assistant.records import Memory, Message, utc_now
+from assistant.records import Memory, Message, source_fingerprint, utc_now
 from assistant.store.port import MemoryStore
 
 # Turns a user message into the model's raw JSON proposals.
@@ -253,13 +253,15 @@ class LearningLoop:
         """Bootstrap memories from the user's own imported turns (`import --learn`).
 
         Only the user's turns are read, never the assistant's. A turn some memory already
-        cites is skipped, so importing the same history again learns nothing new.
+        cites is skipped, so importing the same history again learns nothing new; so is a
+        turn whose memory the user deleted, which a re-import must not bring back.
         """
         done = self.store.source_message_ids()
+        forgotten = self.store.forgotten_sources()
         turns = [m for m in messages if m.role == "user" and m.status == "active"]
         learned: list[Memory] = []
         for count, message in enumerate(turns, 1):
-            if message.id not in done:
+            if message.id not in done and source_fingerprint(message.id) not in forgotten:
                 candidates = self.extractor.extract(message.content, message.created_at)
                 learned.extend(self.book.learn(candidates, (message.id,)))
             if count % 20 == 0 or count == len(turns):

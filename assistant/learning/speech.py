@@ -20,7 +20,7 @@ from assistant.learning.extract import slot
 
 MIN_WORDS = 3
 MAX_WORDS = 48
-MIN_ANCHORS = 1
+MIN_ANCHORS = 2
 NATURAL_PREFIX = "said:"
 
 
@@ -41,11 +41,15 @@ _LEADING = re.compile(
     re.I,
 )
 _PREAMBLE = re.compile(
-    r"^(?:i )?(?:just )?(?:wanted|want|had|have) to (?:let you know|tell you|share|say|"
-    r"update you|fill you in)(?: on| about| that)?[,:]?\s+",
+    r"^(?:(?:i )?(?:just )?(?:wanted|want|had|have) to (?:let you know|tell you|share|say|"
+    r"update you|fill you in)(?: on| about| that)?|"
+    r"since (?:we|i) (?:last )?(?:spoke|talked|chatted|chat)(?: last)?|"
+    r"since (?:our|my) last (?:chat|talk|conversation))[,:]?\s+",
     re.I,
 )
 _VOCATIVE = re.compile(r"^[A-Z][a-z]+[,!]\s+")
+# "I could help, Maria." names the person spoken to: the name is not part of the fact.
+_TRAILING_VOCATIVE = re.compile(r",\s+[A-Z][a-z]+(?=[.!]*$)")
 _QUESTION_START = re.compile(
     r"^(?:do|does|did|can|could|would|will|what|why|how|where|when|who|which|is|are|"
     r"should|shall|may|might|have you|has|any|anything|ever)\b(?!')",
@@ -72,11 +76,61 @@ _SECOND = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|y
 # A sentence that ends on a word pointing back at the conversation ("I have one",
 # "I love this genre", "I told him") means nothing once it is lifted out of it.
 _DANGLING = re.compile(
-    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|"
+    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|something|someone|"
     r"(?:this|that|these|those|such) "
-    r"(?!weekend|week|month|year|summer|winter|spring|fall|autumn)\w+)\W*$",
+    r"(?!weekend|week|month|year|summer|winter|spring|fall|autumn)\w+|"
+    r"(?:it|this|that)(?:'s| is| was))\W*$",
     re.I,
 )
+# A reaction to what was just said or shown ("I love how uncomplicated it is", "I love
+# that you chose pottery", "…, it looks so cozy") is about the moment, not the user.
+_REACTION = re.compile(
+    r"\b(?:i|we|the user)(?: really| just| totally| so| also)? "
+    r"(?:love|like|enjoy|hate|adore|appreciate)s? (?:that|how|when|the way)\b|"
+    r",\s*(?:it|this|that|they) (?:looks|sounds|seems)\b",
+    re.I,
+)
+# "Gonna continue my edu", "Gives me a visual of my progress", "[Thanks] for being a
+# part of this with me": the subject was left out, so who did what is guesswork.
+_NO_SUBJECT = re.compile(
+    r"^(?:gonna|gotta|wanna|gives|keeps|makes|helps|reminds|means|hope|hoping|"
+    r"for (?:\w+ing|always)\b)\b",
+    re.I,
+)
+# Talk about the conversation itself ("A lot's happened since we last chatted", "I
+# couldn't agree more") and pep talk without a fact in it ("I won't give up", "We can
+# make a difference"): a listener keeps what happened, not the encouragement.
+_ABOUT_THE_TALK = re.compile(
+    r"\b(?:(?:a lot|much|lots|so much)(?:'s| has)? (?:been )?(?:happened|going on)|"
+    r"agree|since (?:we|i) (?:last )?(?:spoke|talked|chatted|chat)|"
+    r"(?:we|i) (?:haven't|hadn't|have not) (?:talked|spoken|chatted))\b",
+    re.I,
+)
+_PEP_TALK = re.compile(
+    r"\b(?:give up|keep (?:on )?going|make (?:a|an) (?:real |big |huge |positive )?"
+    r"(?:difference|impact)|keep (?:on )?believing|quit on|stay(?:ing)? (?:positive|determined|"
+    r"focused|strong)|make it work|worth it|hold (?:me|us) back|keep (?:on )?pushing)\b",
+    re.I,
+)
+# Words that name a passing feeling: "I'm so excited", "I'm super thankful" say how the
+# user felt in the moment, and nothing a listener would keep without what caused it.
+_FEELINGS = wordset(
+    "excited exciting happy thankful grateful stoked thrilled glad proud sad nervous lucky "
+    "blessed pumped psyched touched honored honoured moved inspired relieved worried scared "
+    "sorry bummed overwhelmed amazed impressed speechless jealous curious determined "
+    "motivated positive hopeful ready fine okay bad tired feeling"
+)
+# "We can tackle life's challenges together", "We gotta push ourselves": what "we" (people,
+# the two speakers, a team) can or should do is encouragement, not something that happened
+# ("We'll move to Denver" is a plan, and stays).
+_WE_EXHORT = re.compile(
+    r"\bwe (?:can|could|should|need to|must|gotta|have to|got to)\b",
+    re.I,
+)
+# The only first-person words are "us", "our", "ourselves" ("Pets are the best for lifting
+# our spirits", "Taking care of ourselves is key"): a saying about people in general.
+_GENERAL_FIRST = wordset("us our ourselves")
+_SINGULAR_FIRST = wordset("i i'm i've i'd i'll me my mine myself")
 # A sentence whose subject points back into the conversation ("It was so powerful",
 # "They've been there through everything") says nothing on its own.
 _POINTING_SUBJECT = re.compile(
@@ -87,7 +141,7 @@ _POINTING_SUBJECT = re.compile(
 _VAGUE_OBJECT = re.compile(
     r"\b(?:i|we)(?:'m| am| are|'re)? (?:really |also |totally |so |just )?"
     r"(?:love|like|enjoy|hate|have|had|got|get|do|did|feel|felt|know|knew|think|mean|"
-    r"agree|understand|see|saw|remember|appreciate)s? "
+    r"agree|understand|see|saw|remember|appreciate|find|found)s? "
     r"(?:it|this|that|these|those|one|them|him|her|so|too)\b",
     re.I,
 )
@@ -186,10 +240,27 @@ def sentences(text: str) -> list[str]:
         sentence = " ".join(raw.split()).strip(" ,;:")
         for _ in range(3):
             sentence = _PREAMBLE.sub("", _LEADING.sub("", sentence))
-            sentence = _VOCATIVE.sub("", sentence) if _FIRST.search(sentence) else sentence
+            if _FIRST.search(sentence):
+                sentence = _TRAILING_VOCATIVE.sub("", _VOCATIVE.sub("", sentence))
         if sentence:
             out.append(sentence)
     return out
+
+
+def feeling_only(text: str) -> bool:
+    """Whether a sentence's only content is a passing feeling ("The user is so excited")."""
+    words = anchors(text)
+    return bool(words) and all(word in _FEELINGS for word in words)
+
+
+def addresses_the_other_party(text: str) -> bool:
+    """Whether a sentence speaks to or about the person the user is talking with."""
+    return _SECOND.search(text) is not None
+
+
+def reacts_to_the_moment(text: str) -> bool:
+    """Whether a sentence reacts to what was just said or shown rather than telling a fact."""
+    return _REACTION.search(text) is not None
 
 
 def gate(sentence: str) -> str | None:
@@ -207,16 +278,29 @@ def gate(sentence: str) -> str | None:
         return "run-on"
     if _HYPOTHETICAL.search(sentence):
         return "hypothetical"
-    first = _FIRST.search(sentence)
-    if first is None:
+    if _NO_SUBJECT.match(sentence):
+        return "no subject"
+    firsts = {word.lower() for word in _FIRST.findall(sentence)}
+    if not firsts:
         return "not about the user"
-    second = _SECOND.search(sentence)
-    if second is not None:
+    if firsts <= _GENERAL_FIRST and not re.match(r"our\b", sentence, re.I):
+        return "about people in general"
+    if _WE_EXHORT.search(sentence) and not firsts & _SINGULAR_FIRST:
+        return "about people in general"
+    if addresses_the_other_party(sentence):
         return "about the other party"
     if _POINTING_SUBJECT.match(sentence):
         return "needs its context"
     if _DANGLING.search(sentence) or _VAGUE_OBJECT.search(sentence):
         return "needs its context"
+    if reacts_to_the_moment(sentence):
+        return "a reaction"
+    if _ABOUT_THE_TALK.search(sentence):
+        return "about the conversation"
+    if _PEP_TALK.search(sentence):
+        return "pep talk"
+    if feeling_only(sentence):
+        return "a passing feeling"
     if len(anchors(sentence)) < MIN_ANCHORS:
         return "needs its context"
     return None

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from assistant.learning.echo import erase_quotes
+from assistant.records import source_fingerprint
 from assistant.store.lance_db import (
     CONVERSATIONS,
     MEMORIES,
@@ -27,6 +28,9 @@ from assistant.store.lance_db import (
 )
 
 DELETED_SUCCESSOR = "replaced by a memory that was later deleted"
+# META rows under this key hold `source_fingerprint`s of the messages a deleted memory was
+# learned from, so that importing the same history again does not bring it back.
+FORGOTTEN_SOURCE = "forgotten_source"
 BATCH = 500  # ids per `IN (...)` filter
 
 
@@ -173,8 +177,10 @@ def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterab
         return
     touched: set[str] = set()
     with db.lock:
-        texts = {r["text"] for r in db.rows(MEMORIES, _in("id", mids))} if mids else set()
+        rows = db.rows(MEMORIES, _in("id", mids)) if mids else []
+        texts = {r["text"] for r in rows}
         if mids:
+            _remember_forgotten_sources(db, {i for r in rows for i in r["source_ids"] or ()})
             db.table(MEMORIES).delete(_in("id", mids))
             db.table(MEMORY_EVENTS).delete(_in("memory_id", mids))
             with db.writing(MEMORY_EVENTS) as table:
@@ -194,6 +200,15 @@ def erase(db: LanceDatabase, memory_ids: Iterable[str], conversation_ids: Iterab
         db.purge(*sorted(touched))
 
 
+def _remember_forgotten_sources(db: LanceDatabase, message_ids: set[str]) -> None:
+    """Fingerprint the messages deleted memories came from (never their text)."""
+    known = {r["value"] for r in db.rows(META, f"key = {quote(FORGOTTEN_SOURCE)}")}
+    fresh = sorted({source_fingerprint(i) for i in message_ids} - known)
+    if fresh:
+        with db.writing(META) as table:
+            table.add([{"key": FORGOTTEN_SOURCE, "value": f} for f in fresh])
+
+
 def erase_everything(db: LanceDatabase) -> None:
     """Delete every row of every table (the schema version stays), then purge.
 
@@ -204,4 +219,6 @@ def erase_everything(db: LanceDatabase) -> None:
         tables = [name for name in schemas() if name != META]
         for table in tables:
             db.table(table).delete("true")
+        # A fresh start: what was forgotten before may be learned again.
+        db.table(META).delete(f"key = {quote(FORGOTTEN_SOURCE)}")
         db.purge(*tables, META)

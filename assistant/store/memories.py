@@ -20,12 +20,13 @@ from assistant.records import (
     Signal,
     SignalKind,
 )
-from assistant.store.erase import outdate_quotes
+from assistant.store.erase import FORGOTTEN_SOURCE, outdate_quotes
 from assistant.store.lance_db import (
     EMBEDDING_DIM,
     MEMORIES,
     MEMORY_EVENTS,
     MESSAGE_INDEX,
+    META,
     SIGNALS,
     LanceDatabase,
     quote,
@@ -204,6 +205,10 @@ class LanceMemoryStore:
         """Every message id some memory (active or superseded) was learned from."""
         query = self.db.table(MEMORIES).search().select(["source_ids"]).limit(None)
         return {i for row in query.to_list() for i in row["source_ids"] or ()}
+
+    def forgotten_sources(self) -> set[str]:
+        """Fingerprints (`source_fingerprint`) of the messages deleted memories came from."""
+        return {r["value"] for r in self.db.rows(META, f"key = {quote(FORGOTTEN_SOURCE)}")}
 
     def touch_memories(self, memory_ids: Sequence[str], at: datetime) -> None:
         """Record that memories were used in a prompt."""

@@ -131,6 +131,10 @@ class MemoryStore(Protocol):
 
     def source_message_ids(self) -> set[str]: ...
 
+    def forgotten_sources(self) -> set[str]:
+        """Fingerprints of the messages whose memories the user deleted."""
+        ...
+
     def touch_memories(self, memory_ids: Sequence[str], at: datetime) -> None: ...
 
     embedding_dim: int

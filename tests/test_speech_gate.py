@@ -1,0 +1,87 @@
+"""The speech gate's reasons, sentence by sentence: pure functions, no model.
+
+Each class of junk found in the extraction benchmark's output has a case here, and so
+has a sentence of the same shape that must still pass, so that a gate made too broad
+fails as surely as one made too narrow.
+"""
+
+import pytest
+
+from assistant.learning.disclosures import rule_is_junk
+from assistant.learning.extract import extract_rules
+from assistant.learning.speech import gate, sentences
+
+DROPPED = [
+    ("I'm so excited!", "a passing feeling"),
+    ("I'm super thankful.", "a passing feeling"),
+    ("I love how simple it is.", "needs its context"),
+    ("I love how the light hits the water", "a reaction"),
+    ("I find it so relaxing.", "needs its context"),
+    ("I've been thinking about something.", "needs its context"),
+    ("A lot has happened since we last talked.", "about the conversation"),
+    ("I couldn't agree more", "about the conversation"),
+    ("We haven't talked in ages", "about the conversation"),
+    ("I won't give up on my dreams!", "pep talk"),
+    ("I'm staying positive about the move", "pep talk"),
+    ("We can get through anything together!", "about people in general"),
+    ("Good friends keep us sane.", "about people in general"),
+    ("Gives me a reason to smile every day.", "no subject"),
+    ("Gonna finish my degree and look for jobs", "no subject"),
+    ("for always having my back!", "no subject"),
+    ("I could help", "needs its context"),
+]
+
+KEPT = [
+    "We're moving to Denver in June.",
+    "We went biking along the coast last weekend",
+    "Our dog Max died last week",
+    "I made this painting to show my journey",
+    "I was really excited about my new job at the library",
+    "For me, adoption is a way of giving back",
+    "I ran my first half marathon in Porto",
+]
+
+
+@pytest.mark.parametrize(("sentence", "reason"), DROPPED)
+def test_junk_sentences_are_dropped_for_their_reason(sentence: str, reason: str) -> None:
+    assert gate(sentence) == reason
+
+
+@pytest.mark.parametrize("sentence", KEPT)
+def test_disclosures_of_the_same_shape_pass(sentence: str) -> None:
+    assert gate(sentence) is None
+
+
+def test_talk_preambles_and_names_of_the_listener_are_cut_not_the_fact() -> None:
+    assert sentences("Since we last spoke, I went to Paris. I could help, Maria.") == [
+        "I went to Paris.",
+        "I could help.",
+    ]
+    assert sentences("Since our last chat, I've started pottery!") == ["I've started pottery!"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm thrilled for you.",  # the other party
+        "I love that you chose pottery.",
+        "I'm excited.",  # a passing feeling
+        "I love how uncomplicated it is.",  # a reaction to what was said
+        "I am as well.",  # no content word
+        "I'm the same.",
+    ],
+)
+def test_a_rule_match_goes_through_the_same_gate(text: str) -> None:
+    produced = extract_rules(text)
+    assert produced, f"the rules no longer fire on {text!r}: pick another case"
+    assert all(rule_is_junk(c) for c in produced), produced
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I have two cats", "I'm allergic to peanuts", "I love hiking", "Always cite your sources"],
+)
+def test_explicit_statements_still_pass_the_rule_gate(text: str) -> None:
+    produced = extract_rules(text)
+    assert produced
+    assert not any(rule_is_junk(c) for c in produced), produced
