@@ -361,8 +361,10 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     assert finished is not None
-    learned = assistant.learn(finished)  # the one-shot CLI waits for its own learning
-    _periodic_export(env, assistant, level)
+    after = assistant.after_turn(finished)  # the one-shot CLI waits for its own learning
+    if after.exported is not None:
+        print(f"exported a dataset to {after.exported.path}", file=sys.stderr)
+    learned = after.learned
     if args.json:
         print(json.dumps(_turn_json(finished, learned)))
     else:
@@ -736,21 +738,6 @@ def _export_conversation(assistant: Any, env: Any, args: argparse.Namespace) -> 
     save_transcript(env.paths, out, text)
     print(f"exported {len(messages)} messages to {out}", file=sys.stderr)
     return 0
-
-
-def _periodic_export(env: Any, assistant: Any, level: str) -> None:
-    """At level full, a due dataset export runs after the turn (and says so on stderr)."""
-    if level != "full":
-        return
-    from assistant.dataset_export import maybe_export
-
-    try:
-        result = maybe_export(env, assistant)
-    except AssistantError as exc:  # the chat succeeded; the export can wait
-        log.warning("periodic export failed: %s", exc.message)
-        return
-    if result is not None:
-        print(f"exported a dataset to {result.path}", file=sys.stderr)
 
 
 def _export(args: argparse.Namespace, model: str | None) -> int:

@@ -9,13 +9,12 @@ asked (`--include-exports`): they are the user's copies, not ours to remove sile
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from assistant.compose import Environment
+from assistant.copies import Leftovers
+from assistant.core import ALL_MEMORY_STATUSES, Assistant
 from assistant.errors import InputError, NotFoundError
-from assistant.export_files import exports_containing, remove_exports, written_exports
-from assistant.records import Memory
 
 
 def confirm(question: str) -> bool:
@@ -29,45 +28,29 @@ def _memories(n: int) -> str:
     return "1 memory" if n == 1 else f"{n} memories"
 
 
-def _handle_exports(env: Any, exports: Sequence[Path], include: bool) -> None:
-    if not exports:
-        return
-    if include:
-        for path in remove_exports(env.paths, exports):
+def _show_leftovers(assistant: Assistant, held: Leftovers, include: bool) -> None:
+    """Name the user's copies that still hold the deleted text (deleting the exports
+    only when asked: they are the user's, not ours to remove silently)."""
+    if held.exports and include:
+        for path in assistant.remove_exports(held.exports):
             print(f"deleted export {path}")
-        return
-    print("these exports you wrote still contain it:", file=sys.stderr)
-    for path in exports:
-        print(f"  {path}", file=sys.stderr)
-    print("hint: delete them, or run again with --include-exports", file=sys.stderr)
+    elif held.exports:
+        for line in held.export_lines():
+            print(line, file=sys.stderr)
+        print("hint: delete them, or run again with --include-exports", file=sys.stderr)
+    if held.adapters:
+        for line in held.adapter_lines():
+            print(line, file=sys.stderr)
+        print("hint: assistant adapters remove NAME", file=sys.stderr)
 
 
-def _name_adapters(env: Any, message_ids: Sequence[str], every: bool = False) -> None:
-    """Adapters trained on deleted messages may keep them in their weights: say which."""
-    from assistant.adapters import list_adapters, trained_on
-
-    adapters = list_adapters(env.paths) if every else trained_on(env.paths, message_ids)
-    if not adapters:
-        return
-    print("these LoRA adapters were trained on it and may remember it:", file=sys.stderr)
-    for adapter in adapters:
-        print(f"  {adapter.name}", file=sys.stderr)
-    print("hint: assistant adapters remove NAME", file=sys.stderr)
-
-
-def _texts(memories: Sequence[Memory], messages: Sequence[Any] = ()) -> list[str]:
-    return [m.text for m in memories] + [m.content for m in messages]
-
-
-def forget_memories(assistant: Any, env: Any, args: argparse.Namespace) -> int:
+def forget_memories(assistant: Assistant, env: Environment, args: argparse.Namespace) -> int:
     """`memory forget ID | --query TEXT`."""
     if (args.id is None) == (args.query is None):
         raise InputError("pass a memory id or --query TEXT", "see `assistant memory list`")
     if args.id:
         targets = [assistant.memory_store.get_memory(args.id)]
     else:
-        from assistant.core import ALL_MEMORY_STATUSES
-
         needle = args.query.casefold()
         if not needle.strip():  # "" is in every text: it would select every memory
             raise InputError(
@@ -86,15 +69,14 @@ def forget_memories(assistant: Any, env: Any, args: argparse.Namespace) -> int:
         if not confirm(f"Forget {_memories(len(targets))}?"):
             print("nothing forgotten", file=sys.stderr)
             return 1
-    assistant.forget_memories([m.id for m in targets])
+    erased = assistant.erase_memories([m.id for m in targets])
     for m in targets:
         print(f"forgot {m.id}: {m.text}")
-    _handle_exports(env, exports_containing(env.paths, _texts(targets)), args.include_exports)
-    _name_adapters(env, [i for m in targets for i in m.source_ids])
+    _show_leftovers(assistant, erased.leftovers, args.include_exports)
     return 0
 
 
-def delete_conversation(assistant: Any, env: Any, args: argparse.Namespace) -> int:
+def delete_conversation(assistant: Assistant, env: Environment, args: argparse.Namespace) -> int:
     """`conversations delete ID` and `forget --conversation ID`.
 
     Unlike the peers, deleting a chat offers to delete what was learned from it too:
@@ -111,8 +93,8 @@ def delete_conversation(assistant: Any, env: Any, args: argparse.Namespace) -> i
             for m in learned:
                 print(f"  {m.id}  {m.text}")
             with_memories = confirm(f"Also forget the {_memories(len(learned))} learned from it?")
-    messages = assistant.store.list_messages(args.id, include_inactive=True)
-    forgotten = assistant.delete_conversation(args.id, with_memories=with_memories)
+    erased = assistant.erase_conversation(args.id, with_memories=with_memories)
+    forgotten = erased.memories
     print(f"deleted conversation {args.id}: {conversation.title}")
     for m in forgotten:
         print(f"forgot {m.id}: {m.text}")
@@ -123,13 +105,11 @@ def delete_conversation(assistant: Any, env: Any, args: argparse.Namespace) -> i
             " (pass --with-memories to forget them too)",
             file=sys.stderr,
         )
-    exports = exports_containing(env.paths, _texts(forgotten, messages))
-    _handle_exports(env, exports, args.include_exports)
-    _name_adapters(env, [m.id for m in messages])
+    _show_leftovers(assistant, erased.leftovers, args.include_exports)
     return 0
 
 
-def forget_all(assistant: Any, env: Any, args: argparse.Namespace) -> int:
+def forget_all(assistant: Assistant, env: Environment, args: argparse.Namespace) -> int:
     """`forget --all`: every conversation, memory, event, signal, and the log."""
     if not args.yes and not confirm(
         "Erase every conversation and everything learned? This cannot be undone."
@@ -140,18 +120,14 @@ def forget_all(assistant: Any, env: Any, args: argparse.Namespace) -> int:
     # The log may quote an error about a message; it goes too (it is recreated).
     env.paths.log_file.unlink(missing_ok=True)
     print("erased every conversation, memory, event and signal")
-    _handle_exports(env, written_exports(env.paths), args.include_exports)
-    _name_adapters(env, [], every=True)
+    _show_leftovers(assistant, assistant.every_copy(), args.include_exports)
     return 0
 
 
-def export_memories(assistant: Any, env: Any, args: argparse.Namespace) -> int:
+def export_memories(assistant: Assistant, env: Environment, args: argparse.Namespace) -> int:
     """`memory export FILE`: every memory with provenance, as JSON."""
-    from assistant.export_files import record_export
-
     path = Path(args.file)
     count = assistant.export_memories(path)
-    record_export(env.paths, path)
     if args.json:
         print(json.dumps({"path": str(path.resolve()), "memories": count}))
     else:
@@ -159,7 +135,7 @@ def export_memories(assistant: Any, env: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def import_memories(assistant: Any, args: argparse.Namespace) -> int:
+def import_memories(assistant: Assistant, args: argparse.Namespace) -> int:
     """`memory import FILE`: lossless and idempotent."""
     result = assistant.import_memories(Path(args.file))
     if args.json:

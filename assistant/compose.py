@@ -129,6 +129,7 @@ def build_assistant(
     from assistant.store.lance import LanceStore
     from assistant.store.lance_db import LanceDatabase
     from assistant.store.memories import LanceMemoryStore
+    from assistant.user_copies import UserCopies
 
     env = env or load_environment()
     ensure_private_dir(env.paths.data)
@@ -139,5 +140,11 @@ def build_assistant(
     embedder_loader = load_embedder if embedder is None else (lambda: embedder)
     documents = LanceDocumentStore(db)
     return Assistant(
-        env.settings, store, memory_store, loader, embedder_loader, document_store=documents
+        env.settings,
+        store,
+        memory_store,
+        loader,
+        embedder_loader,
+        document_store=documents,
+        copies=UserCopies(env),
     )

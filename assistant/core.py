@@ -6,7 +6,7 @@ synchronous Python; shells run it in their own threads. Nothing here imports Tex
 llama.cpp or LanceDB.
 """
 
-import json
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,10 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.context import PromptPlan, plan_prompt
+from assistant.copies import AfterTurn, Copies, Erased, ExportResult, Leftovers
 from assistant.documents.index import DocumentIndex
 from assistant.documents.port import DocumentStore
 from assistant.embedding import Embedder
-from assistant.errors import InputError, ModelError, NotFoundError
+from assistant.errors import AssistantError, InputError, ModelError, NotFoundError
 from assistant.importer import read_history
 from assistant.learning.context_block import (
     joined,
@@ -59,9 +60,11 @@ from assistant.records import (
     title_from,
     utc_now,
 )
+from assistant.reply_context import ReplyContext
 from assistant.settings import Settings
 from assistant.store.port import MemoryStore, Store
 
+log = logging.getLogger(__name__)
 # Loaded lazily so that building an Assistant (and painting the TUI) costs nothing.
 BackendLoader = Callable[[Callable[[str], None]], ChatBackend]
 EmbedderLoader = Callable[[], Embedder]
@@ -210,51 +213,18 @@ def _context_record(
     max_tokens: int,
     reasoning: str = "",
 ) -> str:
-    """What a reply was given, kept with it: the recalled items, the system text and the
-    final user turn exactly as the model saw them, the learning level and the reply's
-    token limit (a reply that reached it was cut off). Feedback
-    records it; a dataset export trains on exactly this, so training matches inference.
-
-    A reasoning model's thinking is kept here too, under `reasoning`, apart from the
-    reply's content (which is what history, learning and exports read): the user can
-    still read it, and the store's schema stays as it was.
-    """
+    """What a reply was given, kept with it (assistant/reply_context.py): feedback
+    records it; a dataset export trains on exactly this, so training matches inference."""
     system = prompt[0].content if prompt and prompt[0].role == "system" else ""
     asked = prompt[-1].content if prompt and prompt[-1].role == "user" else ""
-    record: dict[str, object] = {
-        **context.as_dict(),
-        "prompt": {"system": system, "user": asked},
-        "level": learning,
-        "max_tokens": max_tokens,
-    }
-    if reasoning:
-        record["reasoning"] = reasoning
-    return json.dumps(record)
+    return ReplyContext.write(
+        context.as_dict(), system, asked, learning, max_tokens, reasoning=reasoning
+    )
 
 
 def reasoning_of(message: Message) -> str:
     """The thinking a reasoning model showed before this reply ("" for none)."""
-    record = _context_fields(message.context)
-    reasoning = record.get("reasoning", "")
-    return reasoning if isinstance(reasoning, str) else ""
-
-
-def _context_fields(context: str) -> dict[str, object]:
-    try:
-        record = json.loads(context) if context else {}
-    except ValueError:
-        return {}
-    return record if isinstance(record, dict) else {}
-
-
-def _without_reasoning(context: str) -> str:
-    """A reply's context record as a signal keeps it: what the reply was given, not
-    the thinking it showed (signals feed analysis and training)."""
-    record = _context_fields(context)
-    if "reasoning" not in record:
-        return context
-    del record["reasoning"]
-    return json.dumps(record)
+    return ReplyContext.reasoning(message.context)
 
 
 class Assistant:
@@ -269,8 +239,10 @@ class Assistant:
         load_embedder: EmbedderLoader,
         *,
         document_store: DocumentStore | None = None,
+        copies: Copies | None = None,
     ) -> None:
         self.settings = settings
+        self.copies = copies
         self.store = store
         self.memory_store = memory_store
         self._documents = (
@@ -686,6 +658,24 @@ class Assistant:
             return []
         return self.learning_loop().learn(turn.user_message, turn.reply, turn.context)
 
+    def after_turn(self, turn: TurnFinished) -> AfterTurn:
+        """The work after a turn, for every shell: learn from it, then (at level full)
+        the periodic dataset export when one is due. Learning errors are raised; a
+        failed export is logged, since the chat itself succeeded."""
+        learned = self.learn(turn)
+        return AfterTurn(learned, self.export_if_due() if turn.learning == "full" else None)
+
+    def export_if_due(self) -> ExportResult | None:
+        """The periodic dataset export (configured level full), when one is due; a
+        failure is logged, not raised: the export can wait for the next turn."""
+        if self.copies is None:
+            return None
+        try:
+            return self.copies.export_if_due(self)
+        except AssistantError as exc:
+            log.warning("periodic export failed: %s", exc.message)
+            return None
+
     def recall(self, query: str, k: int = 10) -> list[Hit]:
         """Ranked memories, messages and document chunks for a query."""
         text = clean_input(query)
@@ -722,6 +712,13 @@ class Assistant:
         self._erase([s.memory.id for s in snapshots], ())
         return snapshots
 
+    def erase_memories(self, memory_ids: Sequence[str]) -> Erased:
+        """`forget_memories`, with the user's copies that still hold the memories."""
+        snapshots = self.forget_memories(memory_ids)
+        memories = tuple(s.memory for s in snapshots)
+        sources = [i for m in memories for i in m.source_ids]
+        return Erased(memories, self.still_holding(memories, (), sources), tuple(snapshots))
+
     def undo_forget(self, snapshots: Sequence[MemorySnapshot]) -> None:
         """Write deleted memories back exactly as they were (the review screen's undo)."""
         self.memory_store.write_snapshots(snapshots)
@@ -751,6 +748,31 @@ class Assistant:
         self._erase([m.id for m in learned], [conversation_id])
         self._window_start.pop(conversation_id, None)
         return learned
+
+    def erase_conversation(self, conversation_id: str, with_memories: bool = False) -> Erased:
+        """`delete_conversation`, with the user's copies that still hold its text."""
+        messages = self.store.list_messages(conversation_id, include_inactive=True)
+        forgotten = tuple(self.delete_conversation(conversation_id, with_memories))
+        held = self.still_holding(forgotten, messages, [m.id for m in messages])
+        return Erased(forgotten, held)
+
+    def still_holding(
+        self, memories: Sequence[Memory], messages: Sequence[Message], message_ids: Sequence[str]
+    ) -> Leftovers:
+        """The exports that hold these memories' or messages' text, and the adapters
+        trained on `message_ids`: the user's copies a delete cannot reach."""
+        if self.copies is None:
+            return Leftovers()
+        texts = [m.text for m in memories] + [m.content for m in messages]
+        return self.copies.holding(texts, message_ids)
+
+    def every_copy(self) -> Leftovers:
+        """Every export and adapter the user has (what `forget --all` leaves behind)."""
+        return Leftovers() if self.copies is None else self.copies.everything()
+
+    def remove_exports(self, exports: Sequence[Path]) -> list[Path]:
+        """Delete exports the user wrote (they asked to); returns what was removed."""
+        return [] if self.copies is None else self.copies.remove_exports(exports)
 
     def forget_everything(self) -> None:
         """Erase every conversation, memory, event and signal from disk."""
@@ -827,6 +849,8 @@ class Assistant:
         snapshots = self.snapshots([m.id for m in self.memories(ALL_MEMORY_STATUSES)])
         sources = {s.id: s for snap in snapshots for s in self.memory_sources(snap.memory)}
         write_memory_file(path, snapshots, sources)
+        if self.copies is not None:  # a later delete names this copy
+            self.copies.record_export(path)
         return len(snapshots)
 
     def import_memories(self, path: Path) -> MemoryImport:
@@ -908,7 +932,7 @@ class Assistant:
             question.id if question else "",
             reason,
             text,
-            _without_reasoning(reply.context),
+            ReplyContext.without_reasoning(reply.context),
             memory_id,
         )
         self.memory_store.record_signal(signal)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from assistant.copies import ExportResult
 from assistant.errors import InputError
 from assistant.export_files import record_export
 from assistant.learning.dataset import Collected, Example
@@ -35,14 +36,6 @@ class BaseModel:
     path: str
     name: str
     sha256: str
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    """Where an export went and how many rows of each kind it holds."""
-
-    path: Path
-    counts: dict[str, int]
 
 
 def exports_dir(data: Path) -> Path:

@@ -15,13 +15,13 @@ Incognito chats and deleted material are not in the store to begin with.
 """
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from assistant.records import Message, Signal
+from assistant.reply_context import ReplyContext
 
 ExampleKind = Literal["approved", "correction", "regenerated"]
 NEAR_DUPLICATE = 0.95
@@ -94,18 +94,18 @@ class Recorded:
 
 def recorded_prompt(reply: Message) -> Recorded | None:
     """The prompt a reply was given, as it recorded it, if it did."""
-    try:
-        context = json.loads(reply.context) if reply.context else {}
-    except ValueError:
+    record = ReplyContext.parse(reply.context)
+    if record is None:
         return None
-    prompt = context.get("prompt") if isinstance(context, dict) else None
+    context = record.data
+    prompt = context.get("prompt")
     if not isinstance(prompt, dict) or not prompt.get("user"):
         return None
     return Recorded(
         str(prompt.get("system", "")),
         str(prompt["user"]),
         str(context.get("level", "")),
-        int(context.get("max_tokens", 0) or 0),
+        record.max_tokens,
     )
 
 

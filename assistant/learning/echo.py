@@ -11,7 +11,6 @@ So a reply is compared with the context its own turn recorded, word by word: a r
 coincidence. Pure and deterministic: no model, no store.
 """
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -21,6 +20,7 @@ from assistant.learning.context_block import (
     RETRIEVED_HEADER,
     UPDATES_HEADER,
 )
+from assistant.reply_context import ReplyContext
 
 # Five shared words in a row: "under the blue heron statue". Shorter runs ("the user
 # is a") are common phrasing between any two English texts.
@@ -138,14 +138,10 @@ def injected_texts(context: str) -> list[str]:
     notes that preceded the user's words in the final user turn. The user's own words
     are left out: a reply may repeat the question.
     """
-    if not context:
+    record = ReplyContext.parse(context)
+    if record is None:
         return []
-    try:
-        data = json.loads(context)
-    except ValueError:
-        return []
-    if not isinstance(data, dict):
-        return []
+    data = record.data
     texts: list[str] = []
     for value in data.values():
         if isinstance(value, list):

@@ -70,7 +70,7 @@ from assistant.tui.events import (
 )
 from assistant.tui.feedback import FeedbackApp
 from assistant.tui.live_text import GROW_ROWS, wrap_rows
-from assistant.tui.memory_browser import MemoryBrowser, plural
+from assistant.tui.memory_browser import MemoryBrowser, notify_leftovers, plural
 from assistant.tui.model_picker import ModelPicker
 from assistant.tui.prompt import PromptArea
 from assistant.tui.screens import (
@@ -244,13 +244,7 @@ class AssistantApp(FeedbackApp):
 
     def _export_if_due(self) -> None:
         """At level full, a due dataset export runs in the calling worker thread."""
-        from assistant.dataset_export import maybe_export
-
-        try:
-            result = maybe_export(self.env, self.assistant)
-        except AssistantError as exc:
-            log.warning("periodic export failed: %s", exc.message)
-            return
+        result = self.assistant.export_if_due()
         if result is not None:
             self.post_message(DatasetExported(result.path, result.counts))
 
@@ -482,16 +476,17 @@ class AssistantApp(FeedbackApp):
     def _learn(self, turn: TurnFinished) -> None:
         """Learning runs beside the chat: it never delays the next reply."""
         try:
-            learned = self.assistant.learn(turn)
+            after = self.assistant.after_turn(turn)
         except AssistantError as exc:
             log.warning("learning failed: %s", exc.message)
             return
         except Exception:
             log.exception("learning failed")
             return
-        if learned:
-            self.post_message(MemoryLearned(learned))
-        self._export_if_due()
+        if after.learned:
+            self.post_message(MemoryLearned(after.learned))
+        if after.exported is not None:
+            self.post_message(DatasetExported(after.exported.path, after.exported.counts))
 
     def on_memory_learned(self, event: MemoryLearned) -> None:
         lines = [("✓ " if m.status == "active" else "✗ ") + m.text for m in event.memories]
@@ -659,7 +654,7 @@ class AssistantApp(FeedbackApp):
             self._call_core(
                 lambda: ConversationDeleted(
                     conversation,
-                    self.assistant.delete_conversation(conversation.id, with_memories),
+                    self.assistant.erase_conversation(conversation.id, with_memories),
                 )
             )
 
@@ -673,6 +668,7 @@ class AssistantApp(FeedbackApp):
             self.screen.refill()
         also = f" and {plural(len(event.memories))} learned from it" if event.memories else ""
         self.notify(f"Deleted “{event.conversation.title}”{also}.", markup=False)
+        notify_leftovers(self, event.leftovers)
 
     def action_documents(self) -> None:
         """The Documents screen, open at what the selected (else latest) reply cites."""

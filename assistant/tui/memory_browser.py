@@ -19,13 +19,15 @@ from datetime import datetime
 from rich.cells import cell_len
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message as UIMessage
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
+from assistant.copies import Erased, Leftovers
 from assistant.core import ALL_MEMORY_STATUSES, Assistant
 from assistant.records import (
     MEMORY_KINDS,
@@ -82,6 +84,20 @@ def plural(count: int, noun: str = "memory") -> str:
     if count == 1:
         return f"1 {noun}"
     return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
+
+
+def notify_leftovers(widget: Widget | App[None], held: Leftovers) -> None:
+    """Name the user's copies a delete could not reach, as the CLI does (nothing if none)."""
+    if not held:
+        return
+    lines = [*held.export_lines(), *held.adapter_lines()]
+    if held.exports:
+        lines.append("Delete them, or `assistant forget … --include-exports`.")
+    if held.adapters:
+        lines.append("Remove one with `assistant adapters remove NAME`.")
+    widget.notify(
+        "\n".join(lines), title="Still in your copies", severity="warning", timeout=20, markup=False
+    )
 
 
 @dataclass(frozen=True)
@@ -159,9 +175,10 @@ class ProvenanceLoaded(UIMessage, bubble=False):
 class MemoriesForgotten(UIMessage, bubble=False):
     """Memories were deleted for real; the snapshots can write them back."""
 
-    def __init__(self, snapshots: list[MemorySnapshot]) -> None:
+    def __init__(self, erased: Erased) -> None:
         super().__init__()
-        self.snapshots = snapshots
+        self.snapshots = list(erased.snapshots)
+        self.leftovers = erased.leftovers
 
 
 class MemoriesChanged(UIMessage, bubble=False):
@@ -459,7 +476,7 @@ class MemoryBrowser(ModalScreen[str | None]):
         ids = marked or ([memory.id] if memory is not None else [])
         if ids:
             self._in_thread(
-                lambda: MemoriesForgotten(self.assistant.forget_memories(ids)),
+                lambda: MemoriesForgotten(self.assistant.erase_memories(ids)),
                 "memory-change",
                 exclusive=False,
             )
@@ -469,6 +486,7 @@ class MemoryBrowser(ModalScreen[str | None]):
         self.undo_stack.append(event.snapshots)
         self.marked -= {s.memory.id for s in event.snapshots}
         self._say(f"Deleted {plural(len(event.snapshots))} — u to undo")
+        notify_leftovers(self, event.leftovers)
         self.reload()
 
     def action_undo(self) -> None:
