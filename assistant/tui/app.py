@@ -1,7 +1,7 @@
 """The Textual app: paints at once, loads the model in a worker, streams replies.
 
 Widgets call only Assistant methods. Turns run in a thread worker; the worker posts
-past-tense messages (`ReplyChunk`, `ReplyFinished`, …) and the app renders them: reply
+the core's turn events (`ReplyDelta`, `TurnFinished`, …) and the app renders them: reply
 text in batches, as plain text while it streams and as Markdown once it is whole
 (`ReplyBubble`).
 
@@ -61,12 +61,8 @@ from assistant.tui.events import (
     ModelReady,
     ModelSwitched,
     ModelSwitchFailed,
-    ReasoningChunk,
-    ReplyChunk,
-    ReplyFinished,
-    ReplyStreamed,
-    TurnBegan,
     TurnFailed,
+    TurnProgressed,
 )
 from assistant.tui.feedback import FeedbackApp
 from assistant.tui.live_text import GROW_ROWS, wrap_rows
@@ -227,6 +223,12 @@ class AssistantApp(FeedbackApp):
         self._load_history()
         self._export_if_due()  # "checked on start": the embedder is loaded by now
 
+    def _export_if_due(self) -> None:
+        """At level full, a due dataset export runs in the calling worker thread."""
+        result = self.assistant.export_if_due()
+        if result is not None:
+            self.post_message(DatasetExported(result.path, result.counts))
+
     def _load_history(self) -> None:
         """Seed the prompt's history with the user's earlier messages (worker thread)."""
         texts: list[str] = []
@@ -241,12 +243,6 @@ class AssistantApp(FeedbackApp):
 
     def on_history_loaded(self, event: HistoryLoaded) -> None:
         self.query_one("#prompt", PromptArea).earlier.seed(event.texts)
-
-    def _export_if_due(self) -> None:
-        """At level full, a due dataset export runs in the calling worker thread."""
-        result = self.assistant.export_if_due()
-        if result is not None:
-            self.post_message(DatasetExported(result.path, result.counts))
 
     def on_dataset_exported(self, event: DatasetExported) -> None:
         counts = event.counts
@@ -366,21 +362,20 @@ class AssistantApp(FeedbackApp):
         # with generation for the GIL and the cores (bench_streaming: 0.58x bare).
         # Thinking (ReasoningDelta) is batched the same way, apart from the reply text.
         pending: list[str] = []
-        pending_kind: type[ReplyChunk] | type[ReasoningChunk] = ReplyChunk
+        pending_kind: type[ReplyDelta] | type[ReasoningDelta] = ReplyDelta
         posted = 0.0
 
         def flush() -> None:
             if pending:
-                self.post_message(pending_kind("".join(pending)))
+                self.post_message(TurnProgressed(pending_kind("".join(pending))))
                 pending.clear()
 
         try:
             for event in turn():
                 if isinstance(event, ReplyDelta | ReasoningDelta):
-                    kind = ReplyChunk if isinstance(event, ReplyDelta) else ReasoningChunk
-                    if kind is not pending_kind:
+                    if type(event) is not pending_kind:
                         flush()
-                        pending_kind = kind
+                        pending_kind = type(event)
                     pending.append(event.text)
                     now = time.monotonic()
                     if now - posted >= CHUNK_INTERVAL_S:
@@ -388,27 +383,37 @@ class AssistantApp(FeedbackApp):
                         posted = now
                     continue
                 flush()
-                if isinstance(event, TurnStarted):
-                    self.post_message(TurnBegan(event))
-                elif isinstance(event, ReplyEnded):
-                    self.post_message(ReplyStreamed(event.text))
-                elif isinstance(event, TurnFinished):
-                    self.post_message(ReplyFinished(event))
+                self.post_message(TurnProgressed(event))
         except AssistantError as exc:
             self.post_message(TurnFailed(exc.message, exc.hint))
         except Exception as exc:
             log.exception("turn failed")
             self.post_message(TurnFailed(f"unexpected error: {exc}", "see the log file"))
 
-    async def on_turn_began(self, event: TurnBegan) -> None:
+    async def on_turn_progressed(self, message: TurnProgressed) -> None:
+        """Hand each turn event to the method of its name."""
+        event = message.event
+        if isinstance(event, ReplyDelta):
+            self.reply_delta(event)
+        elif isinstance(event, ReasoningDelta):
+            self.reasoning_delta(event)
+        elif isinstance(event, TurnStarted):
+            await self.turn_started(event)
+        elif isinstance(event, ReplyEnded):
+            await self.reply_ended(event)
+        else:
+            await self.turn_finished(event)
+
+    async def turn_started(self, event: TurnStarted) -> None:
+        """The user's message is stored: show it, and reserve room for the reply."""
         if not self._turn_incognito:
-            self.conversation_id = event.event.conversation.id
+            self.conversation_id = event.conversation.id
             self.pending_system_prompt = None
         if self._reserved is not None:
             self._reserved.release()
         await self.chat.query(Welcome).remove()
-        if event.event.user_message is not None:
-            await self.chat.mount(UserBubble(event.event.user_message.content))
+        if event.user_message is not None:
+            await self.chat.mount(UserBubble(event.user_message.content))
         users = list(self.chat.query_children(UserBubble))
         self._reply = self._reserved = ReplyBubble(
             model=self.assistant.backend.name,
@@ -435,21 +440,23 @@ class AssistantApp(FeedbackApp):
         rows = region.height - text_rows - styles.gutter.height - 2 * styles.margin.top
         return rows if rows >= GROW_ROWS else 0
 
-    async def on_reply_chunk(self, event: ReplyChunk) -> None:
+    def reply_delta(self, event: ReplyDelta) -> None:
+        """A batch of reply text, shown as it streams."""
         if self._reply is not None:
             self._reply.extend(event.text)
 
-    def on_reasoning_chunk(self, event: ReasoningChunk) -> None:
+    def reasoning_delta(self, event: ReasoningDelta) -> None:
+        """A batch of the model's thinking, shown apart from the reply."""
         if self._reply is not None:
             self._reply.extend_reasoning(event.text)
 
-    async def on_reply_streamed(self, event: ReplyStreamed) -> None:
-        """The final render, while the core stores the reply (ReplyEnded)."""
+    async def reply_ended(self, event: ReplyEnded) -> None:
+        """The final render, while the core stores the reply."""
         if self._reply is not None:
             await self._reply.finish(event.text)
 
-    async def on_reply_finished(self, event: ReplyFinished) -> None:
-        turn = event.event
+    async def turn_finished(self, turn: TurnFinished) -> None:
+        """The reply is stored: learn from the turn, and show what it used."""
         if self._reply is not None:
             self._reply.message_id = "" if turn.incognito else turn.reply.id
             self._reply = None
