@@ -9,12 +9,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from assistant.core import Assistant
-from assistant.embedding import Embedder
-from assistant.llm.backend import ChatBackend
-from assistant.offline import enforce_offline
-from assistant.paths import Paths, ensure_private_dir, keep_private, resolve_paths
-from assistant.settings import Settings, load_settings
+from assistant.core.ports.chat import ChatBackend
+from assistant.core.service import Assistant
+from assistant.core.settings import Settings, load_settings
+from assistant.embedder import Embedder
+from assistant.system.offline import enforce_offline
+from assistant.system.paths import Paths, ensure_private_dir, keep_private, resolve_paths
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,11 @@ def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBack
     assistant/llm/process.py for why); imported only when called."""
 
     def load(progress: Callable[[str], None]) -> ChatBackend:
-        from assistant.adapters import adapter_for
         from assistant.llm.catalog import resolve_model_path
         from assistant.llm.gguf import read_gguf
         from assistant.llm.llama import LoadOptions
         from assistant.llm.process import ProcessBackend
+        from assistant.weights.adapters import adapter_for
 
         path = resolve_model_path(env.settings.model, env.paths, progress)
         progress(f"Reading {path.name}…")
@@ -124,12 +124,12 @@ def build_assistant(
     Tests pass a ready `backend` (the scripted fake, or a shared real one) and may pass a
     shared real `embedder` so it loads once per test session.
     """
-    from assistant.embedding import load_embedder
+    from assistant.embedder import load_embedder
     from assistant.store.documents import LanceDocumentStore
     from assistant.store.lance import LanceStore
     from assistant.store.lance_db import LanceDatabase
     from assistant.store.memories import LanceMemoryStore
-    from assistant.user_copies import UserCopies
+    from assistant.weights.copies import UserCopies
 
     env = env or load_environment()
     ensure_private_dir(env.paths.data)

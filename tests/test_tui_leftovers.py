@@ -2,7 +2,7 @@
 
 A memory export the user wrote and a LoRA adapter trained on the conversation are their
 copies: a delete in the memory browser or the conversation picker cannot reach them, so
-the app says which ones still hold it (assistant/copies.py).
+the app says which ones still hold it (assistant/core/ports/copies.py).
 """
 
 import json
@@ -10,13 +10,13 @@ import json
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from assistant.adapters import META_FILE, adapters_dir
 from assistant.compose import Environment
-from assistant.embedding import Embedder
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.app import AssistantApp
 from assistant.tui.memory_browser import MemoryBrowser
 from assistant.tui.screens import ConversationPicker, DeleteConversationPrompt
+from assistant.weights.adapters import META_FILE, adapters_dir
 from tests.tui_helpers import scripted_app, send, settle, type_text
 
 

@@ -10,8 +10,9 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.documents.records import DocChunk, DocFile, DocRoot
-from assistant.reply_context import ReplyContext
+from assistant.core.documents.records import DocChunk, DocFile, DocRoot
+from assistant.core.ports.store import Scored
+from assistant.core.reply_context import ReplyContext
 from assistant.store.erase import erase_reply_quotes
 from assistant.store.lance_db import (
     DOC_CHUNKS,
@@ -23,7 +24,6 @@ from assistant.store.lance_db import (
     quote,
     utc,
 )
-from assistant.store.port import Scored
 from assistant.store.vector_cache import VectorCache
 
 CHUNK_COLUMNS = ("file_id", "path", "heading", "start", "end", "text")

@@ -12,8 +12,8 @@ compacts every table it touched and drops all old versions at once.
 import json
 from collections.abc import Iterable, Sequence
 
-from assistant.learning.echo import erase_quotes
-from assistant.reply_context import ReplyContext
+from assistant.core.learning.echo import erase_quotes
+from assistant.core.reply_context import ReplyContext
 from assistant.store.lance_db import (
     CONVERSATIONS,
     MEMORIES,

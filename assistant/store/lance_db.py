@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AssistantError, StoreError
-from assistant.paths import ensure_private_dir
+from assistant.core.errors import AssistantError, StoreError
 from assistant.store.lazy_client import defer_namespace_client
 from assistant.store.repair import check_table, repair
 from assistant.store.torn_files import cut_short, data_files
 from assistant.store.write_lock import StoreLock
+from assistant.system.paths import ensure_private_dir
 
 SCHEMA_VERSION = 3
 EMBEDDING_DIM = 384
@@ -138,7 +138,7 @@ def schemas() -> dict[str, Any]:
                 ("vector", vector),
             ]
         ),
-        # The user's indexed documents (assistant/documents): new tables need no migration.
+        # The user's indexed documents (assistant/core/documents): new tables need no migration.
         DOC_ROOTS: pa.schema(
             [("path", pa.string()), ("kind", pa.string()), ("added_at", ts), ("synced_at", ts)]
         ),

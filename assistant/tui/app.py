@@ -28,7 +28,10 @@ from textual.timer import Timer
 from textual.widgets import Footer, TextArea
 
 from assistant.compose import Environment, build_assistant, loader_for_model
-from assistant.core import (
+from assistant.core.errors import AssistantError
+from assistant.core.ports.chat import ChatBackend
+from assistant.core.records import Conversation, Message
+from assistant.core.service import (
     Assistant,
     BackendLoader,
     ReasoningDelta,
@@ -39,12 +42,9 @@ from assistant.core import (
     TurnStarted,
     reasoning_of,
 )
-from assistant.embedding import Embedder
-from assistant.errors import AssistantError
-from assistant.llm.backend import ChatBackend
+from assistant.embedder import Embedder
 from assistant.llm.choices import ModelChoice, model_choices
-from assistant.logs import forward_notices
-from assistant.records import Conversation, Message
+from assistant.system.logs import forward_notices
 from assistant.tui.documents import (
     DocumentsScreen,
     DocumentsSynced,
@@ -269,7 +269,7 @@ class AssistantApp(FeedbackApp):
             self.notify(summary, title="Documents synced")
 
     def on_model_ready(self) -> None:
-        from assistant.adapters import status_label
+        from assistant.weights.adapters import status_label
 
         backend = self.assistant.backend
         self.status.adapter = status_label(backend)
@@ -787,7 +787,7 @@ class AssistantApp(FeedbackApp):
         self.post_message(ModelSwitched(backend.name))
 
     def on_model_switched(self, event: ModelSwitched) -> None:
-        from assistant.adapters import status_label
+        from assistant.weights.adapters import status_label
 
         self.switching = False
         backend = self.assistant.backend
@@ -832,10 +832,10 @@ class AssistantApp(FeedbackApp):
 
     def export_conversation(self, fmt: str) -> None:
         """Write the open conversation to the data dir's exports folder; say where."""
-        from assistant.dataset_export import exports_dir
-        from assistant.errors import InputError
-        from assistant.paths import ensure_private_dir
-        from assistant.transcript import file_name, render, save_transcript
+        from assistant.core.errors import InputError
+        from assistant.core.formats.transcript import file_name, render, save_transcript
+        from assistant.system.paths import ensure_private_dir
+        from assistant.weights.dataset_export import exports_dir
 
         conversation_id = self.conversation_id
         if conversation_id is None:

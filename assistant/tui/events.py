@@ -8,9 +8,9 @@ from typing import Any
 
 from textual.message import Message
 
-from assistant.core import FeedbackResult, TurnEvent
-from assistant.errors import AssistantError
-from assistant.records import Memory, SignalKind
+from assistant.core.errors import AssistantError
+from assistant.core.records import Memory, SignalKind
+from assistant.core.service import FeedbackResult, TurnEvent
 from assistant.tui.welcome import Learned
 
 

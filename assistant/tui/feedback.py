@@ -14,8 +14,8 @@ from textual import work
 from textual.app import App
 from textual.message import Message as UIMessage
 
-from assistant.core import Assistant, CorrectionOffer
-from assistant.records import Memory
+from assistant.core.records import Memory
+from assistant.core.service import Assistant, CorrectionOffer
 from assistant.tui.events import (
     ActionFailed,
     CorrectionRecorded,

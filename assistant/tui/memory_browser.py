@@ -27,9 +27,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
-from assistant.copies import Erased, Leftovers
-from assistant.core import ALL_MEMORY_STATUSES, Assistant
-from assistant.records import (
+from assistant.core.ports.copies import Erased, Leftovers
+from assistant.core.records import (
     MEMORY_KINDS,
     Memory,
     MemoryEvent,
@@ -38,6 +37,7 @@ from assistant.records import (
     MemoryStatus,
     Message,
 )
+from assistant.core.service import ALL_MEMORY_STATUSES, Assistant
 from assistant.tui.events import ActionFailed, post_core_result
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from assistant.copies import Erased
-from assistant.records import Conversation, Memory
+from assistant.core.ports.copies import Erased
+from assistant.core.records import Conversation, Memory
 from assistant.tui.memory_browser import plural
 
 SearchFn = Callable[[str], list[Conversation]]

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from textual.widgets import Static
 
-from assistant.errors import ModelError
+from assistant.core.errors import ModelError
+from assistant.core.records import MEMORY_KINDS, Memory
+from assistant.core.settings import Settings
 from assistant.llm.catalog import load_catalog
-from assistant.records import MEMORY_KINDS, Memory
-from assistant.settings import Settings
 
 KEYS = (
     ("enter", "send"),
