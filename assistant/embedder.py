@@ -7,19 +7,14 @@ until `load_embedder` runs (in a background worker in the TUI).
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from assistant.core.errors import AssistantError
+from assistant.core.ports.embedder import Embedder
 from assistant.system.offline import enforce_offline
 
-
-class Embedder(Protocol):
-    """Turns texts into unit-length vectors."""
-
-    @property
-    def dimension(self) -> int: ...
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+# The port it implements, named here too for the callers that build one.
+__all__ = ["Embedder", "EmbedderError", "SentenceEmbedder", "load_embedder", "packaged_model_dir"]
 
 
 class EmbedderError(AssistantError):

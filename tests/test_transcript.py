@@ -15,14 +15,13 @@ from assistant.core.errors import InputError
 from assistant.core.formats.transcript import (
     file_name,
     render,
-    save_transcript,
     to_json,
     to_markdown,
 )
 from assistant.core.records import Conversation, Message
 from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
-from assistant.weights.ledger import written_exports
+from assistant.weights.ledger import save_transcript, written_exports
 from tests.cli_helpers import assert_clean_error, run
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

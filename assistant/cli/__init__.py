@@ -724,7 +724,8 @@ def _conversations(args: argparse.Namespace, model: str | None) -> int:
 
 def _export_conversation(assistant: Any, env: Any, args: argparse.Namespace) -> int:
     """`conversations export ID`: to stdout, or atomically to --out FILE."""
-    from assistant.core.formats.transcript import render, save_transcript
+    from assistant.core.formats.transcript import render
+    from assistant.weights.ledger import save_transcript
 
     conversation = assistant.conversation(args.id)
     messages = assistant.messages(args.id)

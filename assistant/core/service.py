@@ -41,6 +41,7 @@ from assistant.core.learning.rules import proposals
 from assistant.core.ports.chat import ChatBackend, ChatMessage, GenerationParams, Usage
 from assistant.core.ports.copies import AfterTurn, Copies, Erased, ExportResult, Leftovers
 from assistant.core.ports.documents import DocumentStore
+from assistant.core.ports.embedder import Embedder
 from assistant.core.ports.store import MemoryStore, Store
 from assistant.core.prompt_plan import PromptPlan, plan_prompt
 from assistant.core.reasoning import ReasoningSplitter
@@ -62,7 +63,6 @@ from assistant.core.records import (
 )
 from assistant.core.reply_context import ReplyContext
 from assistant.core.settings import Settings
-from assistant.embedder import Embedder
 
 log = logging.getLogger(__name__)
 # Loaded lazily so that building an Assistant (and painting the TUI) costs nothing.

@@ -27,9 +27,16 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, TextArea
 
-from assistant.compose import Environment, build_assistant, loader_for_model
+from assistant.compose import (
+    Environment,
+    ModelChoice,
+    build_assistant,
+    loader_for_model,
+    model_choices,
+)
 from assistant.core.errors import AssistantError
 from assistant.core.ports.chat import ChatBackend
+from assistant.core.ports.embedder import Embedder
 from assistant.core.records import Conversation, Message
 from assistant.core.service import (
     Assistant,
@@ -42,8 +49,6 @@ from assistant.core.service import (
     TurnStarted,
     reasoning_of,
 )
-from assistant.embedder import Embedder
-from assistant.llm.choices import ModelChoice, model_choices
 from assistant.system.logs import forward_notices
 from assistant.tui.documents import (
     DocumentsScreen,
@@ -833,9 +838,10 @@ class AssistantApp(FeedbackApp):
     def export_conversation(self, fmt: str) -> None:
         """Write the open conversation to the data dir's exports folder; say where."""
         from assistant.core.errors import InputError
-        from assistant.core.formats.transcript import file_name, render, save_transcript
+        from assistant.core.formats.transcript import file_name, render
         from assistant.system.paths import ensure_private_dir
         from assistant.weights.dataset_export import exports_dir
+        from assistant.weights.ledger import save_transcript
 
         conversation_id = self.conversation_id
         if conversation_id is None:

@@ -19,8 +19,8 @@ from assistant.weights.ledger import (
 )
 
 if TYPE_CHECKING:
-    from assistant.compose import Environment
     from assistant.core.service import Assistant
+    from assistant.system.environment import Environment
 
 
 class UserCopies:

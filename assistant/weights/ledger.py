@@ -12,24 +12,8 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from assistant.core.errors import InputError
+from assistant.core.formats.private_file import write_private_file
 from assistant.system.paths import Paths
-
-
-def write_private_file(path: Path, text: str, example: str) -> None:
-    """Write a copy the user asked for atomically, readable by them only (it holds what
-    they said); `example` names a file in the hint when `path` is a folder."""
-    if path.is_dir():  # also "" and "..": no name to put a temporary file beside
-        raise InputError(f"{path} is a folder", f"pass a file name, e.g. {example}")
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc}", "choose a writable path") from None
 
 
 def _registry(paths: Paths) -> Path:
@@ -98,3 +82,10 @@ def remove_exports(paths: Paths, exports: Iterable[Path]) -> list[Path]:
     gone = {str(p) for p in removed}
     _save(paths, [str(p) for p in written_exports(paths) if str(p) not in gone])
     return removed
+
+
+def save_transcript(paths: Paths, path: Path, text: str) -> None:
+    """Write `text` to `path` atomically, readable by the user only (it is their chat),
+    and record it as an export, so deleting the conversation later names this copy."""
+    write_private_file(path, text, "chat.md")
+    record_export(paths, path)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from assistant.core.errors import InputError
+from assistant.core.formats.private_file import write_private_file
 from assistant.core.records import (
     MEMORY_KINDS,
     Memory,
@@ -22,7 +23,6 @@ from assistant.core.records import (
     MemoryStatus,
     Message,
 )
-from assistant.weights.ledger import write_private_file
 
 FORMAT = "assistant-memories"
 VERSION = 1

@@ -9,13 +9,10 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Literal
 
 from assistant.core.errors import InputError
 from assistant.core.records import Conversation, Message
-from assistant.system.paths import Paths
-from assistant.weights.ledger import record_export, write_private_file
 
 TranscriptFormat = Literal["md", "json"]
 FORMATS: tuple[TranscriptFormat, ...] = ("md", "json")
@@ -88,10 +85,3 @@ def file_name(conversation: Conversation, fmt: str) -> str:
     words = re.findall(r"[a-z0-9]+", conversation.title.casefold())
     slug = "-".join(words)[:_SLUG_CHARS].strip("-") or "conversation"
     return f"{slug}-{conversation.id[:8]}.{fmt}"
-
-
-def save_transcript(paths: Paths, path: Path, text: str) -> None:
-    """Write `text` to `path` atomically, readable by the user only (it is their chat),
-    and record it as an export, so deleting the conversation later names this copy."""
-    write_private_file(path, text, "chat.md")
-    record_export(paths, path)

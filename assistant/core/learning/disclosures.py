@@ -26,7 +26,7 @@ from assistant.core.learning.speech import (
     sentences,
     wordset,
 )
-from assistant.embedder import Embedder
+from assistant.core.ports.embedder import Embedder
 
 # What a standing instruction can start with: a verb the assistant can follow.
 _INSTRUCTION_VERBS = wordset(

@@ -26,9 +26,9 @@ from assistant.core.learning.recall import (
     Recaller,
     relevant,
 )
+from assistant.core.ports.embedder import Embedder
 from assistant.core.ports.store import MemoryStore
 from assistant.core.records import Memory, Message, utc_now
-from assistant.embedder import Embedder
 
 # Turns a user message into the model's raw JSON proposals.
 LLMExtractor = Callable[[str], str]

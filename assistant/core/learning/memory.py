@@ -23,9 +23,9 @@ from assistant.core.errors import InputError
 from assistant.core.learning.corrections import correction_memory_text
 from assistant.core.learning.extract import RULE_CONFIDENCE, Candidate, slot
 from assistant.core.learning.speech import NATURAL_PREFIX, anchors
+from assistant.core.ports.embedder import Embedder
 from assistant.core.ports.store import MemoryStore
 from assistant.core.records import Memory, MemoryEvent, MemoryKind, new_id, utc_now
-from assistant.embedder import Embedder
 
 DUPLICATE = 0.92
 # Two facts this close that share a content word are about the same thing (the user's

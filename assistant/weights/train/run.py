@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.compose import Environment
 from assistant.core.records import utc_now
 from assistant.llm.catalog import resolve_model_path
 from assistant.llm.gguf import GGUFInfo, read_gguf
+from assistant.system.environment import Environment
 from assistant.system.paths import ensure_private_dir
 from assistant.weights.adapters import (
     ADAPTER_FILE,
