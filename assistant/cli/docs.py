@@ -5,17 +5,24 @@ so `--json` keeps stdout to one document. Files that cannot be indexed are repor
 as skips, with the reason, and never fail the command.
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from assistant.core.documents.records import IndexReport
+
+if TYPE_CHECKING:
+    from assistant.cli.shell import Subcommands
+    from assistant.core.documents.index import DocumentIndex
 
 SHOWN_SKIPS = 20
 
 
-def add_docs_commands(sub: Any) -> None:
+def add_docs_commands(sub: Subcommands) -> None:
     """Register `docs` and its actions on the top-level subparsers."""
     docs = sub.add_parser("docs", help="index your own documents for recall with citations")
     actions = docs.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -55,7 +62,7 @@ def docs_command(args: argparse.Namespace, model: str | None) -> int:
     return _remove(index, args)
 
 
-def _progress() -> Any:
+def _progress() -> Callable[[str], None]:
     tty = sys.stderr.isatty()
 
     def show(line: str) -> None:
@@ -85,7 +92,7 @@ def _print_report(report: IndexReport, as_json: bool) -> int:
     return 0
 
 
-def _list(index: Any, args: argparse.Namespace) -> int:
+def _list(index: DocumentIndex, args: argparse.Namespace) -> int:
     if args.files:
         rows = [
             {
@@ -111,12 +118,12 @@ def _list(index: Any, args: argparse.Namespace) -> int:
     if not roots:
         print("nothing indexed yet: `assistant docs add PATH`")
     for root in roots:
-        synced = root["synced_at"][:16] if root["synced_at"] else "never synced"
+        synced = str(root["synced_at"])[:16] if root["synced_at"] else "never synced"
         print(f"{root['files']:5} files {root['chunks']:6} chunks  {synced:16}  {root['path']}")
     return 0
 
 
-def _show(index: Any, args: argparse.Namespace) -> int:
+def _show(index: DocumentIndex, args: argparse.Namespace) -> int:
     from assistant.core.documents.index import citation
     from assistant.core.errors import NotFoundError
 
@@ -145,7 +152,7 @@ def _show(index: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _remove(index: Any, args: argparse.Namespace) -> int:
+def _remove(index: DocumentIndex, args: argparse.Namespace) -> int:
     from assistant.cli.forget import confirm
 
     if not args.yes and not confirm(f"remove {args.path} from the index and erase its chunks?"):

@@ -6,6 +6,8 @@ seconds otherwise), so `--json` keeps stdout to one document. SIGTERM is treated
 Ctrl+C, so a `kill` also removes the unfinished adapter on the way out.
 """
 
+from __future__ import annotations
+
 import argparse
 import contextlib
 import json
@@ -15,15 +17,19 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from assistant.cli.shell import setup
 from assistant.weights.train.options import LoraOptions
 from assistant.weights.train.progress import TrainProgress
+
+if TYPE_CHECKING:
+    from assistant.cli.shell import Subcommands
 
 _DEFAULTS = LoraOptions()
 
 
-def add_train_commands(sub: Any) -> None:
+def add_train_commands(sub: Subcommands) -> None:
     """Register `train` and `adapters` on the top-level subparsers."""
     train = sub.add_parser(
         "train", help="train a LoRA adapter on a dataset export (needs the [train] extra)"
@@ -107,20 +113,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _environment(model: str | None) -> Any:
-    from assistant.compose import load_environment
-    from assistant.system.logs import setup_logging
-
-    env = load_environment(model=model)
-    setup_logging(env.paths)
-    return env
-
-
 def train_command(args: argparse.Namespace, model: str | None) -> int:
     """`assistant train`."""
     from assistant.weights.train.run import TrainRequest, run_training
 
-    env = _environment(model)
+    env = setup(model)
     options = LoraOptions(
         rank=args.rank,
         alpha=args.alpha,
@@ -162,7 +159,7 @@ def adapters_command(args: argparse.Namespace, model: str | None) -> int:
     """`assistant adapters list|enable|disable|remove`."""
     from assistant.weights import adapters
 
-    env = _environment(model)
+    env = setup(model)
     paths = env.paths
     if args.action == "list":
         current = adapters.enabled_name(paths)
@@ -198,4 +195,24 @@ def adapters_command(args: argparse.Namespace, model: str | None) -> int:
         return 1
     adapters.remove(paths, adapter.name)
     print(f"deleted {adapter.name}")
+    return 0
+
+
+def _export(args: argparse.Namespace, model: str | None) -> int:
+    from assistant.cli.shell import progress_printer
+    from assistant.compose import build_assistant
+    from assistant.weights.dataset_export import export_dataset
+
+    env = setup(model)
+    assistant = build_assistant(env)
+    out = Path(args.out) if args.out else None
+    quiet = args.json or not sys.stderr.isatty()
+    result = export_dataset(env, assistant, out, progress_printer(quiet))
+    if not quiet:
+        print("\r\033[K", end="", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"path": str(result.path), "counts": result.counts}))
+    else:
+        print(f"exported {result.counts['sft']} SFT rows, {result.counts['dpo']} pairs")
+        print(result.path)
     return 0
