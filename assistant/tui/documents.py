@@ -24,7 +24,7 @@ from assistant.core.documents.index import Removal, RootSummary, citation, citat
 from assistant.core.documents.records import DocFile, IndexReport
 from assistant.core.service import Assistant
 from assistant.tui.events import ActionFailed, post_core_result
-from assistant.tui.memory_browser import short_time
+from assistant.tui.text import short_time
 
 CHUNK_CHARS = 600
 # One document call at a time, app-wide: the sync on start and the screen's actions

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from assistant.core.ports.copies import Erased
 from assistant.core.records import Conversation, Memory
-from assistant.tui.memory_browser import plural
+from assistant.tui.text import plural
 
 SearchFn = Callable[[str], list[Conversation]]
 
