@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.cli.shell import setup
 
@@ -21,7 +21,7 @@ def _conversations(args: argparse.Namespace, model: str | None) -> int:
     env = setup(model)
     assistant = build_assistant(env)
     if args.action == "list":
-        rows: list[dict[str, Any]] = [
+        rows: list[dict[str, str | int]] = [
             {
                 "id": c.id,
                 "title": c.title,
@@ -35,7 +35,8 @@ def _conversations(args: argparse.Namespace, model: str | None) -> int:
             print(json.dumps(rows))
         else:
             for row in rows:
-                print(f"{row['id']}  {row['updated_at'][:16]}  {row['messages']:4}  {row['title']}")
+                updated = str(row["updated_at"])[:16]
+                print(f"{row['id']}  {updated}  {row['messages']:4}  {row['title']}")
         return 0
     if args.action == "show":
         messages = assistant.messages(args.id)
@@ -61,7 +62,7 @@ def _conversations(args: argparse.Namespace, model: str | None) -> int:
         return _export_conversation(assistant, env, args)
     from assistant.cli.forget import delete_conversation
 
-    return delete_conversation(assistant, env, args)
+    return delete_conversation(assistant, args)
 
 
 def _export_conversation(assistant: Assistant, env: Environment, args: argparse.Namespace) -> int:
@@ -91,4 +92,4 @@ def _forget(args: argparse.Namespace, model: str | None) -> int:
     assistant = build_assistant(env)
     if args.all:
         return cli_forget.forget_all(assistant, env, args)
-    return cli_forget.delete_conversation(assistant, env, args)
+    return cli_forget.delete_conversation(assistant, args)

@@ -44,7 +44,7 @@ def _show_leftovers(assistant: Assistant, held: Leftovers, include: bool) -> Non
         print("hint: assistant adapters remove NAME", file=sys.stderr)
 
 
-def forget_memories(assistant: Assistant, env: Environment, args: argparse.Namespace) -> int:
+def forget_memories(assistant: Assistant, args: argparse.Namespace) -> int:
     """`memory forget ID | --query TEXT`."""
     if (args.id is None) == (args.query is None):
         raise InputError("pass a memory id or --query TEXT", "see `assistant memory list`")
@@ -76,7 +76,7 @@ def forget_memories(assistant: Assistant, env: Environment, args: argparse.Names
     return 0
 
 
-def delete_conversation(assistant: Assistant, env: Environment, args: argparse.Namespace) -> int:
+def delete_conversation(assistant: Assistant, args: argparse.Namespace) -> int:
     """`conversations delete ID` and `forget --conversation ID`.
 
     Unlike the peers, deleting a chat offers to delete what was learned from it too:

@@ -116,6 +116,7 @@ def _learning(args: argparse.Namespace, model: str | None) -> int:
     from assistant.compose import build_assistant
 
     assistant = build_assistant(setup(model))
+    # The report is a JSON document (`--json` prints it as is); Any is its values.
     data: dict[str, Any] = assistant.learning_report()
     if args.json:
         print(json.dumps(data))

@@ -19,7 +19,7 @@ def _memory(args: argparse.Namespace, model: str | None) -> int:
             return cli_forget.export_memories(assistant, env, args)
         if args.action == "import":
             return cli_forget.import_memories(assistant, args)
-        return cli_forget.forget_memories(assistant, env, args)
+        return cli_forget.forget_memories(assistant, args)
     if args.action == "edit":
         memory = assistant.edit_memory(args.id, args.text)
         print(
