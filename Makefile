@@ -25,6 +25,8 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@# The layer contract (pyproject.toml [tool.importlinter]): fails on an upward import.
+	$(BIN)/lint-imports
 
 # Two workers, each pinned to its share of the cores (tests/conftest.py); whole files go
 # to one worker, so a module's fixtures (the bundle, the trained adapter) are built once.
@@ -44,4 +46,4 @@ package: setup
 	$(BIN)/pyinstaller packaging/assistant.spec --noconfirm --distpath dist --workpath build
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -7,33 +7,33 @@ opened lazily, so the TUI can paint before any heavy import.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from assistant.core import Assistant
-from assistant.embedding import Embedder
-from assistant.llm.backend import ChatBackend
-from assistant.offline import enforce_offline
-from assistant.paths import Paths, ensure_private_dir, keep_private, resolve_paths
-from assistant.settings import Settings, load_settings
+from assistant.core.errors import ModelError
+from assistant.core.ports.chat import ChatBackend
+from assistant.core.service import Assistant
+from assistant.core.settings import Settings
+from assistant.embedder import Embedder
+from assistant.llm.choices import ModelChoice, model_choices
+from assistant.system.environment import Environment, load_environment
+from assistant.system.paths import ensure_private_dir
 
+# Environment and load_environment live in assistant/system/environment.py; the shells
+# and the tests take them from here, with build_assistant.
+__all__ = [
+    "Environment",
+    "ModelChoice",
+    "build_assistant",
+    "chat_loader",
+    "describe_backend",
+    "llama_loader",
+    "load_environment",
+    "loader_for_model",
+    "model_choices",
+    "remote_loader",
+    "uses_embedded_model",
+]
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Environment:
-    """Where the app lives and how it is configured, resolved once per process."""
-
-    paths: Paths
-    settings: Settings
-
-
-def load_environment(**overrides: object) -> Environment:
-    """Resolve paths and settings; keyword overrides come from command-line flags."""
-    enforce_offline()
-    paths = resolve_paths()
-    keep_private(paths)
-    settings = load_settings(paths.config_file).with_overrides(**overrides)
-    return Environment(paths, settings)
 
 
 def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBackend]:
@@ -41,11 +41,11 @@ def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBack
     assistant/llm/process.py for why); imported only when called."""
 
     def load(progress: Callable[[str], None]) -> ChatBackend:
-        from assistant.adapters import adapter_for
         from assistant.llm.catalog import resolve_model_path
         from assistant.llm.gguf import read_gguf
         from assistant.llm.llama import LoadOptions
         from assistant.llm.process import ProcessBackend
+        from assistant.weights.adapters import adapter_for
 
         path = resolve_model_path(env.settings.model, env.paths, progress)
         progress(f"Reading {path.name}…")
@@ -114,6 +114,21 @@ def describe_backend(settings: Settings) -> str:
     return f"backend: llama.cpp in a child process, model {model}"
 
 
+def uses_embedded_model(settings: Settings) -> bool:
+    """Whether replies come from the small model shipped inside the app."""
+    if settings.backend == "openai":
+        return False
+    if not settings.model:
+        return True
+    try:
+        from assistant.llm.catalog import load_catalog
+
+        catalog = load_catalog()
+    except ModelError:  # an unreadable catalog only costs this hint
+        return False
+    return any(e.embedded and settings.model in (e.name, e.file) for e in catalog)
+
+
 def build_assistant(
     env: Environment | None = None,
     backend: ChatBackend | None = None,
@@ -124,11 +139,12 @@ def build_assistant(
     Tests pass a ready `backend` (the scripted fake, or a shared real one) and may pass a
     shared real `embedder` so it loads once per test session.
     """
-    from assistant.embedding import load_embedder
+    from assistant.embedder import load_embedder
     from assistant.store.documents import LanceDocumentStore
     from assistant.store.lance import LanceStore
     from assistant.store.lance_db import LanceDatabase
     from assistant.store.memories import LanceMemoryStore
+    from assistant.weights.copies import UserCopies
 
     env = env or load_environment()
     ensure_private_dir(env.paths.data)
@@ -139,5 +155,11 @@ def build_assistant(
     embedder_loader = load_embedder if embedder is None else (lambda: embedder)
     documents = LanceDocumentStore(db)
     return Assistant(
-        env.settings, store, memory_store, loader, embedder_loader, document_store=documents
+        env.settings,
+        store,
+        memory_store,
+        loader,
+        embedder_loader,
+        document_store=documents,
+        copies=UserCopies(env),
     )

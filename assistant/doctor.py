@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.compose import Environment, build_assistant
-from assistant.errors import AssistantError, StoreError
+from assistant.core.errors import AssistantError, StoreError
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def run_checks(env: Environment) -> list[Check]:
     assistant = build_assistant(env)
 
     def model() -> str:
-        from assistant.llm.backend import ChatMessage, GenerationParams
+        from assistant.core.ports.chat import ChatMessage, GenerationParams
 
         backend = assistant.load()
         text = "".join(
@@ -57,7 +57,7 @@ def run_checks(env: Environment) -> list[Check]:
         return f"{env.paths.store} (schema v{version}, {count} conversations)"
 
     def embedder() -> str:
-        from assistant.embedding import load_embedder, packaged_model_dir
+        from assistant.embedder import load_embedder, packaged_model_dir
 
         vector = load_embedder().embed(["doctor check"])[0]
         return f"all-MiniLM-L6-v2 from {packaged_model_dir()}, {len(vector)} dimensions"
@@ -91,8 +91,8 @@ def run_checks(env: Environment) -> list[Check]:
         return f"{describe_build()}; {describe_offload(env.settings.gpu_layers)}"
 
     def disk() -> str:
-        from assistant.disk import LOW_FREE_BYTES, free_bytes, human_size, tree_size
-        from assistant.logs import LOG_BACKUPS, LOG_BYTES, log_files
+        from assistant.system.disk import LOW_FREE_BYTES, free_bytes, human_size, tree_size
+        from assistant.system.logs import LOG_BACKUPS, LOG_BYTES, log_files
 
         data = env.paths.data
         sizes = {

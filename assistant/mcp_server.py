@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from assistant import __version__
 from assistant.compose import Environment
-from assistant.core import Assistant
-from assistant.errors import AssistantError
-from assistant.records import FEEDBACK_LEVELS, Memory, MemoryKind
+from assistant.core.errors import AssistantError
+from assistant.core.records import FEEDBACK_LEVELS, Memory, MemoryKind
+from assistant.core.service import Assistant
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -131,7 +131,7 @@ def build_server(env: Environment, assistant: Assistant) -> "MCPServer[None]":
     @server.tool()
     def forget(memory_id: str) -> dict[str, Any]:
         """Delete a memory for real: its text, history and embedding leave the disk."""
-        from assistant.export_files import exports_containing
+        from assistant.weights.ledger import exports_containing
 
         with calls, _reported(ToolError):
             memory = assistant.forget_memory(memory_id)
@@ -142,7 +142,7 @@ def build_server(env: Environment, assistant: Assistant) -> "MCPServer[None]":
     @server.resource(PROFILE_URI, name="profile", mime_type="text/markdown")
     def profile() -> str:
         """The standing profile: the preferences the assistant puts in every prompt."""
-        from assistant.learning.context_block import preferences_block
+        from assistant.core.learning.context_block import preferences_block
 
         with calls, _reported(ResourceError):
             standing = assistant.learning_loop().preferences()

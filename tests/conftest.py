@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from assistant.compose import Environment, llama_loader, load_environment
-from assistant.embedding import SentenceEmbedder, load_embedder
+from assistant.core.settings import Settings
+from assistant.embedder import SentenceEmbedder, load_embedder
 from assistant.llm.default_model import default_model_path, gemma_model_path
 from assistant.llm.fake import ScriptedBackend
 from assistant.llm.gguf import read_gguf
 from assistant.llm.llama import LlamaBackend, LoadOptions
 from assistant.llm.process import ProcessBackend
-from assistant.paths import resolve_paths
-from assistant.settings import Settings
+from assistant.system.paths import resolve_paths
 from tests.cli_helpers import cli_environment
 
 

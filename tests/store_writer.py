@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assistant.records import Memory
+from assistant.core.records import Memory
 from assistant.store.erase import erase
 from assistant.store.lance_db import EMBEDDING_DIM, LanceDatabase
 from assistant.store.memories import LanceMemoryStore

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ModelError
+from assistant.core.errors import ModelError
 from assistant.llm.catalog import load_catalog, resolve_model_path
 from assistant.llm.default_model import SMOLLM2_FILE, SMOLLM2_SHA256
-from assistant.paths import resolve_paths
+from assistant.system.paths import resolve_paths
 
 
 def test_catalog_lists_the_embedded_models_default_first() -> None:

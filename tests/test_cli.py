@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.settings import DEFAULT_SYSTEM_PROMPT, Settings
 from assistant.llm.default_model import SMOLLM2_FILE
-from assistant.settings import DEFAULT_SYSTEM_PROMPT, Settings
 from tests.cli_helpers import EXE, assert_clean_error, run
 
 pytestmark = pytest.mark.real

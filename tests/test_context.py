@@ -1,8 +1,8 @@
 import pytest
 
-from assistant.context import MESSAGE_OVERHEAD, plan_prompt
-from assistant.errors import InputError
-from assistant.llm.backend import ChatMessage
+from assistant.core.errors import InputError
+from assistant.core.ports.chat import ChatMessage
+from assistant.core.prompt_plan import MESSAGE_OVERHEAD, plan_prompt
 
 
 def words(text: str) -> int:

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from assistant.learning.context_block import (
+from assistant.core.learning.context_block import (
     RETRIEVED_HEADER,
     UPDATES_HEADER,
     joined,
@@ -12,8 +12,8 @@ from assistant.learning.context_block import (
     system_with_preferences,
     with_retrieved,
 )
-from assistant.learning.recall import Hit
-from assistant.records import Memory
+from assistant.core.learning.recall import Hit
+from assistant.core.records import Memory
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

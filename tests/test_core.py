@@ -14,8 +14,8 @@ from assistant.core import (
     TurnFinished,
     TurnStarted,
 )
-from assistant.embedding import Embedder
-from assistant.errors import InputError, NotFoundError
+from assistant.core.errors import InputError, NotFoundError
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 
 

@@ -3,7 +3,7 @@ and the exact wording of the correction memory."""
 
 import pytest
 
-from assistant.learning.corrections import (
+from assistant.core.learning.corrections import (
     ANSWER_CHARS,
     correction_memory_text,
     detect_correction,
@@ -160,10 +160,10 @@ def test_a_correction_reaches_the_prompt_as_question_and_answer_only() -> None:
     """The stored note tells the story (for the memory browser); the model reads only the
     question and the right answer, which bench_answers measured SmolLM2 adopting more
     often (0.83 against 0.63) and never narrating."""
-    from assistant.learning.context_block import pack
-    from assistant.learning.corrections import correction_memory_text, correction_prompt_text
-    from assistant.learning.recall import Hit
-    from assistant.records import utc_now
+    from assistant.core.learning.context_block import pack
+    from assistant.core.learning.corrections import correction_memory_text, correction_prompt_text
+    from assistant.core.learning.recall import Hit
+    from assistant.core.records import utc_now
 
     question = "How long do I boil an egg?"
     note = correction_memory_text(question, 'About "twenty" minutes', "6 minutes.")

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.logs import NOTICES
-from assistant.memory_file import read_memory_file
+from assistant.core.formats.memory_file import read_memory_file
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import MEMORIES, SCHEMA_VERSION, LanceDatabase, schemas
+from assistant.system.logs import NOTICES
 from tests.test_store_schema import FIXTURES
 
 pytestmark = pytest.mark.real

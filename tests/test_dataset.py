@@ -5,9 +5,9 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.learning.dataset import Collected, collect, split, without_duplicates
-from assistant.learning.redact import redact
-from assistant.records import Message, Signal, new_id, utc_now
+from assistant.core.learning.dataset import Collected, collect, split, without_duplicates
+from assistant.core.learning.redact import redact
+from assistant.core.records import Message, Signal, new_id, utc_now
 
 
 def reply(text: str, level: str = "full", tokens: int = 5, limit: int = 64) -> Message:

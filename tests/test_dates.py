@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from assistant.learning.dates import resolve_dates
+from assistant.core.learning.dates import resolve_dates
 
 SAID = datetime(2023, 5, 8, 13, 56)  # a Monday
 

@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedding import SentenceEmbedder
-from assistant.learning.disclosures import Extractor, rule_is_junk
-from assistant.learning.extract import extract_rules
-from assistant.learning.memory import MemoryBook
-from assistant.learning.salience import load_salience
-from assistant.learning.speech import gate, rewrite
-from assistant.records import new_id
+from assistant.core.learning.disclosures import Extractor, rule_is_junk
+from assistant.core.learning.extract import extract_rules
+from assistant.core.learning.memory import MemoryBook
+from assistant.core.learning.salience import load_salience
+from assistant.core.learning.speech import gate, rewrite
+from assistant.core.records import new_id
+from assistant.embedder import SentenceEmbedder
 from assistant.store.lance_db import LanceDatabase
 from assistant.store.memories import LanceMemoryStore
 from tests.extraction_cases import CHIT_CHAT, DISCLOSURES, WHEN

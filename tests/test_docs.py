@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents.chunking import Chunker, chunk_pieces
-from assistant.documents.index import DocumentIndex, citation, citations_in
-from assistant.documents.readers import Heading, Unreadable, kind_of, read_pieces
-from assistant.documents.records import Skip
-from assistant.documents.walk import walk
-from assistant.embedding import SentenceEmbedder
-from assistant.errors import InputError, NotFoundError
-from assistant.learning.context_block import DOCUMENTS_NOTE, RETRIEVED_HEADER, pack
-from assistant.learning.loop import RecallContext
-from assistant.learning.recall import Hit
+from assistant.core.documents.chunking import Chunker, chunk_pieces
+from assistant.core.documents.index import DocumentIndex, citation, citations_in
+from assistant.core.documents.readers import Heading, Unreadable, kind_of, read_pieces
+from assistant.core.documents.records import Skip
+from assistant.core.documents.walk import walk
+from assistant.core.errors import InputError, NotFoundError
+from assistant.core.learning.context_block import DOCUMENTS_NOTE, RETRIEVED_HEADER, pack
+from assistant.core.learning.loop import RecallContext
+from assistant.core.learning.recall import Hit
+from assistant.embedder import SentenceEmbedder
 from assistant.store.documents import LanceDocumentStore
 from assistant.store.lance_db import DOC_CHUNKS, LanceDatabase
 from tests.doc_fixtures import pdf_bytes, write_notes
@@ -366,7 +366,7 @@ def test_chat_context_json_lists_documents_with_citations() -> None:
 
 def test_the_document_core_loads_no_heavy_modules() -> None:
     heavy = ["textual", "llama_cpp", "lancedb", "torch", "pyarrow", "numpy", "pypdf"]
-    modules = ["assistant.documents.index", "assistant.cli_docs", "assistant.cli"]
+    modules = ["assistant.core.documents.index", "assistant.cli.docs", "assistant.cli"]
     code = "import sys\n" + "".join(f"import {m}\n" for m in modules)
     code += f"print([m for m in {heavy!r} if m in sys.modules])"
     result = subprocess.run(

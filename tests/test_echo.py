@@ -1,11 +1,11 @@
-"""The echo core (assistant/learning/echo.py): spans copied from a turn's own prompt,
+"""The echo core (assistant/core/learning/echo.py): spans copied from a turn's own prompt,
 degenerate replies, and the learning report's count of them. Pure functions, no IO."""
 
 from datetime import UTC, datetime
 
 from assistant.core import _context_record
-from assistant.learning.context_block import pack, with_retrieved
-from assistant.learning.echo import (
+from assistant.core.learning.context_block import pack, with_retrieved
+from assistant.core.learning.echo import (
     ERASED,
     cut,
     degeneracy,
@@ -15,11 +15,11 @@ from assistant.learning.echo import (
     is_degenerate,
     recallable,
 )
-from assistant.learning.loop import RecallContext
-from assistant.learning.recall import Hit
-from assistant.learning.report import degenerate_replies, report
-from assistant.llm.backend import ChatMessage
-from assistant.records import Message
+from assistant.core.learning.loop import RecallContext
+from assistant.core.learning.recall import Hit
+from assistant.core.learning.report import degenerate_replies, report
+from assistant.core.ports.chat import ChatMessage
+from assistant.core.records import Message
 
 NOTE = "The spare greenhouse key is hidden under the blue heron statue near the pond."
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

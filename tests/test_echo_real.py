@@ -11,8 +11,8 @@ import pytest
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, TurnFinished
-from assistant.embedding import Embedder
-from assistant.learning.echo import ERASED, injected_texts
+from assistant.core.learning.echo import ERASED, injected_texts
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from tests.cli_helpers import run
 from tests.erasure import files_containing, tables_with_old_versions

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.records import Conversation, Memory, MemoryEvent, Message, Signal, new_id, utc_now
+from assistant.core.records import (
+    Conversation,
+    Memory,
+    MemoryEvent,
+    Message,
+    Signal,
+    new_id,
+    utc_now,
+)
 from assistant.store.erase import DELETED_SUCCESSOR, scrub_context
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import DOC_CHUNKS, LanceDatabase

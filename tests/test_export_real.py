@@ -11,12 +11,12 @@ import pytest
 
 from assistant.compose import Environment, build_assistant, load_environment
 from assistant.core import Assistant, TurnFinished
-from assistant.dataset_export import export_dataset, maybe_export
-from assistant.embedding import Embedder
-from assistant.errors import InputError
-from assistant.llm.backend import ChatMessage
+from assistant.core.errors import InputError
+from assistant.core.ports.chat import ChatMessage
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.llm.process import ProcessBackend
+from assistant.weights.dataset_export import export_dataset, maybe_export
 from tests.erasure import files_containing
 
 pytestmark = pytest.mark.real

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.learning.extract import extract_rules, third_person
+from assistant.core.learning.extract import extract_rules, third_person
 
 POSITIVE = [
     ("I'm vegetarian", "fact", "The user is vegetarian.", "diet"),

@@ -7,8 +7,8 @@ import pytest
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, TurnFinished
-from assistant.embedding import Embedder
-from assistant.errors import InputError
+from assistant.core.errors import InputError
+from assistant.embedder import Embedder
 from assistant.llm.process import ProcessBackend
 from assistant.store.lance_db import MEMORIES, MEMORY_EVENTS, MESSAGE_INDEX, SIGNALS
 

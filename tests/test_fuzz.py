@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 from assistant import cli
 from assistant.compose import Environment, build_assistant, load_environment
 from assistant.core import ALL_MEMORY_STATUSES
-from assistant.embedding import SentenceEmbedder
-from assistant.errors import InputError
-from assistant.importer import ImportBatch, read_history
-from assistant.learning.extract import Candidate, extract_rules
-from assistant.learning.llm_extract import ExtractionStats, parse_proposals
+from assistant.core.errors import InputError
+from assistant.core.formats.history import ImportBatch, read_history
+from assistant.core.formats.memory_file import FORMAT, VERSION, read_memory_file
+from assistant.core.learning.extract import Candidate, extract_rules
+from assistant.core.learning.llm_extract import ExtractionStats, parse_proposals
+from assistant.core.records import MEMORY_KINDS
+from assistant.embedder import SentenceEmbedder
 from assistant.llm.fake import ScriptedBackend
-from assistant.memory_file import FORMAT, VERSION, read_memory_file
-from assistant.records import MEMORY_KINDS
 
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None)
 

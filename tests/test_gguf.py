@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ModelError
+from assistant.core.errors import ModelError
 from assistant.llm.gguf import read_gguf
 
 

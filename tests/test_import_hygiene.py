@@ -6,17 +6,17 @@ from pathlib import Path
 
 CORE = [
     "assistant.core",
-    "assistant.context",
-    "assistant.settings",
-    "assistant.records",
+    "assistant.core.prompt_plan",
+    "assistant.core.settings",
+    "assistant.core.records",
     "assistant.compose",
     "assistant.cli",
     "assistant.llm.templates",
     "assistant.llm.gguf",
     "assistant.llm.catalog",
     "assistant.store.lance",
-    "assistant.embedding",
-    "assistant.transcript",
+    "assistant.embedder",
+    "assistant.core.formats.transcript",
     "assistant.mcp_server",  # the MCP SDK loads only when `assistant mcp` serves
 ]
 HEAVY = ["textual", "llama_cpp", "lancedb", "torch", "sentence_transformers", "pyarrow", "mcp"]

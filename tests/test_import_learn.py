@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from assistant.compose import build_assistant, load_environment
-from assistant.embedding import SentenceEmbedder
+from assistant.embedder import SentenceEmbedder
 from tests.bench.report import DATA
 from tests.cli_helpers import run
 from tests.erasure import traces

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from assistant.errors import InputError
-from assistant.importer import ImportBatch, read_history
+from assistant.core.errors import InputError
+from assistant.core.formats.history import ImportBatch, read_history
 from tests.bench.report import DATA
 
 LOCOMO = DATA / "chats.jsonl"

@@ -15,8 +15,8 @@ import pytest
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import ALL_MEMORY_STATUSES, Assistant, TurnFinished
-from assistant.embedding import Embedder
-from assistant.learning.context_block import defang
+from assistant.core.learning.context_block import defang
+from assistant.embedder import Embedder
 from assistant.llm.llama import LlamaBackend
 
 INJECTIONS = [

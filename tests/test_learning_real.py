@@ -7,7 +7,7 @@ import pytest
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, TurnFinished
-from assistant.embedding import Embedder
+from assistant.embedder import Embedder
 from assistant.llm.process import ProcessBackend
 
 pytestmark = pytest.mark.real

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import logs
-from assistant.paths import resolve_paths
+from assistant.system import logs
+from assistant.system.paths import resolve_paths
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.types import CallToolResult, TextResourceContents
 
 from assistant.compose import build_assistant, load_environment
-from assistant.embedding import Embedder
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from tests.cli_helpers import EXE
 from tests.erasure import tables_with_old_versions, traces

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedding import SentenceEmbedder
-from assistant.learning.extract import extract_rules
-from assistant.learning.loop import LearningLoop
-from assistant.learning.memory import MemoryBook
-from assistant.records import Message, new_id, utc_now
+from assistant.core.learning.extract import extract_rules
+from assistant.core.learning.loop import LearningLoop
+from assistant.core.learning.memory import MemoryBook
+from assistant.core.records import Message, new_id, utc_now
+from assistant.embedder import SentenceEmbedder
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import LanceDatabase
 from assistant.store.memories import LanceMemoryStore

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ModelError
-from assistant.llm.backend import ChatMessage, GenerationParams
+from assistant.core.errors import ModelError
+from assistant.core.ports.chat import ChatMessage, GenerationParams
 from assistant.llm.gguf import read_gguf
 from assistant.llm.llama import LlamaBackend, LoadOptions
 from assistant.llm.process import ProcessBackend, child_command

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.compose import build_assistant, load_environment, loader_for_model
 from assistant.core import TurnFinished
-from assistant.embedding import Embedder
-from assistant.errors import ModelError
+from assistant.core.errors import ModelError
+from assistant.embedder import Embedder
 from assistant.llm.choices import model_choices
 from assistant.llm.fake import ScriptedBackend
 from assistant.llm.process import ProcessBackend

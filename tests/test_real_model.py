@@ -8,14 +8,14 @@ import pytest
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, ReplyDelta, TurnFinished
-from assistant.embedding import Embedder
-from assistant.errors import ModelError
-from assistant.llm.backend import ChatMessage, GenerationParams
+from assistant.core.errors import ModelError
+from assistant.core.ports.chat import ChatMessage, GenerationParams
+from assistant.core.settings import DEFAULT_SYSTEM_PROMPT
+from assistant.embedder import Embedder
 from assistant.llm.gguf import read_gguf
 from assistant.llm.llama import LlamaBackend
 from assistant.llm.process import ProcessBackend
 from assistant.llm.templates import resolve_template
-from assistant.settings import DEFAULT_SYSTEM_PROMPT
 
 pytestmark = pytest.mark.real
 

@@ -1,11 +1,11 @@
-"""Reasoning models' thinking: split from the answer as it streams (assistant/reasoning.py),
+"""Reasoning models' thinking: split from the answer as it streams (assistant/core/reasoning.py),
 and kept out of everything built from the reply's text."""
 
 import itertools
 
 import pytest
 
-from assistant.reasoning import ReasoningSplitter, split_reasoning
+from assistant.core.reasoning import ReasoningSplitter, split_reasoning
 
 REPLY = "<think>\nThe user asks 2+2. a<b holds.\n</think>\n\nThe answer is 4."
 

@@ -10,9 +10,9 @@ import pytest
 from assistant.cli import _turn_json
 from assistant.compose import build_assistant, load_environment
 from assistant.core import ReasoningDelta, ReplyDelta, ReplyEnded, TurnFinished, reasoning_of
-from assistant.dataset_export import export_dataset
-from assistant.embedding import Embedder
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
+from assistant.weights.dataset_export import export_dataset
 from tests.erasure import traces
 
 pytestmark = pytest.mark.real

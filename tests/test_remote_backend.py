@@ -26,13 +26,13 @@ import pytest
 
 from assistant.compose import Environment, build_assistant
 from assistant.core import TurnFinished
-from assistant.embedding import Embedder
-from assistant.errors import ConfigError, ModelError
-from assistant.learning.llm_extract import SCHEMA
-from assistant.llm.backend import ChatMessage, GenerationParams
+from assistant.core.errors import ConfigError, ModelError
+from assistant.core.learning.llm_extract import SCHEMA
+from assistant.core.ports.chat import ChatMessage, GenerationParams
+from assistant.core.settings import load_settings
+from assistant.embedder import Embedder
 from assistant.llm.process import ProcessBackend
 from assistant.llm.remote import ESTIMATE, RemoteBackend, RemoteOptions
-from assistant.settings import load_settings
 from tests.cli_helpers import assert_clean_error, run
 
 SERVER_CTX = 2048

@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from assistant.learning.report import answered_against, by_day, report, topics
-from assistant.learning.rules import RULE_AFTER, cause_of, proposals
-from assistant.records import Memory, Signal
+from assistant.core.learning.report import answered_against, by_day, report, topics
+from assistant.core.learning.rules import RULE_AFTER, cause_of, proposals
+from assistant.core.records import Memory, Signal
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConfigError
-from assistant.settings import Settings, load_settings
+from assistant.core.errors import ConfigError
+from assistant.core.settings import Settings, load_settings
 
 
 def write(path: Path, text: str) -> Path:

@@ -18,8 +18,8 @@ import pytest
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import ALL_MEMORY_STATUSES
-from assistant.embedding import SentenceEmbedder
-from assistant.records import Memory
+from assistant.core.records import Memory
+from assistant.embedder import SentenceEmbedder
 from tests.cli_helpers import EXE, run
 from tests.erasure import traces
 from tests.test_crash import _kill_after, _open_soundly

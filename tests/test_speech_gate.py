@@ -7,9 +7,9 @@ fails as surely as one made too narrow.
 
 import pytest
 
-from assistant.learning.disclosures import rule_is_junk
-from assistant.learning.extract import extract_rules
-from assistant.learning.speech import gate, sentences
+from assistant.core.learning.disclosures import rule_is_junk
+from assistant.core.learning.extract import extract_rules
+from assistant.core.learning.speech import gate, sentences
 
 DROPPED = [
     ("I'm so excited!", "a passing feeling"),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import NotFoundError, StoreError
-from assistant.records import Conversation, Message, new_id, utc_now
+from assistant.core.errors import NotFoundError, StoreError
+from assistant.core.records import Conversation, Message, new_id, utc_now
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import SCHEMA_VERSION, LanceDatabase
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.logs import NOTICES
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import MEMORIES, MEMORY_EVENTS, MESSAGES, LanceDatabase
 from assistant.store.memories import LanceMemoryStore
+from assistant.system.logs import NOTICES
 from tests.cli_helpers import cli_environment, run
 from tests.store_writer import memory, vector
 
@@ -137,8 +137,8 @@ def test_the_cli_warns_about_a_repaired_store_and_goes_on(tmp_path: Path, gguf_p
 _FULL_DISK_CHILD = """
 import resource, signal, sys
 from pathlib import Path
-from assistant.errors import StoreError
-from assistant.records import Conversation, Message, utc_now
+from assistant.core.errors import StoreError
+from assistant.core.records import Conversation, Message, utc_now
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import LanceDatabase
 store = LanceStore(LanceDatabase(Path(sys.argv[1])))
@@ -170,7 +170,7 @@ def test_a_write_cut_short_by_a_full_disk_is_refused_not_committed(
     import subprocess
     import sys
 
-    from assistant.records import Conversation, Message, utc_now
+    from assistant.core.records import Conversation, Message, utc_now
 
     store = tmp_path / "store"
     now = utc_now()

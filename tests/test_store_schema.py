@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import StoreError
+from assistant.core.errors import StoreError
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import META, SCHEMA_VERSION, LanceDatabase
 from assistant.store.memories import LanceMemoryStore

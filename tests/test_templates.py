@@ -1,7 +1,7 @@
 import pytest
 
-from assistant.errors import ModelError
-from assistant.llm.backend import ChatMessage
+from assistant.core.errors import ModelError
+from assistant.core.ports.chat import ChatMessage
 from assistant.llm.templates import fold_system, render_gemma, resolve_template
 
 CONVERSATION = [

@@ -14,7 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.adapters import (
+from assistant.compose import Environment, llama_loader
+from assistant.core.ports.chat import ChatMessage, GenerationParams
+from assistant.core.settings import Settings
+from assistant.llm.gguf import read_gguf
+from assistant.llm.process import ProcessBackend
+from assistant.system.paths import resolve_paths
+from assistant.weights.adapters import (
     ADAPTER_FILE,
     META_FILE,
     adapter_for,
@@ -27,26 +33,20 @@ from assistant.adapters import (
     trained_on,
     write_json,
 )
-from assistant.compose import Environment, llama_loader
-from assistant.llm.backend import ChatMessage, GenerationParams
-from assistant.llm.gguf import read_gguf
-from assistant.llm.process import ProcessBackend
-from assistant.paths import resolve_paths
-from assistant.settings import Settings
-from assistant.train.base import TrainingBase, check_architecture, load_base
-from assistant.train.dataset import latest_export, load_export
-from assistant.train.errors import (
+from assistant.weights.train.base import TrainingBase, check_architecture, load_base
+from assistant.weights.train.dataset import latest_export, load_export
+from assistant.weights.train.errors import (
     TokenizerMismatchError,
     TrainError,
     TrainingStopped,
     UnsupportedModelError,
 )
-from assistant.train.evaluate import LlamaScorer, LossScore, MatchScore, Scores, decide
-from assistant.train.examples import LlamaVocab, check_tokenizer, hf_encoder, tokenize_rows
-from assistant.train.gguf_adapter import gguf_tensor_name
-from assistant.train.options import LoraOptions
-from assistant.train.progress import TrainProgress
-from assistant.train.run import TrainRequest, TrainResult, run_training
+from assistant.weights.train.evaluate import LlamaScorer, LossScore, MatchScore, Scores, decide
+from assistant.weights.train.examples import LlamaVocab, check_tokenizer, hf_encoder, tokenize_rows
+from assistant.weights.train.gguf_adapter import gguf_tensor_name
+from assistant.weights.train.options import LoraOptions
+from assistant.weights.train.progress import TrainProgress
+from assistant.weights.train.run import TrainRequest, TrainResult, run_training
 from tests.cli_helpers import assert_clean_error, cli_environment, run
 from tests.train_fixtures import FACTS, SYSTEM, sft_row, write_export
 
@@ -209,7 +209,7 @@ def test_bad_options_are_refused_before_loading(home: Path, gguf_path: Path) -> 
 def test_training_modules_load_nothing_heavy_until_used() -> None:
     code = (
         "import sys\n"
-        "import assistant.cli, assistant.adapters, assistant.train.run\n"
+        "import assistant.cli, assistant.weights.adapters, assistant.weights.train.run\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     result = subprocess.run(
@@ -221,7 +221,7 @@ def test_training_modules_load_nothing_heavy_until_used() -> None:
 def test_llama_q_and_k_rows_take_the_converters_permutation() -> None:
     """The GGUF's attn_q rows are permuted per head (convert_hf_to_gguf.py's permute);
     a LoRA B trained in transformers' order must be permuted the same way."""
-    from assistant.train.gguf_adapter import permute_rows
+    from assistant.weights.train.gguf_adapter import permute_rows
 
     heads, head_dim = 3, 4
     b = np.arange(heads * head_dim * 2, dtype=np.float32).reshape(heads * head_dim, 2)

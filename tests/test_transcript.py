@@ -11,12 +11,17 @@ import pytest
 
 from assistant.compose import Environment, build_assistant
 from assistant.core import TurnFinished
-from assistant.embedding import Embedder
-from assistant.errors import InputError
-from assistant.export_files import written_exports
+from assistant.core.errors import InputError
+from assistant.core.formats.transcript import (
+    file_name,
+    render,
+    to_json,
+    to_markdown,
+)
+from assistant.core.records import Conversation, Message
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
-from assistant.records import Conversation, Message
-from assistant.transcript import file_name, render, save_transcript, to_json, to_markdown
+from assistant.weights.ledger import save_transcript, written_exports
 from tests.cli_helpers import assert_clean_error, run
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

@@ -8,9 +8,9 @@ from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from assistant.compose import Environment
-from assistant.embedding import Embedder
+from assistant.core.records import Message
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
-from assistant.records import Message
 from assistant.tui.prompt import PromptArea
 from assistant.tui.screens import ConversationPicker
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
@@ -318,7 +318,7 @@ async def test_escape_closes_a_dialog(
 
 async def test_load_failure_is_shown_not_raised(env: Environment, embedder: Embedder) -> None:
     from assistant.compose import build_assistant
-    from assistant.errors import ModelError
+    from assistant.core.errors import ModelError
     from assistant.tui.app import AssistantApp
 
     def broken(_progress: object) -> ScriptedBackend:

@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 
 from assistant.compose import Environment
 from assistant.core import BackendLoader, reasoning_of
-from assistant.embedding import Embedder
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.memory_browser import MemoryBrowser
 from assistant.tui.model_picker import ModelPicker

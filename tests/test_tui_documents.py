@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable, Label, Static
 
 from assistant.compose import Environment
-from assistant.embedding import Embedder
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.documents import DocumentsScreen, RemoveDocumentPrompt
 from tests.doc_fixtures import write_notes

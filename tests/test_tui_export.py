@@ -7,9 +7,9 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from assistant.compose import Environment
-from assistant.embedding import Embedder
-from assistant.export_files import written_exports
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
+from assistant.weights.ledger import written_exports
 from tests.tui_helpers import scripted_app, send, settle, type_text
 
 

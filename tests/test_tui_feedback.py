@@ -11,9 +11,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Sparkline, Static
 
 from assistant.compose import Environment, load_environment
-from assistant.embedding import Embedder
+from assistant.core.records import MemoryStatus
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
-from assistant.records import MemoryStatus
 from assistant.tui.app import AssistantApp
 from assistant.tui.prompt import PromptArea
 from assistant.tui.report import LearningReport, daily_series

@@ -11,9 +11,9 @@ from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 
 from assistant.compose import Environment
 from assistant.core import ALL_MEMORY_STATUSES
-from assistant.embedding import Embedder
+from assistant.core.records import Memory, MemoryStatus
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
-from assistant.records import Memory, MemoryStatus
 from assistant.tui.app import AssistantApp
 from assistant.tui.memory_browser import MemoriesLoaded, MemoryBrowser, MemoryEditPrompt
 from assistant.tui.screens import ConversationPicker, DeleteConversationPrompt, RulePrompt

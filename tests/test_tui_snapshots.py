@@ -13,9 +13,9 @@ from textual.pilot import Pilot
 
 from assistant.compose import Environment, load_environment
 from assistant.core import Assistant
-from assistant.embedding import Embedder
+from assistant.core.records import MemoryKind, MemorySnapshot, MemoryStatus
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
-from assistant.records import MemoryKind, MemorySnapshot, MemoryStatus
 from tests.tui_helpers import hold_still, scripted_app, send, settle
 
 SIZE = (100, 30)

@@ -4,7 +4,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from assistant.settings import DEFAULT_SYSTEM_PROMPT
+from assistant.core.settings import DEFAULT_SYSTEM_PROMPT
 
 SYSTEM = {"role": "system", "content": DEFAULT_SYSTEM_PROMPT}
 

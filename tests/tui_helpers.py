@@ -4,7 +4,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, TextArea
 
 from assistant.compose import Environment
-from assistant.embedding import Embedder
+from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.app import AssistantApp, make_app
 

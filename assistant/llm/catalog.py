@@ -9,10 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import ModelError
+from assistant.core.errors import ModelError
 from assistant.llm.checksum import is_verified, mark_verified, sha256_file
 from assistant.llm.default_model import default_model_path, embedded_model_path
-from assistant.paths import Paths
+from assistant.system.paths import Paths
 
 Progress = Callable[[str], None]
 

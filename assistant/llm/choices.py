@@ -9,7 +9,7 @@ through the same resolution (and the catalog's sha256 check) as `--model`.
 from dataclasses import dataclass
 
 from assistant.llm.catalog import load_catalog
-from assistant.paths import Paths
+from assistant.system.paths import Paths
 
 
 @dataclass(frozen=True)

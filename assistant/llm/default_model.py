@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.errors import ModelError
+from assistant.core.errors import ModelError
 from assistant.llm.checksum import is_verified, mark_verified, sha256_file
 
 Progress = Callable[[str], None]

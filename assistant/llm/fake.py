@@ -9,7 +9,7 @@ import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 
-from assistant.llm.backend import ChatMessage, GenerationParams, StopCheck, Usage
+from assistant.core.ports.chat import ChatMessage, GenerationParams, StopCheck, Usage
 
 
 class ScriptedBackend:

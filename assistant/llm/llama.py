@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from assistant.errors import ModelError
-from assistant.llm.backend import ChatMessage, GenerationParams, StopCheck, Usage
+from assistant.core.errors import ModelError
+from assistant.core.ports.chat import ChatMessage, GenerationParams, StopCheck, Usage
 from assistant.llm.gguf import GGUFInfo
 from assistant.llm.templates import ChatTemplate, resolve_template
 

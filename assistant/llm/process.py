@@ -27,9 +27,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from assistant.errors import AssistantError, ModelError
+from assistant.core.errors import AssistantError, ModelError
+from assistant.core.ports.chat import ChatMessage, GenerationParams, StopCheck, Usage
 from assistant.llm import MODEL_PROCESS_ARG
-from assistant.llm.backend import ChatMessage, GenerationParams, StopCheck, Usage
 from assistant.llm.gguf import GGUFInfo
 from assistant.llm.llama import LlamaBackend, LoadOptions
 from assistant.llm.templates import ChatTemplate, resolve_template

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from assistant.errors import ModelError
-from assistant.llm.backend import ChatMessage, GenerationParams, StopCheck, Usage
+from assistant.core.errors import ModelError
+from assistant.core.ports.chat import ChatMessage, GenerationParams, StopCheck, Usage
 from assistant.llm.remote_http import HttpClient, HttpStatusError, sse_events
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from assistant.errors import ModelError
+from assistant.core.errors import ModelError
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.errors import ModelError
-from assistant.llm.backend import ChatMessage
+from assistant.core.errors import ModelError
+from assistant.core.ports.chat import ChatMessage
 
 TemplateSource = Literal["gguf", "architecture", "config"]
 Renderer = Callable[[Sequence[ChatMessage]], str]

@@ -1,5 +1,5 @@
 """Persistence. The `Store` port is plain Python; `lance` is the LanceDB adapter."""
 
-from assistant.store.port import Store
+from assistant.core.ports.store import Store
 
 __all__ = ["Store"]

@@ -10,7 +10,9 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.documents.records import DocChunk, DocFile, DocRoot
+from assistant.core.documents.records import DocChunk, DocFile, DocRoot
+from assistant.core.ports.store import Scored
+from assistant.core.reply_context import ReplyContext
 from assistant.store.erase import erase_reply_quotes
 from assistant.store.lance_db import (
     DOC_CHUNKS,
@@ -22,7 +24,6 @@ from assistant.store.lance_db import (
     quote,
     utc,
 )
-from assistant.store.port import Scored
 from assistant.store.vector_cache import VectorCache
 
 CHUNK_COLUMNS = ("file_id", "path", "heading", "start", "end", "text")
@@ -56,44 +57,13 @@ def _file(row: dict[str, Any]) -> DocFile:
 
 
 def without_documents(context: str, paths: set[str]) -> str:
-    """A stored context JSON without its quotes of these files' chunks.
-
-    A reply keeps the context it was given: the document entries (with their text)
-    and the prompt as the model saw it, which holds the same text. Entries go by
-    path; the prompt goes whole when any entry went (it has no ids to cut by).
-    """
-    try:
-        data = json.loads(context)
-    except ValueError:
-        return ""  # unreadable: dropping it is the only safe rewrite
-    if not isinstance(data, dict):
-        return ""
-    quoted = data.get("documents")
-    if not isinstance(quoted, list):
-        return context
-    kept = [e for e in quoted if not (isinstance(e, dict) and e.get("path") in paths)]
-    if len(kept) == len(quoted):
-        return context
-    data["documents"] = kept
-    data.pop("prompt", None)
-    return json.dumps(data)
+    """A stored context JSON without its quotes of these files' chunks."""
+    return ReplyContext.without_documents(context, paths)
 
 
 def quoted_texts(context: str, paths: set[str]) -> list[str]:
-    """The texts of these files' chunks that a stored context shows (what its reply
-    could have copied)."""
-    try:
-        data = json.loads(context)
-    except ValueError:
-        return []
-    quoted = data.get("documents") if isinstance(data, dict) else None
-    if not isinstance(quoted, list):
-        return []
-    return [
-        str(e["text"])
-        for e in quoted
-        if isinstance(e, dict) and e.get("path") in paths and e.get("text")
-    ]
+    """The texts of these files' chunks that a stored context shows."""
+    return ReplyContext.quoted_documents(context, paths)
 
 
 def _in(column: str, values: Sequence[str]) -> list[str]:

@@ -12,8 +12,9 @@ compacts every table it touched and drops all old versions at once.
 import json
 from collections.abc import Iterable, Sequence
 
-from assistant.learning.echo import erase_quotes
-from assistant.records import source_fingerprint
+from assistant.core.learning.echo import erase_quotes
+from assistant.core.records import source_fingerprint
+from assistant.core.reply_context import ReplyContext
 from assistant.store.lance_db import (
     CONVERSATIONS,
     MEMORIES,
@@ -44,42 +45,9 @@ def scrub_context(
     conversation_ids: set[str],
     texts: Iterable[str] = (),
 ) -> str:
-    """A stored context JSON without what quotes erased memories or conversations.
-
-    Listed items go by id. The recorded prompt (system text and final user turn as
-    the model saw them) has no ids, so it goes whole when any listed item went or when
-    it contains the text of an erased memory (an "updates" note can name a memory
-    that is no longer listed).
-    """
-    if not context:
-        return context
-    try:
-        data = json.loads(context)
-    except ValueError:
-        return ""  # unreadable: dropping it is the only safe rewrite
-    if not isinstance(data, dict):
-        return ""
-    kept: dict[str, object] = {}
-    removed = False
-    for section, value in data.items():
-        if not isinstance(value, list):
-            kept[section] = value
-            continue
-        entries = [
-            e
-            for e in value
-            if isinstance(e, dict)
-            and e.get("id") not in memory_ids
-            and e.get("conversation_id") not in conversation_ids
-        ]
-        removed = removed or len(entries) != len(value)
-        kept[section] = entries
-    prompt = json.dumps(kept.get("prompt", ""), ensure_ascii=False)
-    if removed or any(t and t in prompt for t in texts):
-        kept.pop("prompt", None)
-    if not any(isinstance(v, list) and v for v in kept.values()) and "prompt" not in kept:
-        return ""
-    return json.dumps(kept)
+    """A stored context JSON without what quotes erased memories or conversations
+    (the record's own rule: `ReplyContext.without_erased`)."""
+    return ReplyContext.without_erased(context, memory_ids, conversation_ids, texts)
 
 
 def erase_reply_quotes(

@@ -11,8 +11,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.errors import NotFoundError
-from assistant.records import Conversation, Message, MessageStatus
+from assistant.core.errors import NotFoundError
+from assistant.core.records import Conversation, Message, MessageStatus
 from assistant.store.erase import erase, erase_everything
 from assistant.store.lance_db import (
     CONVERSATIONS,

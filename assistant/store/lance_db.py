@@ -1,4 +1,4 @@
-"""The LanceDB database: lazy connection, table schemas, schema version and migrations.
+"""The LanceDB database: lazy connection, schema version and migrations.
 
 LanceDB is imported on first use, not at import time, so building the store is free
 and the TUI paints before the database driver loads. Every table is created from an
@@ -12,19 +12,50 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AssistantError, StoreError
-from assistant.paths import ensure_private_dir
+from assistant.core.errors import AssistantError, StoreError
 from assistant.store.lazy_client import defer_namespace_client
 from assistant.store.repair import check_table, repair
+from assistant.store.schema import (
+    CONVERSATIONS,
+    DOC_CHUNKS,
+    DOC_FILES,
+    DOC_ROOTS,
+    EMBEDDING_DIM,
+    MEMORIES,
+    MEMORY_EVENTS,
+    MESSAGE_INDEX,
+    MESSAGES,
+    META,
+    SCHEMA_VERSION,
+    SIGNALS,
+    schemas,
+)
 from assistant.store.torn_files import cut_short, data_files
 from assistant.store.write_lock import StoreLock
+from assistant.system.paths import ensure_private_dir
 
-SCHEMA_VERSION = 3
-EMBEDDING_DIM = 384
-CONVERSATIONS, MESSAGES, META = "conversations", "messages", "meta"
-MEMORIES, MEMORY_EVENTS, MESSAGE_INDEX = "memories", "memory_events", "message_index"
-SIGNALS = "signals"
-DOC_ROOTS, DOC_FILES, DOC_CHUNKS = "doc_roots", "doc_files", "doc_chunks"
+# The format's names are in assistant/store/schema.py; the store modules and the tests
+# take them from here, with the database.
+__all__ = [
+    "CONVERSATIONS",
+    "DOC_CHUNKS",
+    "DOC_FILES",
+    "DOC_ROOTS",
+    "EMBEDDING_DIM",
+    "MEMORIES",
+    "MEMORY_EVENTS",
+    "MESSAGES",
+    "MESSAGE_INDEX",
+    "META",
+    "SCHEMA_VERSION",
+    "SIGNALS",
+    "LanceDatabase",
+    "StoreError",
+    "quote",
+    "schemas",
+    "utc",
+    "write_failure",
+]
 
 
 def _v2_message_columns(db: "LanceDatabase") -> None:
@@ -50,124 +81,6 @@ MIGRATIONS: dict[int, Callable[["LanceDatabase"], None]] = {
     1: _v2_message_columns,
     2: _v3_message_context,
 }
-
-
-def schemas() -> dict[str, Any]:
-    """The Arrow schema of every table, at the current version."""
-    import pyarrow as pa
-
-    ts = pa.timestamp("us", tz="UTC")
-    vector = pa.list_(pa.float32(), EMBEDDING_DIM)
-    return {
-        META: pa.schema([("key", pa.string()), ("value", pa.string())]),
-        CONVERSATIONS: pa.schema(
-            [
-                ("id", pa.string()),
-                ("title", pa.string()),
-                ("system_prompt", pa.string()),
-                ("created_at", ts),
-                ("updated_at", ts),
-            ]
-        ),
-        MESSAGES: pa.schema(
-            [
-                ("id", pa.string()),
-                ("conversation_id", pa.string()),
-                ("role", pa.string()),
-                ("content", pa.string()),
-                ("created_at", ts),
-                ("status", pa.string()),
-                ("model", pa.string()),
-                ("usage", pa.string()),
-                ("speaker", pa.string()),
-                ("origin", pa.string()),
-                ("context", pa.string()),
-            ]
-        ),
-        MEMORIES: pa.schema(
-            [
-                ("id", pa.string()),
-                ("kind", pa.string()),
-                ("text", pa.string()),
-                ("key", pa.string()),
-                ("source_ids", pa.list_(pa.string())),
-                ("created_at", ts),
-                ("updated_at", ts),
-                ("last_used_at", ts),
-                ("use_count", pa.int64()),
-                ("status", pa.string()),
-                ("supersedes", pa.string()),
-                ("superseded_by", pa.string()),
-                ("confidence", pa.float32()),
-                ("vector", vector),
-            ]
-        ),
-        MEMORY_EVENTS: pa.schema(
-            [
-                ("id", pa.string()),
-                ("memory_id", pa.string()),
-                ("action", pa.string()),
-                ("at", ts),
-                ("reason", pa.string()),
-                ("source_ids", pa.list_(pa.string())),
-                ("detail", pa.string()),
-            ]
-        ),
-        SIGNALS: pa.schema(
-            [
-                ("id", pa.string()),
-                ("kind", pa.string()),
-                ("message_id", pa.string()),
-                ("question_id", pa.string()),
-                ("conversation_id", pa.string()),
-                ("at", ts),
-                ("reason", pa.string()),
-                ("text", pa.string()),
-                ("context", pa.string()),
-                ("memory_id", pa.string()),
-            ]
-        ),
-        MESSAGE_INDEX: pa.schema(
-            [
-                ("id", pa.string()),
-                ("conversation_id", pa.string()),
-                ("role", pa.string()),
-                ("speaker", pa.string()),
-                ("text", pa.string()),
-                ("created_at", ts),
-                ("vector", vector),
-            ]
-        ),
-        # The user's indexed documents (assistant/documents): new tables need no migration.
-        DOC_ROOTS: pa.schema(
-            [("path", pa.string()), ("kind", pa.string()), ("added_at", ts), ("synced_at", ts)]
-        ),
-        DOC_FILES: pa.schema(
-            [
-                ("path", pa.string()),
-                ("root", pa.string()),
-                ("file_id", pa.string()),
-                ("kind", pa.string()),
-                ("size", pa.int64()),
-                ("mtime_ns", pa.int64()),
-                ("sha256", pa.string()),
-                ("chunks", pa.int64()),
-                ("indexed_at", ts),
-            ]
-        ),
-        DOC_CHUNKS: pa.schema(
-            [
-                ("id", pa.string()),
-                ("file_id", pa.string()),
-                ("path", pa.string()),
-                ("heading", pa.string()),
-                ("start", pa.int64()),
-                ("end", pa.int64()),
-                ("text", pa.string()),
-                ("vector", vector),
-            ]
-        ),
-    }
 
 
 # What LanceDB and the OS say when the disk, not the write, is the problem.

@@ -2,7 +2,7 @@
 
 The learning core sees these through the MemoryStore port; vectors travel as plain
 lists of floats. Search returns candidates with raw scores; fusing and ranking them
-is the core's job (assistant/learning/recall.py).
+is the core's job (assistant/core/learning/recall.py).
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,9 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from assistant.errors import NotFoundError
-from assistant.records import (
+from assistant.core.errors import NotFoundError
+from assistant.core.ports.store import IndexedMessage, Scored
+from assistant.core.records import (
     Memory,
     MemoryEvent,
     MemorySnapshot,
@@ -32,7 +33,6 @@ from assistant.store.lance_db import (
     quote,
     utc,
 )
-from assistant.store.port import IndexedMessage, Scored
 from assistant.store.vector_cache import VectorCache
 
 MEMORY_COLUMNS = [

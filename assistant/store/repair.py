@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.logs import NOTICES
+from assistant.system.logs import NOTICES
 
 log = logging.getLogger(NOTICES)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from assistant.errors import StoreError
+from assistant.core.errors import StoreError
 
 WAIT_S = 60.0
 log = logging.getLogger(__name__)

@@ -20,11 +20,11 @@ from textual.message import Message as UIMessage
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Label, Static
 
-from assistant.core import Assistant
-from assistant.documents.index import Removal, RootSummary, citation, citations_in
-from assistant.documents.records import DocFile, IndexReport
+from assistant.core.documents.index import Removal, RootSummary, citation, citations_in
+from assistant.core.documents.records import DocFile, IndexReport
+from assistant.core.service import Assistant
 from assistant.tui.events import ActionFailed, post_core_result
-from assistant.tui.memory_browser import short_time
+from assistant.tui.text import short_time
 
 CHUNK_CHARS = 600
 # One document call at a time, app-wide: the sync on start and the screen's actions

@@ -8,9 +8,9 @@ from typing import Any
 
 from textual.message import Message
 
-from assistant.core import FeedbackResult, TurnFinished, TurnStarted
-from assistant.errors import AssistantError
-from assistant.records import Memory, SignalKind
+from assistant.core.errors import AssistantError
+from assistant.core.records import Memory, SignalKind
+from assistant.core.service import FeedbackResult, TurnEvent
 from assistant.tui.welcome import Learned
 
 
@@ -68,42 +68,12 @@ class LoadFailed(Message):
         self.hint = hint
 
 
-class TurnBegan(Message):
-    """The user's message is stored and the reply starts."""
+class TurnProgressed(Message):
+    """One event of a turn, posted as the core yields it (`assistant.core.TurnEvent`):
+    the event keeps its one name from the core to the screen. Reply and reasoning
+    deltas arrive batched, a few a second, each batch as one delta."""
 
-    def __init__(self, event: TurnStarted) -> None:
-        super().__init__()
-        self.event = event
-
-
-class ReplyChunk(Message):
-    """A piece of reply text."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-class ReasoningChunk(Message):
-    """A piece of the model's thinking, shown apart from the reply."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-class ReplyStreamed(Message):
-    """The reply is whole (or stopped): its final text, to render before it is stored."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-class ReplyFinished(Message):
-    """The reply is complete or stopped, and stored."""
-
-    def __init__(self, event: TurnFinished) -> None:
+    def __init__(self, event: TurnEvent) -> None:
         super().__init__()
         self.event = event
 

@@ -14,8 +14,8 @@ from textual import work
 from textual.app import App
 from textual.message import Message as UIMessage
 
-from assistant.core import Assistant, CorrectionOffer
-from assistant.records import Memory
+from assistant.core.records import Memory
+from assistant.core.service import Assistant, CorrectionOffer
 from assistant.tui.events import (
     ActionFailed,
     CorrectionRecorded,
@@ -24,10 +24,11 @@ from assistant.tui.events import (
     RuleDecided,
     post_core_result,
 )
-from assistant.tui.memory_browser import MemoriesChanged, MemoryBrowser, plural
+from assistant.tui.memory_browser import MemoriesChanged, MemoryBrowser
 from assistant.tui.prompt import PromptArea
 from assistant.tui.report import LearningReport
 from assistant.tui.screens import ReasonPrompt, RuleChoice, RulePrompt
+from assistant.tui.text import plural
 from assistant.tui.widgets import ChatLog, ReplyBubble
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,7 @@ undo writes the latest batch back for as long as the screen is open.
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -26,18 +23,38 @@ from textual.message import Message as UIMessage
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
-from assistant.core import ALL_MEMORY_STATUSES, Assistant
-from assistant.records import (
+from assistant.core.records import (
     MEMORY_KINDS,
     Memory,
-    MemoryEvent,
     MemoryKind,
     MemorySnapshot,
     MemoryStatus,
-    Message,
 )
+from assistant.core.service import ALL_MEMORY_STATUSES, Assistant
 from assistant.tui.events import ActionFailed, post_core_result
+from assistant.tui.memory_parts import (
+    MARK,
+    TEXT_CHARS,
+    MemoriesChanged,
+    MemoriesForgotten,
+    MemoriesLoaded,
+    MemoryEditPrompt,
+    Provenance,
+    ProvenanceLoaded,
+    Source,
+    memory_cells,
+    provenance_text,
+    reset_columns,
+)
+from assistant.tui.text import excerpt, notify_leftovers, plural
 
+# Tests and the app name these parts through this module too.
+__all__ = [
+    "MemoriesChanged",
+    "MemoriesLoaded",
+    "MemoryBrowser",
+    "MemoryEditPrompt",
+]
 log = logging.getLogger(__name__)
 
 ANY = "any"
@@ -46,154 +63,6 @@ STATUS_OPTIONS = [("All statuses", ANY), *((status, status) for status in ALL_ME
 # Select values are plain strings; these give them back their literal types.
 KINDS: dict[str, MemoryKind] = {kind: kind for kind in MEMORY_KINDS}
 STATUSES: dict[str, MemoryStatus] = {status: status for status in ALL_MEMORY_STATUSES}
-TEXT_CHARS = 48
-EXCERPT_CHARS = 200
-MARK = "●"
-# The table's columns as (key, label), in order; `_cells` gives a row in the same order.
-COLUMNS = (
-    ("mark", " "),
-    ("kind", "Kind"),
-    ("status", "Status"),
-    ("text", "Memory"),
-    ("created", "Created"),
-    ("updated", "Updated"),
-    ("uses", "Uses"),
-)
-
-
-def short_date(moment: datetime | None) -> str:
-    """A date in local time as the table shows it (2024-05-03); blank for none."""
-    return moment.astimezone().strftime("%Y-%m-%d") if moment is not None else ""
-
-
-def short_time(moment: datetime) -> str:
-    """A date and minute in local time, for messages and events."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def excerpt(text: str, limit: int) -> str:
-    """The text on one line, cut to `limit` characters with an ellipsis."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
-
-
-def plural(count: int, noun: str = "memory") -> str:
-    """'1 memory', '2 memories'."""
-    if count == 1:
-        return f"1 {noun}"
-    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
-
-
-@dataclass(frozen=True)
-class Source:
-    """A message a memory came from, with its conversation's title."""
-
-    message: Message
-    title: str
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a memory came from and what happened to it since."""
-
-    memory: Memory
-    sources: tuple[Source, ...]
-    events: tuple[MemoryEvent, ...]
-
-    @property
-    def conversation_id(self) -> str | None:
-        """The conversation of the newest source message: the one `o` opens."""
-        if not self.sources:
-            return None
-        return max(self.sources, key=lambda s: s.message.created_at).message.conversation_id
-
-
-def provenance_text(provenance: Provenance) -> Text:
-    """The detail pane: the memory, the messages it came from, and its history."""
-    memory = provenance.memory
-    text = Text()
-    text.append(memory.text, style="bold")
-    facts = [memory.kind, memory.status, f"created {short_date(memory.created_at)}"]
-    if memory.updated_at != memory.created_at:
-        facts.append(f"updated {short_date(memory.updated_at)}")
-    facts.append(f"used {plural(memory.use_count, 'time')}")
-    if memory.last_used_at is not None:
-        facts.append(f"last {short_date(memory.last_used_at)}")
-    text.append("\n" + " · ".join(facts), style="dim")
-    text.append("\n\nLearned from", style="bold")
-    if not provenance.sources:
-        text.append("\n  no stored message (typed in, imported, or its chat was deleted)")
-    for source in provenance.sources:
-        message = source.message
-        text.append(f"\n  {message.role} · {short_time(message.created_at)} · ")
-        text.append(source.title, style="italic")
-        text.append(f"\n    “{excerpt(message.content, EXCERPT_CHARS)}”")
-    if provenance.sources:
-        text.append("\n  o opens the conversation", style="dim")
-    text.append("\n\nHistory", style="bold")
-    for event in provenance.events:
-        reason = f" — {event.reason}" if event.reason else ""
-        text.append(f"\n  {short_time(event.at)}  {event.action}{reason}")
-    if not provenance.events:
-        text.append("\n  no events recorded")
-    return text
-
-
-class MemoriesLoaded(UIMessage, bubble=False):
-    """A listing or search finished; `generation` tells a stale one from the latest."""
-
-    def __init__(self, generation: int, memories: list[Memory]) -> None:
-        super().__init__()
-        self.generation = generation
-        self.memories = memories
-
-
-class ProvenanceLoaded(UIMessage, bubble=False):
-    """The highlighted memory's sources and history were read."""
-
-    def __init__(self, provenance: Provenance) -> None:
-        super().__init__()
-        self.provenance = provenance
-
-
-class MemoriesForgotten(UIMessage, bubble=False):
-    """Memories were deleted for real; the snapshots can write them back."""
-
-    def __init__(self, snapshots: list[MemorySnapshot]) -> None:
-        super().__init__()
-        self.snapshots = snapshots
-
-
-class MemoriesChanged(UIMessage, bubble=False):
-    """An edit, restore, keep, discard or undo was stored; `note` says which."""
-
-    def __init__(self, note: str) -> None:
-        super().__init__()
-        self.note = note
-
-
-class MemoryEditPrompt(ModalScreen[str | None]):
-    """Reword a memory: Enter saves, Esc cancels."""
-
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
-
-    def __init__(self, memory: Memory) -> None:
-        super().__init__()
-        self.memory = memory
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="memory-edit-prompt", classes="dialog compact"):
-            yield Label(f"Edit this {self.memory.kind}", classes="dialog-title")
-            yield Input(self.memory.text, id="memory-edit")
-            yield Label("Enter saves, Esc cancels", classes="dialog-hint")
-
-    @on(Input.Submitted, "#memory-edit")
-    def _save(self, event: Input.Submitted) -> None:
-        text = " ".join(event.value.split())
-        self.dismiss(text if text and text != self.memory.text else None)
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
 
 
 class MemoryBrowser(ModalScreen[str | None]):
@@ -251,7 +120,7 @@ class MemoryBrowser(ModalScreen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._reset_table([])
+        reset_columns(self.table, [])
         self.table.focus()
         self.reload()
 
@@ -336,8 +205,8 @@ class MemoryBrowser(ModalScreen[str | None]):
         self.memories = event.memories
         ids = {m.id for m in self.memories}
         self.marked &= ids
-        rows = [self._cells(memory) for memory in self.memories]
-        self._reset_table(rows)
+        rows = [memory_cells(m, m.id in self.marked) for m in self.memories]
+        reset_columns(self.table, rows)
         for memory, cells in zip(self.memories, rows, strict=True):
             table.add_row(*cells, key=memory.id)
         self._busy_note = ""
@@ -351,34 +220,6 @@ class MemoryBrowser(ModalScreen[str | None]):
             index = table.get_row_index(current.id)
         table.move_cursor(row=min(max(index, 0), len(self.memories) - 1), animate=False)
         self._load_provenance()
-
-    def _reset_table(self, rows: list[tuple[str | Text, ...]]) -> None:
-        """Empty the table and give it columns as wide as their widest cell so far, for
-        `rows` to be added.
-
-        Left to itself, the table measures new rows only at its next Idle event. A paint
-        before that Idle shows rows cut to the old widths ("The us"), and in two
-        fresh-clone runs of the snapshot test some rows stayed cut after the columns
-        grew, until the cursor passed over them. Widths only grow, as the table's own
-        do, so a filter or a search does not make the columns jump.
-        """
-        table = self.table
-        old = {key.value: column.width for key, column in table.columns.items()}
-        table.clear(columns=True)
-        for index, (key, label) in enumerate(COLUMNS):
-            cells = (cell_len(str(row[index])) for row in rows)
-            table.add_column(label, key=key, width=max([old.get(key, cell_len(label)), *cells]))
-
-    def _cells(self, memory: Memory) -> tuple[str | Text, ...]:
-        return (
-            MARK if memory.id in self.marked else "",
-            memory.kind,
-            memory.status,
-            Text(excerpt(memory.text, TEXT_CHARS)),
-            short_date(memory.created_at),
-            short_date(memory.updated_at),
-            Text(str(memory.use_count), justify="right"),
-        )
 
     @on(DataTable.RowHighlighted, "#memory-table")
     def _highlighted(self) -> None:
@@ -459,7 +300,7 @@ class MemoryBrowser(ModalScreen[str | None]):
         ids = marked or ([memory.id] if memory is not None else [])
         if ids:
             self._in_thread(
-                lambda: MemoriesForgotten(self.assistant.forget_memories(ids)),
+                lambda: MemoriesForgotten(self.assistant.erase_memories(ids)),
                 "memory-change",
                 exclusive=False,
             )
@@ -469,6 +310,7 @@ class MemoryBrowser(ModalScreen[str | None]):
         self.undo_stack.append(event.snapshots)
         self.marked -= {s.memory.id for s in event.snapshots}
         self._say(f"Deleted {plural(len(event.snapshots))} — u to undo")
+        notify_leftovers(self, event.leftovers)
         self.reload()
 
     def action_undo(self) -> None:

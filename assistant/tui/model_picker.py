@@ -8,7 +8,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from assistant.llm.choices import ModelChoice
+from assistant.compose import ModelChoice
 
 
 class ModelPicker(ModalScreen[ModelChoice | None]):

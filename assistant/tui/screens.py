@@ -17,8 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from assistant.records import Conversation, Memory
-from assistant.tui.memory_browser import plural
+from assistant.core.ports.copies import Erased
+from assistant.core.records import Conversation, Memory
+from assistant.tui.text import plural
 
 SearchFn = Callable[[str], list[Conversation]]
 
@@ -104,10 +105,11 @@ class ConversationPicker(ModalScreen[str | None]):
 class ConversationDeleted(Message):
     """A conversation was deleted for real, with the memories listed (if chosen)."""
 
-    def __init__(self, conversation: Conversation, memories: list[Memory]) -> None:
+    def __init__(self, conversation: Conversation, erased: Erased) -> None:
         super().__init__()
         self.conversation = conversation
-        self.memories = memories
+        self.memories = list(erased.memories)
+        self.leftovers = erased.leftovers
 
 
 LEARNED_SHOWN = 5

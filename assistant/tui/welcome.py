@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from textual.widgets import Static
 
-from assistant.errors import ModelError
-from assistant.llm.catalog import load_catalog
-from assistant.records import MEMORY_KINDS, Memory
-from assistant.settings import Settings
+from assistant.compose import uses_embedded_model
+from assistant.core.records import MEMORY_KINDS, Memory
+from assistant.core.settings import Settings
 
 KEYS = (
     ("enter", "send"),
@@ -43,19 +42,6 @@ class Learned:
     def count(memories: Sequence[Memory], conversations: int) -> "Learned":
         kinds = Counter(m.kind for m in memories if m.status == "active")
         return Learned({k: kinds.get(k, 0) for k in MEMORY_KINDS}, conversations)
-
-
-def uses_embedded_model(settings: Settings) -> bool:
-    """Whether replies come from the small model shipped inside the app."""
-    if settings.backend == "openai":
-        return False
-    if not settings.model:
-        return True
-    try:
-        catalog = load_catalog()
-    except ModelError:  # an unreadable catalog only costs this hint
-        return False
-    return any(e.embedded and settings.model in (e.name, e.file) for e in catalog)
 
 
 def _plural(count: int, word: str) -> str:

@@ -31,10 +31,10 @@ from typing import Any
 
 from assistant.compose import Environment, build_assistant, llama_loader, load_environment
 from assistant.core import Assistant, TurnFinished
-from assistant.embedding import Embedder, load_embedder
+from assistant.core.settings import DEFAULT_SYSTEM_PROMPT, Settings
+from assistant.embedder import Embedder, load_embedder
 from assistant.llm.process import ProcessBackend
-from assistant.paths import resolve_paths
-from assistant.settings import DEFAULT_SYSTEM_PROMPT, Settings
+from assistant.system.paths import resolve_paths
 from tests.bench.report import write_result
 
 CASES = Path(__file__).with_name("answer_cases.toml")

@@ -26,7 +26,7 @@ from typing import Any
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, ReplyDelta, TurnFinished
-from assistant.embedding import Embedder, load_embedder
+from assistant.embedder import Embedder, load_embedder
 from tests.bench.report import write_result
 
 MAX_TOKENS = 8

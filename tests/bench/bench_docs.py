@@ -21,12 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.documents.chunking import chunk_pieces
-from assistant.documents.index import DocumentIndex
-from assistant.documents.readers import read_pieces
-from assistant.documents.records import DocChunk
-from assistant.documents.writer import embed_text
-from assistant.embedding import load_embedder
+from assistant.core.documents.chunking import chunk_pieces
+from assistant.core.documents.index import DocumentIndex
+from assistant.core.documents.readers import read_pieces
+from assistant.core.documents.records import DocChunk
+from assistant.core.documents.writer import embed_text
+from assistant.embedder import load_embedder
 from assistant.store.documents import LanceDocumentStore
 from assistant.store.lance_db import LanceDatabase
 from tests.bench.report import write_result

@@ -31,11 +31,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from assistant.embedding import load_embedder
-from assistant.learning.disclosures import Extractor
-from assistant.learning.extract import Candidate, extract_rules
-from assistant.learning.salience import WEIGHTS
-from assistant.learning.speech import rewrite, sentences
+from assistant.core.learning.disclosures import Extractor
+from assistant.core.learning.extract import Candidate, extract_rules
+from assistant.core.learning.salience import WEIGHTS
+from assistant.core.learning.speech import rewrite, sentences
+from assistant.embedder import load_embedder
 from tests.bench.observations import MATCH, Matcher, Turn, load
 from tests.bench.report import write_result
 from tests.bench.train_salience import HELD, TUNE

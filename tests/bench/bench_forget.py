@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.records import Conversation, Memory, MemoryEvent, Message, new_id, utc_now
+from assistant.core.records import Conversation, Memory, MemoryEvent, Message, new_id, utc_now
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import MEMORIES, MEMORY_EVENTS, LanceDatabase, quote
 from assistant.store.memories import LanceMemoryStore

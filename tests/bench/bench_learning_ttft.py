@@ -21,9 +21,9 @@ import time
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import LLM_EXTRACTION_TOKENS, Assistant, ReplyDelta, TurnFinished
-from assistant.embedding import load_embedder
-from assistant.learning.extract import extract_rules
-from assistant.learning.llm_extract import SCHEMA, extraction_messages
+from assistant.core.learning.extract import extract_rules
+from assistant.core.learning.llm_extract import SCHEMA, extraction_messages
+from assistant.embedder import load_embedder
 from tests.bench.report import write_result
 
 TURNS = 20

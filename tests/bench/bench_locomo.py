@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.compose import build_assistant, load_environment
-from assistant.embedding import load_embedder
+from assistant.embedder import load_embedder
 from tests.bench.bm25 import BM25
 from tests.bench.report import DATA, write_result
 

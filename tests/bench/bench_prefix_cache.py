@@ -14,7 +14,7 @@ import argparse
 import tempfile
 
 from assistant.core import Assistant, TurnFinished
-from assistant.embedding import load_embedder
+from assistant.embedder import load_embedder
 from assistant.llm.process import ProcessBackend
 from tests.bench.bench_learning_ttft import USER_TURNS, make
 from tests.bench.report import write_result

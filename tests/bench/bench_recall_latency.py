@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embedding import load_embedder
-from assistant.learning.loop import LearningLoop
-from assistant.records import Memory, utc_now
+from assistant.core.learning.loop import LearningLoop
+from assistant.core.records import Memory, utc_now
+from assistant.embedder import load_embedder
 from assistant.store.lance_db import MEMORIES, MESSAGE_INDEX, LanceDatabase
 from assistant.store.memories import LanceMemoryStore, _memory_row
 from assistant.store.vector_cache import VectorCache

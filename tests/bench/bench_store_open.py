@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.records import Conversation, Memory, MemorySnapshot, Message, new_id, utc_now
+from assistant.core.records import Conversation, Memory, MemorySnapshot, Message, new_id, utc_now
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import MEMORIES, MESSAGE_INDEX, MESSAGES, LanceDatabase
 from assistant.store.memories import LanceMemoryStore

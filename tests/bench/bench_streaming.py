@@ -42,13 +42,12 @@ from typing import Any
 from textual.pilot import Pilot
 
 from assistant.compose import build_assistant, load_environment
-from assistant.core import ReplyDelta, TurnFinished
+from assistant.core import ReplyDelta, ReplyEnded, TurnFinished
 from assistant.llm.default_model import default_model_path
 from assistant.llm.gguf import read_gguf
 from assistant.llm.llama import LlamaBackend, LoadOptions
 from assistant.tui import app as app_module
 from assistant.tui.app import AssistantApp
-from assistant.tui.events import ReplyChunk, ReplyFinished, ReplyStreamed
 from assistant.tui.prompt import PromptArea
 from tests.bench.bare_llama import PROMPT, bare_round
 from tests.bench.bare_llama import load as load_bare
@@ -59,9 +58,8 @@ from tests.tui_helpers import settle
 class TimedApp(AssistantApp):
     """The real app, stamping when the first chunk and the final reply are rendered.
 
-    Textual runs a message's handler in every class of the MRO that defines one, so
-    each stamping handler runs the app's own through `super()` and then stops the
-    dispatch (`prevent_default`): without that, the app handled every chunk twice.
+    Each turn event reaches the app's method of its name (`reply_delta`, `reply_ended`,
+    `turn_finished`); these stamp around the app's own.
     """
 
     CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
@@ -73,27 +71,24 @@ class TimedApp(AssistantApp):
     tokens = 0
     streamed = ""  # the text the reply showed while it streamed
 
-    async def on_reply_chunk(self, event: ReplyChunk) -> None:
-        event.prevent_default()
-        await super().on_reply_chunk(event)
+    def reply_delta(self, event: ReplyDelta) -> None:
+        super().reply_delta(event)
         if not self.first_rendered:
             self.first_rendered = time.perf_counter()
             self.window_cpu = time.thread_time()
 
-    async def on_reply_streamed(self, event: ReplyStreamed) -> None:
-        event.prevent_default()
+    async def reply_ended(self, event: ReplyEnded) -> None:
         self.finish_began = time.perf_counter()
         if self._reply is not None:
             self.streamed = self._reply.live.text
-        await super().on_reply_streamed(event)
+        await super().reply_ended(event)
         self.done_rendered = time.perf_counter()
         self.window_cpu = time.thread_time() - self.window_cpu
 
-    async def on_reply_finished(self, event: ReplyFinished) -> None:
-        event.prevent_default()
+    async def turn_finished(self, turn: TurnFinished) -> None:
         self.stored_at = time.perf_counter()
-        await super().on_reply_finished(event)
-        self.tokens = event.event.usage.completion_tokens
+        await super().turn_finished(turn)
+        self.tokens = turn.usage.completion_tokens
 
 
 class BareProcess:

@@ -18,17 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from assistant.compose import Environment
+from assistant.core.settings import Settings
 from assistant.llm.default_model import default_model_path
 from assistant.llm.gguf import read_gguf
-from assistant.offline import enforce_offline
-from assistant.paths import resolve_paths
-from assistant.settings import Settings
-from assistant.train.base import load_base
-from assistant.train.dataset import load_export
-from assistant.train.examples import LlamaVocab, tokenize_rows
-from assistant.train.lora import train_lora
-from assistant.train.options import LoraOptions
-from assistant.train.run import TrainRequest, run_training
+from assistant.system.offline import enforce_offline
+from assistant.system.paths import resolve_paths
+from assistant.weights.train.base import load_base
+from assistant.weights.train.dataset import load_export
+from assistant.weights.train.examples import LlamaVocab, tokenize_rows
+from assistant.weights.train.lora import train_lora
+from assistant.weights.train.options import LoraOptions
+from assistant.weights.train.run import TrainRequest, run_training
 from tests.bench.report import write_result
 from tests.train_fixtures import FACTS, sft_row, write_export
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import snowballstemmer
 
-from assistant.learning.speech import anchors
+from assistant.core.learning.speech import anchors
 from tests.bench.report import DATA
 
 MATCH = 0.5

@@ -1,4 +1,4 @@
-"""Train the salience scorer (assistant/learning/salience.json) from the LoCoMo dev data.
+"""Train the salience scorer (assistant/core/learning/salience.json) from the LoCoMo dev data.
 
 Each user sentence that the speech gate lets through is rewritten as a memory and
 embedded; it is labelled memorable when it matches (tests/bench/observations.py) some
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.embedding import load_embedder
-from assistant.learning.disclosures import join
-from assistant.learning.salience import WEIGHTS
-from assistant.learning.speech import gate, rewrite, sentences
+from assistant.core.learning.disclosures import join
+from assistant.core.learning.salience import WEIGHTS
+from assistant.core.learning.speech import gate, rewrite, sentences
+from assistant.embedder import load_embedder
 from tests.bench.observations import Matcher, Turn, load
 
 L2_GRID = (0.3, 1.0, 3.0)

@@ -1,0 +1,121 @@
+"""The extractor: what a careful listener keeps from one user message.
+
+Two passes over the user's own words:
+1. The explicit rules (`extract.py`: "I'm vegetarian", "call me Sam", "from now on…")
+   keep their slots, so a later statement still supersedes an earlier one. Their
+   output goes through a junk gate first, since a pattern also fires on chit-chat
+   ("I have one", "never heard of it", "always a joy to see him").
+2. Every other sentence that the speech gate lets through (about the user, not a
+   question, greeting or fragment) is rewritten in the third person with its dates
+   resolved, embedded once, and kept when the salience scorer says it is memorable.
+   The kept sentences of one message become one memory; its vector travels with the
+   candidate, so storing it costs no second embedding.
+"""
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from assistant.core.learning.extract import Candidate, extract_rules
+from assistant.core.learning.salience import Salience, load_salience
+from assistant.core.learning.speech import (
+    addresses_the_other_party,
+    anchors,
+    feeling_only,
+    gate,
+    natural_key,
+    reacts_to_the_moment,
+    rewrite,
+    sentences,
+    wordset,
+)
+from assistant.core.ports.embedder import Embedder
+
+# What a standing instruction can start with: a verb the assistant can follow.
+_INSTRUCTION_VERBS = wordset(
+    "use answer reply respond write give include cite add call say tell show explain keep "
+    "be speak ask start end format mention put avoid remind talk address refer send make "
+    "suggest recommend list check double-check translate summarize summarise offer provide "
+    "return assume wrap print label sign greet apologize apologise correct number bold "
+    "capitalize spell round convert stop swear curse lie guess interrupt repeat"
+)
+_RULE_DANGLING = re.compile(
+    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|so|too|"
+    r"(?:this|that|these|those|such) \w+)\W*$|^The user has to go\b",
+    re.I,
+)
+
+
+def rule_is_junk(candidate: Candidate) -> bool:
+    """A rule's match that would mean nothing, or the wrong thing, as a memory."""
+    text = candidate.text
+    if candidate.key.startswith("instr:"):
+        instruction = re.sub(
+            r"^The user asked(?: you to (?:never|always)|: from now on,)\s*", "", text
+        )
+        verb = instruction.split(" ", 1)[0].lower().strip(",.")
+        return verb not in _INSTRUCTION_VERBS
+    # A rule matches on its pattern alone, so the speech gate's reasons apply to it too:
+    # "I'm thrilled for you" and "I love that you chose pottery" are about the other
+    # party, "I'm so excited" is a passing feeling, "I love how uncomplicated it is" a
+    # reaction to what was just said; "I am as well" has no content word at all.
+    return (
+        bool(_RULE_DANGLING.search(text.rstrip(".")))
+        or not anchors(text)
+        or addresses_the_other_party(text)
+        or feeling_only(text)
+        or reacts_to_the_moment(text)
+    )
+
+
+class Extractor:
+    """Explicit rules plus natural self-disclosures, behind one junk gate."""
+
+    def __init__(self, embedder: Embedder, salience: Salience | None = None) -> None:
+        self.embedder = embedder
+        self.salience = salience if salience is not None else load_salience()
+
+    def extract(self, text: str, when: datetime | None = None) -> list[Candidate]:
+        """The memories one user message supports, rule slots first.
+
+        A sentence an explicit rule understood is left to the rule: its slot lets a
+        later statement supersede it ("I moved to Berlin" replaces "I live in Lisbon").
+        """
+        ruled: dict[str, Candidate] = {}
+        drafts = []
+        for sentence in sentences(text):
+            rules = [c for c in extract_rules(sentence) if not rule_is_junk(c)]
+            for candidate in rules:
+                ruled.pop(candidate.key, None)  # a later statement about a slot wins
+                ruled[candidate.key] = candidate
+            if not rules and gate(sentence) is None:
+                drafts.append(rewrite(sentence, when))
+        return [*ruled.values(), *self._memorable(drafts)]
+
+    def _memorable(self, drafts: Sequence[str]) -> list[Candidate]:
+        unique = list(dict.fromkeys(drafts))
+        if not unique:
+            return []
+        vectors = self.embedder.embed(unique)
+        kept = [(d, v) for d, v in zip(unique, vectors, strict=True) if self.salience.memorable(v)]
+        if not kept:
+            return []
+        text, vector = join([d for d, _ in kept], [v for _, v in kept])
+        return [Candidate("fact", text, natural_key(text), vector=vector)]
+
+
+def join(
+    drafts: Sequence[str], vectors: Sequence[Sequence[float]]
+) -> tuple[str, tuple[float, ...]]:
+    """One memory from the memorable sentences of one message, and its vector.
+
+    Sentences of one message belong together (one event, told in a few sentences), and
+    one memory per message keeps a memory list readable. The vector is the normalised
+    mean of the sentences' vectors, already computed for scoring: a second embedding
+    pass would double the cost, and the mean represents each of the facts.
+    """
+    text = " ".join(drafts)
+    total = [math.fsum(column) for column in zip(*vectors, strict=True)]
+    norm = math.sqrt(math.fsum(x * x for x in total)) or 1.0
+    return text, tuple(x / norm for x in total)

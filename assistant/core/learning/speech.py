@@ -1,0 +1,319 @@
+"""Natural self-disclosures: a user's sentence about themself, rewritten as a memory.
+
+People rarely say "my X is Y"; they say "We adopted another puppy called Pixie" or
+"Work's been tough, so my outdoor activities have taken a backseat". This module turns
+each such sentence into a self-contained third-person candidate ("The user adopted
+another puppy called Pixie on 7 May 2023."), and its gate drops what a careful
+listener would not keep:
+- questions, greetings, thanks and farewells;
+- sentences about the other party ("your painting looks great");
+- hypotheticals and commands;
+- fragments that need their context to mean anything ("I love this genre", "I have one").
+Whether a surviving sentence is worth remembering at all is the salience scorer's call.
+"""
+
+import re
+from datetime import datetime
+
+from assistant.core.learning.dates import resolve_dates
+from assistant.core.learning.extract import slot
+
+MIN_WORDS = 3
+MAX_WORDS = 48
+MIN_ANCHORS = 2
+NATURAL_PREFIX = "said:"
+
+
+def wordset(words: str) -> frozenset[str]:
+    """A set of words written as one space-separated string (long lists stay readable)."""
+    return frozenset(words.split())
+
+
+_CAPTION = re.compile(r"\[shares? [^\]]*\]", re.I)
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|`[^`]*`")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s+|(?<=[.!?])(?=[A-Z])")
+_LEADING = re.compile(
+    r"^(?:(?:yeah|yep|yes|yup|no|nope|oh|ooh|wow|whoa|haha|hah|ha|lol|omg|hey|hi|hello|"
+    r"ok|okay|well|so|and|but|plus|also|anyway|anyways|honestly|actually|totally|"
+    r"sure|right|aw+|ah|um|uh|hmm|btw|by the way|thanks|thank you|cool|nice|great|"
+    r"awesome|exactly|true|indeed|definitely|absolutely|agreed|same|good|glad|sweet|"
+    r"man|dude|guys|oh man|oh wow|you know|i mean|guess what)\b[\s,!.:]*)+",
+    re.I,
+)
+_PREAMBLE = re.compile(
+    r"^(?:(?:i )?(?:just )?(?:wanted|want|had|have) to (?:let you know|tell you|share|say|"
+    r"update you|fill you in)(?: on| about| that)?|"
+    r"since (?:we|i) (?:last )?(?:spoke|talked|chatted|chat)(?: last)?|"
+    r"since (?:our|my) last (?:chat|talk|conversation))[,:]?\s+",
+    re.I,
+)
+_VOCATIVE = re.compile(r"^[A-Z][a-z]+[,!]\s+")
+# "I could help, Maria." names the person spoken to: the name is not part of the fact.
+_TRAILING_VOCATIVE = re.compile(r",\s+[A-Z][a-z]+(?=[.!]*$)")
+_QUESTION_START = re.compile(
+    r"^(?:do|does|did|can|could|would|will|what|why|how|where|when|who|which|is|are|"
+    r"should|shall|may|might|have you|has|any|anything|ever)\b(?!')",
+    re.I,
+)
+_SOCIAL = re.compile(
+    r"^(?:thanks|thank|bye|goodbye|good ?night|good morning|see (?:you|ya)|talk (?:to you )?"
+    r"(?:soon|later)|take care|catch you|have a (?:good|great|nice|fun|wonderful)|"
+    r"congrat|cheers|welcome|no worries|no problem|sorry|nice to|good to|great to|"
+    r"glad to|happy to hear|sounds|looks|that's|that is|that was|this is|it's|it is|"
+    r"it was|what a|how|wishing|hope you|keep (?:it|up)|let me know|let's|lets|"
+    r"here's|here is|here are|check|look|take a look|come|enjoy|try|"
+    r"remember when|don't|do|please|imagine|"
+    r"i have to go|i(?:'ve| have)? gotta go|i(?:'ve| have)? got to go|gotta go)\b",
+    re.I,
+)
+_HYPOTHETICAL = re.compile(
+    r"\b(?:if i were|if i was|if i had|what if|suppose|imagine|pretend|hypothetically|"
+    r"let's say|in a story|i wish|i would have|i'd have|i could have|maybe someday)\b",
+    re.I,
+)
+_FIRST = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|our|us)\b", re.I)
+_SECOND = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya|u)\b", re.I)
+# A sentence that ends on a word pointing back at the conversation ("I have one",
+# "I love this genre", "I told him") means nothing once it is lifted out of it.
+_DANGLING = re.compile(
+    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|something|someone|"
+    r"(?:this|that|these|those|such) "
+    r"(?!weekend|week|month|year|summer|winter|spring|fall|autumn)\w+|"
+    r"(?:it|this|that)(?:'s| is| was))\W*$",
+    re.I,
+)
+# A reaction to what was just said or shown ("I love how uncomplicated it is", "I love
+# that you chose pottery", "…, it looks so cozy") is about the moment, not the user.
+_REACTION = re.compile(
+    r"\b(?:i|we|the user)(?: really| just| totally| so| also)? "
+    r"(?:love|like|enjoy|hate|adore|appreciate)s? (?:that|how|when|the way)\b|"
+    r",\s*(?:it|this|that|they) (?:looks|sounds|seems)\b",
+    re.I,
+)
+# "Gonna continue my edu", "Gives me a visual of my progress", "[Thanks] for being a
+# part of this with me": the subject was left out, so who did what is guesswork.
+_NO_SUBJECT = re.compile(
+    r"^(?:gonna|gotta|wanna|gives|keeps|makes|helps|reminds|means|hope|hoping|"
+    r"for (?:\w+ing|always)\b)\b",
+    re.I,
+)
+# Talk about the conversation itself ("A lot's happened since we last chatted", "I
+# couldn't agree more") and pep talk without a fact in it ("I won't give up", "We can
+# make a difference"): a listener keeps what happened, not the encouragement.
+_ABOUT_THE_TALK = re.compile(
+    r"\b(?:(?:a lot|much|lots|so much)(?:'s| has)? (?:been )?(?:happened|going on)|"
+    r"agree|since (?:we|i) (?:last )?(?:spoke|talked|chatted|chat)|"
+    r"(?:we|i) (?:haven't|hadn't|have not) (?:talked|spoken|chatted))\b",
+    re.I,
+)
+_PEP_TALK = re.compile(
+    r"\b(?:give up|keep (?:on )?going|make (?:a|an) (?:real |big |huge |positive )?"
+    r"(?:difference|impact)|keep (?:on )?believing|quit on|stay(?:ing)? (?:positive|determined|"
+    r"focused|strong)|make it work|worth it|hold (?:me|us) back|keep (?:on )?pushing)\b",
+    re.I,
+)
+# Words that name a passing feeling: "I'm so excited", "I'm super thankful" say how the
+# user felt in the moment, and nothing a listener would keep without what caused it.
+_FEELINGS = wordset(
+    "excited exciting happy thankful grateful stoked thrilled glad proud sad nervous lucky "
+    "blessed pumped psyched touched honored honoured moved inspired relieved worried scared "
+    "sorry bummed overwhelmed amazed impressed speechless jealous curious determined "
+    "motivated positive hopeful ready fine okay bad tired feeling"
+)
+# "We can tackle life's challenges together", "We gotta push ourselves": what "we" (people,
+# the two speakers, a team) can or should do is encouragement, not something that happened
+# ("We'll move to Denver" is a plan, and stays).
+_WE_EXHORT = re.compile(
+    r"\bwe (?:can|could|should|need to|must|gotta|have to|got to)\b",
+    re.I,
+)
+# The only first-person words are "us", "our", "ourselves" ("Pets are the best for lifting
+# our spirits", "Taking care of ourselves is key"): a saying about people in general.
+_GENERAL_FIRST = wordset("us our ourselves")
+_SINGULAR_FIRST = wordset("i i'm i've i'd i'll me my mine myself")
+# A sentence whose subject points back into the conversation ("It was so powerful",
+# "They've been there through everything") says nothing on its own.
+_POINTING_SUBJECT = re.compile(
+    r"^(?:it|it's|it'll|it was|they|they're|they've|that|that's|this|these|those|he|"
+    r"he's|she|she's|both|such)\b",
+    re.I,
+)
+_VAGUE_OBJECT = re.compile(
+    r"\b(?:i|we)(?:'m| am| are|'re)? (?:really |also |totally |so |just )?"
+    r"(?:love|like|enjoy|hate|have|had|got|get|do|did|feel|felt|know|knew|think|mean|"
+    r"agree|understand|see|saw|remember|appreciate|find|found)s? "
+    r"(?:it|this|that|these|those|one|them|him|her|so|too)\b",
+    re.I,
+)
+_STOP = wordset(
+    "a an the and or but so to of in on at for with from by about as into than then "
+    "i me my mine myself we us our you your he him his she her they them their it its "
+    "this that these those there here what which who whom when where why how "
+    "is am are was were be been being have has had do does did done will would can "
+    "could should might must may shall not no yes just really very so too also "
+    "all any some more most much many lot lots such own same other one ones "
+    "get got getting go going went gone make made thing things stuff way ways "
+    "like love feel felt think know mean sure well good great nice awesome amazing "
+    "time day days always never ever still even now again back out up down off over "
+    "i'm i've i'd i'll it's that's what's we're we've don't didn't can't won't "
+    "been being super totally pretty kind sort bit"
+)
+_PERSON = [
+    (re.compile(r"\bI'm\b|\bI am\b", re.I), "the user is"),
+    (re.compile(r"\bI've\b", re.I), "the user has"),
+    (re.compile(r"\bI'll\b", re.I), "the user will"),
+    (re.compile(r"\bI'd\b", re.I), "the user would"),
+    (re.compile(r"\bI was\b", re.I), "the user was"),
+    (re.compile(r"\bwe're\b|\bwe are\b", re.I), "the user and family are"),
+    (re.compile(r"\bwe've\b", re.I), "the user and family have"),
+    (re.compile(r"\bwe'll\b", re.I), "the user and family will"),
+    (re.compile(r"\bwe'd\b", re.I), "the user and family would"),
+    (re.compile(r"\bwe\b", re.I), "the user and family"),
+    (re.compile(r"\bour\b", re.I), "their"),
+    (re.compile(r"\bours\b", re.I), "theirs"),
+    (re.compile(r"\bourselves\b", re.I), "themselves"),
+    (re.compile(r"\bmyself\b", re.I), "themself"),
+    (re.compile(r"\bmine\b", re.I), "the user's"),
+    (re.compile(r"\bmy\b", re.I), "the user's"),
+    (re.compile(r"\bme\b", re.I), "the user"),
+    (re.compile(r"\bus\b"), "them"),
+    (re.compile(r"\bI\b"), "the user"),
+]
+_SUBJECT = re.compile(
+    r"\bI ((?:\w+ly |just |still |also |often |never |always |really )?)([a-z]+)\b(?!')"
+)
+_NOT_PRESENT = wordset(
+    "was were did had got went made took saw met can could will would should might must "
+    "ran bought found gave won lost became came left wrote read began felt knew thought "
+    "told said heard kept brought taught caught spent sent built sat stood grew drew flew "
+    "threw wore chose forgot sold held paid put let set hit cut quit ate drank swam sang "
+    "rode drove fell fed led slept woke broke spoke stole hung dug lit shot hid bit shook "
+    "understood won't don't didn't can't couldn't wouldn't gotta gonna wanna used "
+    "may shall also just really still always never often usually recently finally "
+    "already actually even only totally definitely absolutely kinda sort kind "
+    "been has does is"
+)
+_IRREGULAR = {"have": "has", "do": "does", "go": "goes", "am": "is"}
+
+
+def _third(verb: str) -> str:
+    if verb in _IRREGULAR:
+        return _IRREGULAR[verb]
+    if verb.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def _agree(match: re.Match[str]) -> str:
+    adverb, verb = match.group(1), match.group(2)
+    if verb in _NOT_PRESENT or verb.endswith(("ed", "s")):
+        return f"the user {adverb}{verb}"
+    return f"the user {adverb}{_third(verb)}"
+
+
+def third_person_natural(sentence: str) -> str:
+    """First person to "the user", with the verb made to agree ("I go" -> "the user goes")."""
+    sentence = _SUBJECT.sub(_agree, sentence)
+    for pattern, replacement in _PERSON:
+        sentence = pattern.sub(replacement, sentence)
+    return sentence
+
+
+def anchors(text: str) -> list[str]:
+    """The content words that carry a sentence's meaning on its own."""
+    words = re.findall(r"[a-z][a-z'-]+|\d+", text.lower())
+    return [w for w in words if (w not in _STOP and w != "user" and len(w) > 2) or w.isdigit()]
+
+
+def without_captions(text: str) -> str:
+    """The message without "[shares a photo of…]": a caption describes a picture, not the user."""
+    return _CAPTION.sub(" ", text)
+
+
+def sentences(text: str) -> list[str]:
+    """A message's sentences, without photo captions, quotes and leading interjections."""
+    text = _QUOTED.sub(" ", without_captions(text))
+    out = []
+    for raw in _SENTENCE.split(text):
+        sentence = " ".join(raw.split()).strip(" ,;:")
+        for _ in range(3):
+            sentence = _PREAMBLE.sub("", _LEADING.sub("", sentence))
+            if _FIRST.search(sentence):
+                sentence = _TRAILING_VOCATIVE.sub("", _VOCATIVE.sub("", sentence))
+        if sentence:
+            out.append(sentence)
+    return out
+
+
+def feeling_only(text: str) -> bool:
+    """Whether a sentence's only content is a passing feeling ("The user is so excited")."""
+    words = anchors(text)
+    return bool(words) and all(word in _FEELINGS for word in words)
+
+
+def addresses_the_other_party(text: str) -> bool:
+    """Whether a sentence speaks to or about the person the user is talking with."""
+    return _SECOND.search(text) is not None
+
+
+def reacts_to_the_moment(text: str) -> bool:
+    """Whether a sentence reacts to what was just said or shown rather than telling a fact."""
+    return _REACTION.search(text) is not None
+
+
+def gate(sentence: str) -> str | None:
+    """Why a sentence cannot stand as a memory about the user, or None when it can."""
+    words = sentence.split()
+    if sentence.endswith("?"):
+        return "question"
+    if _QUESTION_START.match(sentence):
+        return "question"
+    if _SOCIAL.match(sentence):
+        return "social"
+    if len(words) < MIN_WORDS:
+        return "fragment"
+    if len(words) > MAX_WORDS:
+        return "run-on"
+    if _HYPOTHETICAL.search(sentence):
+        return "hypothetical"
+    if _NO_SUBJECT.match(sentence):
+        return "no subject"
+    firsts = {word.lower() for word in _FIRST.findall(sentence)}
+    if not firsts:
+        return "not about the user"
+    if firsts <= _GENERAL_FIRST and not re.match(r"our\b", sentence, re.I):
+        return "about people in general"
+    if _WE_EXHORT.search(sentence) and not firsts & _SINGULAR_FIRST:
+        return "about people in general"
+    if addresses_the_other_party(sentence):
+        return "about the other party"
+    if _POINTING_SUBJECT.match(sentence):
+        return "needs its context"
+    if _DANGLING.search(sentence) or _VAGUE_OBJECT.search(sentence):
+        return "needs its context"
+    if reacts_to_the_moment(sentence):
+        return "a reaction"
+    if _ABOUT_THE_TALK.search(sentence):
+        return "about the conversation"
+    if _PEP_TALK.search(sentence):
+        return "pep talk"
+    if feeling_only(sentence):
+        return "a passing feeling"
+    if len(anchors(sentence)) < MIN_ANCHORS:
+        return "needs its context"
+    return None
+
+
+def rewrite(sentence: str, when: datetime | None) -> str:
+    """The memory text: third person, relative times resolved, one clean sentence."""
+    text = third_person_natural(resolve_dates(sentence, when))
+    text = re.sub(r"\s+([,.!])", r"\1", text).strip(" ,;:-")
+    text = re.sub(r"[!.]+$", "", text).replace("!", ".")
+    return text[:1].upper() + text[1:] + "." if text else ""
+
+
+def natural_key(text: str) -> str:
+    """A slot of its own for a natural memory: only near-duplicates or merges touch it."""
+    return f"{NATURAL_PREFIX}{slot(text, 8)}"

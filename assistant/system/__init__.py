@@ -1,0 +1,1 @@
+"""Host plumbing: where files live, logs, offline mode, disk space."""

@@ -1,0 +1,1 @@
+"""The weights loop and the user's copies: dataset exports, the export ledger, LoRA adapters."""
