@@ -31,8 +31,9 @@ lint: setup
 # Two workers, each pinned to its share of the cores (tests/conftest.py); whole files go
 # to one worker, so a module's fixtures (the bundle, the trained adapter) are built once.
 TEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m tests.bench
