@@ -1,4 +1,5 @@
-"""Running the `assistant` command as a real subprocess, for the CLI-level tests."""
+"""Running the `assistant` command for the CLI-level tests: in-process by default, as a
+real subprocess where the process itself is what is tested."""
 
 import os
 import subprocess
@@ -20,9 +21,12 @@ def cli_environment(home: Path, gguf_path: Path) -> dict[str, str]:
     return env
 
 
-def run(
+def run_subprocess(
     args: list[str], env: dict[str, str], stdin: bytes | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """The installed `assistant` script as its own process: for what only a process
+    shows (exit on a signal, raw stdin bytes, a network guard loaded by PYTHONPATH,
+    several writers at once)."""
     return subprocess.run(  # noqa: PLW1510 (exit codes are asserted)
         [EXE, *args],
         input=stdin.decode("latin-1") if stdin is not None else None,
@@ -42,13 +46,14 @@ def assert_clean_error(result: subprocess.CompletedProcess[str], fragment: str) 
     assert fragment in result.stderr
 
 
-def run_in_process(
+def run(
     args: list[str], env: dict[str, str], stdin: bytes | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`run`, in this process: the same `main(argv)`, environment, stdin and captured
-    output, without the ~9 s a fresh `assistant` process spends importing the embedder
-    stack (test_cli: 248 s as subprocesses, 33 s in-process, same 23 tests). The model
-    processes the command opened are closed after it, as its own exit would."""
+    """A CLI run in this process: the same `main(argv)`, environment, stdin and captured
+    output as `run_subprocess`, without the ~9 s a fresh `assistant` process spends
+    importing the embedder stack (test_cli: 248 s as subprocesses, 33 s in-process, same
+    23 tests). The model processes the command opened are closed after it, as its own
+    exit would."""
     import contextlib
     import io
     import logging
@@ -65,8 +70,10 @@ def run_in_process(
         built.append(assistant)
         return assistant
 
-    app = logging.getLogger("assistant")
-    handlers = app.handlers[:]
+    # What `main` sets on the app's loggers (its log file, the notices' forward to
+    # stderr, level, propagation) is put back after it, as a process exit would.
+    loggers = [logging.getLogger(name) for name in ("assistant", "assistant.notices")]
+    saved_loggers = [(log, log.handlers[:], log.level, log.propagate) for log in loggers]
     out, err = io.BytesIO(), io.BytesIO()
     out_t = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
     err_t = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
@@ -94,10 +101,13 @@ def run_in_process(
             close = getattr(backend, "close", None)
             if callable(close):
                 close()
-        for handler in app.handlers[:]:
-            if handler not in handlers:
-                app.removeHandler(handler)
-                handler.close()
+        for log, handlers, level, propagate in saved_loggers:
+            for handler in log.handlers[:]:
+                if handler not in handlers:
+                    log.removeHandler(handler)
+                    handler.close()
+            log.setLevel(level)
+            log.propagate = propagate
     return subprocess.CompletedProcess(
         args, code, out.getvalue().decode("latin-1"), err.getvalue().decode("latin-1")
     )

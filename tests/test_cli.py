@@ -1,5 +1,5 @@
 """The `assistant` command on the real model and store: its `main` run in this process
-(`run_in_process`), and the installed script as a real subprocess where the process
+(`run`), and the installed script as a real subprocess where the process
 itself is what is tested (`EXE`)."""
 
 import json
@@ -11,8 +11,7 @@ import pytest
 
 from assistant.core.settings import DEFAULT_SYSTEM_PROMPT, Settings
 from assistant.llm.default_model import SMOLLM2_FILE
-from tests.cli_helpers import EXE, assert_clean_error
-from tests.cli_helpers import run_in_process as run
+from tests.cli_helpers import EXE, assert_clean_error, run
 
 pytestmark = pytest.mark.real
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import assert_clean_error, cli_environment, run
+from tests.cli_helpers import assert_clean_error, cli_environment, run, run_subprocess
 from tests.erasure import tables_with_old_versions, traces
 
 pytestmark = pytest.mark.real
@@ -24,8 +24,8 @@ def app_dirs(home: Path) -> list[Path]:
     return [home / "config", home / "data", home / "cache"]
 
 
-def chat(args: list[str], env: dict[str, str]) -> dict[str, object]:
-    result = run(["chat", "--json", *args], env)
+def chat(args: list[str], env: dict[str, str], *, process: bool = False) -> dict[str, object]:
+    result = (run_subprocess if process else run)(["chat", "--json", *args], env)
     assert result.returncode == 0, result.stderr
     reply: dict[str, object] = json.loads(result.stdout)
     return reply
@@ -164,8 +164,13 @@ def guarded_session(tmp_path_factory: pytest.TempPathFactory, gguf_path: Path) -
     env = cli_environment(home, gguf_path)
     env["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), env.get("PYTHONPATH", "")])
     env["NETGUARD_LOG"] = str(log)
-    first = chat(["I am vegetarian and I live in Lisbon"], env)
-    reply = chat(["--conversation", str(first["conversation_id"]), "what should I cook?"], env)
+    # Real processes: the guard is loaded into each one through PYTHONPATH.
+    first = chat(["I am vegetarian and I live in Lisbon"], env, process=True)
+    reply = chat(
+        ["--conversation", str(first["conversation_id"]), "what should I cook?"],
+        env,
+        process=True,
+    )
     message_ids = reply["message_ids"]
     assert isinstance(message_ids, dict)
     for args in (
@@ -175,7 +180,7 @@ def guarded_session(tmp_path_factory: pytest.TempPathFactory, gguf_path: Path) -
         ["doctor"],
         ["learning"],
     ):
-        result = run(args, env)
+        result = run_subprocess(args, env)
         assert result.returncode == 0, (args, result.stderr)
     return home, log
 
