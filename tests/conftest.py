@@ -132,16 +132,18 @@ def cli_env(home: Path, gguf_path: Path) -> dict[str, str]:
 
 @pytest.fixture(autouse=True)
 def _app_logger_as_found() -> Iterator[None]:
-    """In-process CLI calls run setup_logging (file handler, propagate off); undo it, so
-    a later test's caplog still sees the app's records."""
+    """In-process CLI and TUI runs set up logging (file handler, propagate off, the
+    notices' forward to a terminal or an app); undo it, so a later test's caplog still
+    sees the app's records and no closed app is handed a notice."""
     import logging
 
-    app = logging.getLogger("assistant")
-    handlers, propagate, level = app.handlers[:], app.propagate, app.level
+    loggers = [logging.getLogger(name) for name in ("assistant", "assistant.notices")]
+    found = [(log, log.handlers[:], log.propagate, log.level) for log in loggers]
     yield
-    for handler in app.handlers:
-        if handler not in handlers:
-            handler.close()
-    app.handlers = handlers
-    app.propagate = propagate
-    app.setLevel(level)
+    for log, handlers, propagate, level in found:
+        for handler in log.handlers:
+            if handler not in handlers:
+                handler.close()
+        log.handlers = handlers
+        log.propagate = propagate
+        log.setLevel(level)

@@ -54,3 +54,23 @@ def test_notices_reach_the_one_listening_shell(fresh_app_logger: logging.Logger)
     logging.getLogger(logs.NOTICES).warning("the store was repaired")
     logging.getLogger(logs.NOTICES).info("not for the user")
     assert (first, second) == ([], ["the store was repaired"])
+
+
+def test_a_closed_listener_neither_fails_the_logger_nor_hears_more(
+    fresh_app_logger: logging.Logger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A TUI that closed while its process goes on (tests, an embedding shell): a notice
+    logged by store code must not raise out of that code."""
+    heard: list[str] = []
+
+    def closed(text: str) -> None:
+        heard.append(text)
+        raise RuntimeError("App is not running")
+
+    stop = logs.forward_notices(closed)
+    logging.getLogger(logs.NOTICES).warning("repaired while closing")  # does not raise
+    assert heard == ["repaired while closing"]
+    assert "App is not running" in capsys.readouterr().err  # logging's own report
+    stop()
+    logging.getLogger(logs.NOTICES).warning("repaired after")
+    assert heard == ["repaired while closing"]

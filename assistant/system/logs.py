@@ -59,16 +59,22 @@ class _Forward(logging.Handler):
         self._show = show
 
     def emit(self, record: logging.LogRecord) -> None:
-        self._show(record.getMessage())
+        try:
+            self._show(record.getMessage())
+        except Exception:  # a closed screen must not fail the store code that logged
+            self.handleError(record)
 
 
-def forward_notices(show: Callable[[str], None]) -> None:
+def forward_notices(show: Callable[[str], None]) -> Callable[[], None]:
     """Show the user warnings logged to NOTICES (a damaged store repaired on open).
 
     The core cannot know whether a terminal or a TUI is listening; it logs, and each
-    shell forwards these records to where its user looks.
+    shell forwards these records to where its user looks. Returns the call that stops
+    forwarding, for a shell that closes before its process ends (the TUI).
     """
     notices = logging.getLogger(NOTICES)
     for handler in [h for h in notices.handlers if isinstance(h, _Forward)]:
         notices.removeHandler(handler)  # one listener: the shell that runs now
-    notices.addHandler(_Forward(show))
+    forward = _Forward(show)
+    notices.addHandler(forward)
+    return lambda: notices.removeHandler(forward)

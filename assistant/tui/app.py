@@ -98,6 +98,7 @@ class AssistantApp(ConversationsApp):
         self.editing = False
         self.incognito = False
         self._turn_incognito = False
+        self._stop_notices: Callable[[], None] = lambda: None
         self._reply: ReplyBubble | None = None
         self._reserved: ReplyBubble | None = None  # the reply keeping rows below it
         self._draft_timer: Timer | None = None
@@ -119,10 +120,13 @@ class AssistantApp(ConversationsApp):
             yield Footer()
 
     def on_mount(self) -> None:
-        forward_notices(self._notice)
+        self._stop_notices = forward_notices(self._notice)
         self.query_one("#prompt", PromptArea).focus()
         self.chat.anchor()
         self._load_model()
+
+    def on_unmount(self) -> None:
+        self._stop_notices()  # a notice logged after the app closed goes nowhere
 
     def _notice(self, text: str) -> None:
         """A warning from the core (a repaired store), from whichever thread logged it."""
