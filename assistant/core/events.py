@@ -90,6 +90,9 @@ class TurnFinished:
     incognito: bool = False
     learning: LearningLevel = "memory"
     offer: CorrectionOffer | None = None
+    # Why the core ended the reply before the model did (reply_shape.py): "loop" or
+    # "brevity"; "" when the model ended it, ran out of tokens or the user stopped it.
+    ended_by: str = ""
 
 
 TurnEvent = TurnStarted | ReplyDelta | ReasoningDelta | ReplyEnded | TurnFinished

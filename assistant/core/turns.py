@@ -34,6 +34,7 @@ from assistant.core.records import (
     utc_now,
 )
 from assistant.core.reply_context import ReplyContext
+from assistant.core.reply_shape import ReplyShape, sentence_limit
 
 log = logging.getLogger(__name__)
 RECALL_BUDGET_MAX = 512
@@ -53,6 +54,10 @@ def _context_record(
     return ReplyContext.write(
         context.as_dict(), system, asked, learning, max_tokens, reasoning=reasoning
     )
+
+
+def _last_user_text(prompt: list[ChatMessage]) -> str:
+    return next((m.content for m in reversed(prompt) if m.role == "user"), "")
 
 
 def reasoning_of(message: Message) -> str:
@@ -260,12 +265,20 @@ class Turns(Feedback):
         pieces: list[str] = []
         thoughts: list[str] = []
         splitter = ReasoningSplitter()
-        for piece in backend.stream(prompt, self.params(), self._stop.is_set):
+        asked = user.content if user is not None else _last_user_text(prompt)
+        shape = ReplyShape(sentence_limit([m.text for m in context.preferences], asked))
+        ended = lambda: self._stop.is_set() or shape.done  # noqa: E731
+        for piece in backend.stream(prompt, self.params(), ended):
             for part in splitter.feed(piece):
-                yield from self._part(part.kind, part.text, pieces, thoughts)
+                yield from self._part(part.kind, part.text, pieces, thoughts, shape)
         for part in splitter.close():
-            yield from self._part(part.kind, part.text, pieces, thoughts)
+            yield from self._part(part.kind, part.text, pieces, thoughts, shape)
+        if held := shape.finish():
+            pieces.append(held)
+            yield ReplyDelta(held)
         usage = backend.last_usage()
+        if shape.done and not self._stop.is_set():
+            usage = replace(usage, stopped=False)  # the core ended it, not the user
         reasoning = "".join(thoughts).strip()
         record = _context_record(context, prompt, learning, self.settings.max_tokens, reasoning)
         reply = Message(
@@ -284,18 +297,29 @@ class Turns(Feedback):
             self.store.add_messages([reply])
             self.store.save_conversation(finished)
         yield TurnFinished(
-            finished, user, reply, usage, context, not persist, learning=learning, offer=offer
+            finished,
+            user,
+            reply,
+            usage,
+            context,
+            not persist,
+            learning=learning,
+            offer=offer,
+            ended_by=shape.why,
         )
 
     @staticmethod
-    def _part(kind: str, text: str, pieces: list[str], thoughts: list[str]) -> Iterator[TurnEvent]:
-        """One split piece of the stream: reply text, or thinking kept apart."""
+    def _part(
+        kind: str, text: str, pieces: list[str], thoughts: list[str], shape: ReplyShape
+    ) -> Iterator[TurnEvent]:
+        """One split piece of the stream: reply text (as much as `shape` lets show), or
+        thinking kept apart."""
         if kind == "reasoning":
             thoughts.append(text)
             yield ReasoningDelta(text)
-        else:
-            pieces.append(text)
-            yield ReplyDelta(text)
+        elif shown := shape.feed(text):
+            pieces.append(shown)
+            yield ReplyDelta(shown)
 
     def learn(self, turn: TurnFinished) -> list[Memory]:
         """Learn from a finished turn (run it off the critical path: it embeds and writes)."""

@@ -25,6 +25,7 @@ import statistics
 import tempfile
 import time
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,12 +95,13 @@ class Arm:
 class Bench:
     """Runs the cases for one model, each in a fresh home, sharing one model process."""
 
-    def __init__(self, model: str, backend: ProcessBackend, embedder: Embedder) -> None:
+    def __init__(self, model: str, backend: ProcessBackend, embedder: Embedder, root: Path) -> None:
         self.model, self.backend, self.embedder = model, backend, embedder
         self.arm = Arm(model)
+        self.root = root  # the run's scratch folder, removed at its end
 
     def fresh(self, learning: str) -> Assistant:
-        os.environ["ASSISTANT_HOME"] = tempfile.mkdtemp(prefix="bench-answers-")
+        os.environ["ASSISTANT_HOME"] = tempfile.mkdtemp(prefix="home-", dir=self.root)
         env = load_environment(
             model=self.model if self.model != DEFAULT else "",
             max_tokens=MAX_TOKENS,
@@ -180,7 +182,10 @@ def rss_mib(pid: int) -> float:
 
 def summary(arm: Arm) -> dict[str, Any]:
     replies = arm.replies
+    # Ended before max_tokens: by the model, or by the core at a loop or at the user's
+    # brevity (core/reply_shape.py); the two cuts are also counted on their own.
     ended = [r.usage.completion_tokens < MAX_TOKENS for r in replies]
+    cut = Counter(r.ended_by for r in replies if r.ended_by)
     echoed = [echoes_prompt(r.reply.content) for r in replies]
     # The misses themselves, so a result file shows *why* (a loop, a long list, an echo).
     missed = [
@@ -199,6 +204,11 @@ def summary(arm: Arm) -> dict[str, Any]:
         "model": arm.model,
         "replies": len(replies),
         "ended_on_their_own": share(ended),
+        "ended_by_the_model": share(
+            [e and not r.ended_by for e, r in zip(ended, replies, strict=True)]
+        ),
+        "cut_at_a_loop": cut["loop"],
+        "cut_for_brevity": cut["brevity"],
         "echoed_system_prompt_or_markers": sum(echoed),
         "correction_before": share(arm.before),
         "correction_after": share(arm.after),
@@ -219,8 +229,8 @@ def summary(arm: Arm) -> dict[str, Any]:
     }
 
 
-def load_backend(model: str, threads: int = 0) -> ProcessBackend:
-    home = Path(tempfile.mkdtemp(prefix="bench-answers-model-"))
+def load_backend(model: str, root: Path, threads: int = 0) -> ProcessBackend:
+    home = Path(tempfile.mkdtemp(prefix="model-", dir=root))
     settings = Settings(model="" if model == DEFAULT else model, temperature=0.0, threads=threads)
     backend = llama_loader(Environment(resolve_paths(str(home)), settings))(lambda _line: None)
     assert isinstance(backend, ProcessBackend)
@@ -247,9 +257,11 @@ def main() -> None:
         cases = {name: rows[::3] for name, rows in cases.items()}
     embedder = load_embedder()
     results = []
+    scratch = tempfile.TemporaryDirectory(prefix="bench-answers-")
+    root = Path(scratch.name)
     for model in args.models.split(","):
-        backend = load_backend(model, args.threads)
-        bench = Bench(model, backend, embedder)
+        backend = load_backend(model, root, args.threads)
+        bench = Bench(model, backend, embedder, root)
         start = time.perf_counter()
         bench.chats(cases["chat"])
         bench.corrections(cases["correction"])
@@ -260,6 +272,7 @@ def main() -> None:
         result["wall_s"] = round(time.perf_counter() - start, 1)
         results.append(result)
         print(f"{model}: {result['replies']} replies in {result['wall_s']} s", flush=True)
+    scratch.cleanup()
     counts = {name: len(rows) for name, rows in cases.items()}
     write_result(
         "bench_answers" if TEMPERATURE == 0 else f"bench_answers_t{TEMPERATURE:g}",
@@ -273,6 +286,9 @@ def main() -> None:
     )
     rows = [
         ("ended on their own", "ended_on_their_own"),
+        ("  by the model", "ended_by_the_model"),
+        ("  cut at a loop", "cut_at_a_loop"),
+        ("  cut for brevity", "cut_for_brevity"),
         ("echoed prompt/markers", "echoed_system_prompt_or_markers"),
         ("correction: before", "correction_before"),
         ("correction: after", "correction_after"),

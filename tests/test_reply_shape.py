@@ -1,0 +1,153 @@
+"""Where a reply ends: loops cut at their first repeat, brevity held to its sentences.
+
+The rules (assistant/core/reply_shape.py) are pure; they are also run through the
+Assistant on the scripted backend (what streams, what is stored) and on the real model.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.compose import Environment, build_assistant, load_environment
+from assistant.core import Assistant, ReplyDelta, TurnFinished
+from assistant.core.reply_shape import ReplyShape, sentence_limit
+from assistant.embedder import Embedder
+from assistant.llm.fake import ScriptedBackend
+from assistant.llm.process import ProcessBackend
+
+
+def shaped(text: str, sentences: int | None = None, step: int = 3) -> tuple[list[str], str, str]:
+    """Stream `text` through a shape in `step`-character pieces, as a model would:
+    (what was shown piece by piece, the reply, why it ended)."""
+    shape = ReplyShape(sentences)
+    shown = []
+    for i in range(0, len(text), step):
+        shown.append(shape.feed(text[i : i + step]))
+        if shape.done:
+            break
+    shown.append(shape.finish())
+    return shown, "".join(shown).strip(), shape.why
+
+
+@pytest.mark.parametrize("step", [1, 3, 7, 1000])
+def test_a_repeated_line_ends_the_reply_before_its_second_copy_shows(step: int) -> None:
+    looping = "Good morning! I'm glad to have you here.\n\nI'm glad to have you here.\n\nI'm gl"
+    shown, reply, why = shaped(looping, step=step)
+    assert reply == "Good morning! I'm glad to have you here."
+    assert why == "loop"
+    # The copy never reached the screen: held back while it could still be a repeat.
+    assert "".join(shown).count("glad") == 1
+
+
+def test_a_short_line_said_twice_in_a_row_is_a_loop() -> None:
+    shown, reply, why = shaped("hello there! hello there! hello there! hello")
+    assert (reply, why) == ("hello there!", "loop")
+    assert "".join(shown).strip() == "hello there!"
+
+
+def test_a_stuck_digit_and_a_phrase_said_three_times_are_loops() -> None:
+    _, reply, why = shaped("To reach your dentist, dial 1111111111111111111111111111")
+    assert (reply, why) == ("To reach your dentist, dial", "loop")
+    _, reply, why = shaped("door type name " * 6)
+    assert why == "loop" and reply.count("door") <= 4  # unpunctuated: not held back
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Yes. Yes. Yes. That works.",  # short units may repeat
+        "Mix 1. flour, 2. sugar. Then bake for 20 minutes at 180 C.",
+        "The answer is 1000000 (one million).",
+        "Step one: stir.\nStep two: stir again.\nStep three: serve.",
+    ],
+)
+def test_ordinary_replies_pass_whole(text: str) -> None:
+    shown, reply, why = shaped(text)
+    assert (reply, why) == (text, "")
+    assert "".join(shown) == text
+
+
+def test_brevity_ends_after_the_allowed_sentences() -> None:
+    text = "A rainbow forms in rain. Light bends in each drop. Colours split. We see an arc."
+    _, reply, why = shaped(text, sentences=2)
+    assert (reply, why) == ("A rainbow forms in rain. Light bends in each drop.", "brevity")
+    # A list marker or an abbreviation is not a sentence end.
+    _, reply, _ = shaped("Try e.g. tea. 1. Sleep well. 2. Walk daily. 3. Eat.", sentences=2)
+    assert reply == "Try e.g. tea. 1. Sleep well."
+
+
+@pytest.mark.parametrize(
+    ("preferences", "message", "limit"),
+    [
+        (["The user prefers short answers, one or two sentences at most."], "", 2),
+        (["The user prefers short answers."], "", 3),
+        (["The user wants brief replies."], "", 3),
+        (["The user likes answers in three sentences."], "", 3),
+        (["The user likes tea.", "The user is vegetarian."], "", None),
+        (["The user is a concise writer of long letters."], "", None),
+        (["The user prefers short answers."], "Explain in detail how tides work.", None),
+        (["The user prefers concise answers.", "Answer in one sentence."], "", 1),
+    ],
+)
+def test_the_sentence_limit_comes_from_a_brevity_preference(
+    preferences: list[str], message: str, limit: int | None
+) -> None:
+    assert sentence_limit(preferences, message) == limit
+
+
+@pytest.fixture
+def assistant(env: Environment, fake: ScriptedBackend, embedder: Embedder) -> Assistant:
+    a = build_assistant(env, fake, embedder)
+    a.load()
+    return a
+
+
+def test_the_assistant_stores_and_streams_the_loop_cut(
+    assistant: Assistant, fake: ScriptedBackend
+) -> None:
+    fake.enqueue("Hello Maya, good morning to you. " * 8)
+    events = list(assistant.send("Greet me"))
+    *_, turn = events
+    assert isinstance(turn, TurnFinished)
+    assert turn.reply.content == "Hello Maya, good morning to you."
+    assert turn.ended_by == "loop"
+    streamed = "".join(e.text for e in events if isinstance(e, ReplyDelta))
+    assert streamed.strip() == turn.reply.content
+    assert turn.usage.completion_tokens < 20  # the model was stopped, not run to the end
+    [_, stored] = assistant.messages(turn.conversation.id)
+    assert stored.content == turn.reply.content
+
+
+def test_a_learned_brevity_preference_shortens_the_next_reply(
+    assistant: Assistant, fake: ScriptedBackend
+) -> None:
+    long = "Rain splits light. Each drop bends it. The colours fan out. We see an arc."
+    fake.enqueue(long, long, long)
+    *_, before = assistant.send("Explain rainbows")
+    assert isinstance(before, TurnFinished) and before.reply.content == long
+    assistant.remember(
+        "The user prefers short answers, one or two sentences at most.", "preference"
+    )
+    *_, after = assistant.send("Explain rainbows")
+    assert isinstance(after, TurnFinished)
+    assert after.reply.content == "Rain splits light. Each drop bends it."
+    assert after.ended_by == "brevity"
+    *_, detailed = assistant.send("Explain rainbows in detail")
+    assert isinstance(detailed, TurnFinished) and detailed.reply.content == long
+
+
+def test_the_real_model_keeps_to_two_sentences_once_it_learned_the_preference(
+    home: Path, real_backend: ProcessBackend, embedder: Embedder
+) -> None:
+    a = build_assistant(load_environment(max_tokens=160, temperature=0.0), real_backend, embedder)
+    a.load(embedder=True)
+    *_, stated = a.send("I prefer short answers, one or two sentences at most.")
+    assert isinstance(stated, TurnFinished)
+    learned = a.learn(stated)
+    assert any(sentence_limit([m.text]) == 2 for m in learned), [m.text for m in learned]
+    *_, turn = a.send("Tell me about the history of the bicycle.")
+    assert isinstance(turn, TurnFinished)
+    reply = turn.reply.content
+    assert reply and len(reply.split()) <= 60, reply
+    assert turn.ended_by in {"brevity", ""}  # the model may end sooner on its own
+    assert turn.usage.completion_tokens < 160
