@@ -151,3 +151,37 @@ def test_the_real_model_keeps_to_two_sentences_once_it_learned_the_preference(
     assert reply and len(reply.split()) <= 60, reply
     assert turn.ended_by in {"brevity", ""}  # the model may end sooner on its own
     assert turn.usage.completion_tokens < 160
+
+
+SYSTEM = "You are a helpful, concise personal assistant running locally on the user's machine."
+
+
+@pytest.mark.parametrize("step", [1, 4, 1000])
+def test_a_sentence_reciting_the_system_prompt_is_cut_before_it_shows(step: int) -> None:
+    shape = ReplyShape(scaffold=[SYSTEM])
+    text = (
+        "I can't bake, sorry. I'm a helpful, concise personal assistant running locally"
+        " on the user's machine. Anything else?"
+    )
+    shown = [shape.feed(text[i : i + step]) for i in range(0, len(text), step)]
+    shown.append(shape.finish())
+    assert shape.text == "I can't bake, sorry."
+    assert shape.why == "echo"
+    # At most a word or two went out before the recitation showed itself.
+    assert "".join(shown).startswith("I can't bake, sorry.")
+    assert "helpful" not in "".join(shown)
+
+
+def test_a_reply_that_is_only_a_recitation_is_kept_whole_and_a_short_overlap_passes() -> None:
+    text = "You are a helpful, concise personal assistant running locally here."
+    _, reply, why = shaped_with(text, [SYSTEM])
+    assert (reply, why) == (text, "")  # nothing would be left: the echo check records it
+    ordinary = "Here is a helpful, concise answer: boil it for six minutes."
+    assert shaped_with(ordinary, [SYSTEM])[1:] == (ordinary, "")
+
+
+def shaped_with(text: str, scaffold: list[str]) -> tuple[list[str], str, str]:
+    shape = ReplyShape(scaffold=scaffold)
+    shown = [shape.feed(text[i : i + 3]) for i in range(0, len(text), 3)]
+    shown.append(shape.finish())
+    return shown, "".join(shown).strip(), shape.why

@@ -1,4 +1,5 @@
-"""Where a reply ends, decided while it streams: at a loop, or at the user's brevity.
+"""Where a reply ends, decided while it streams: at a loop, an echo of its own
+instructions, or the user's brevity.
 
 A small model loops ("I'm glad to have you." again and again, one digit until
 `max_tokens`) and ignores "one or two sentences at most" in its system prompt. The
@@ -7,6 +8,9 @@ the reply as it streams and ends it itself:
 
 - at the first sentence or line said a second time (the first copy stays), at a run
   of one letter or digit, or at a phrase repeated three times over;
+- before a sentence that recites its own scaffolding (the system prompt, the headers
+  of the notes): "I'm a helpful, concise personal assistant running locally on the
+  user's machine" is a leak, never an answer;
 - after as many sentences as a standing brevity preference allows ("one or two
   sentences at most" allows two; a plain "short answers" three), unless the message
   asks for detail.
@@ -63,6 +67,11 @@ PHRASE_MAX_WORDS = 15
 PHRASE_MIN_SPAN = 12
 _RUN = re.compile(rf"([^\W_])\1{{{RUN_LIMIT - 1},}}")
 _TRAILING_RUN = re.compile(r"([^\W_])\1+$")
+# This many words in a row from the scaffolding is a recitation, not a coincidence
+# (echo.py counts five for notes; instructions are worded to be said only to the model).
+ECHO_WORDS = 6
+# A cut that would leave fewer words than this keeps the reply whole instead.
+KEPT_MIN_WORDS = 3
 
 
 def sentence_limit(preferences: Sequence[str], message: str = "") -> int | None:
@@ -141,12 +150,20 @@ class ReplyShape:
 
     `feed` returns the part of the text to show now; `done` turns true once the reply
     should end (the caller stops the model); `finish` returns what was held back when
-    the stream ended on its own. `why` names the reason a reply was ended: "loop" or
-    "brevity" ("" when the model ended it).
+    the stream ended on its own. `why` names the reason a reply was ended: "loop",
+    "echo" or "brevity" ("" when the model ended it).
     """
 
-    def __init__(self, sentences: int | None = None) -> None:
+    def __init__(self, sentences: int | None = None, scaffold: Sequence[str] = ()) -> None:
         self._limit = sentences
+        # Every run of 2..ECHO_WORDS words of the scaffolding, by length.
+        self._scaffold: dict[int, set[tuple[str, ...]]] = {
+            n: set() for n in range(2, ECHO_WORDS + 1)
+        }
+        for source in scaffold:
+            words = [w.casefold() for w in _WORD.findall(source)]
+            for n, grams in self._scaffold.items():
+                grams.update(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
         self._text = ""
         self._shown = 0
         self._end: int | None = None
@@ -196,10 +213,37 @@ class ReplyShape:
         cuts = [i for i in (run.start() if run else None, phrase) if i is not None]
         if cuts:
             self._stop(min(cuts), "loop")
+            return
+        recited = self._recitation(units)
+        if recited is not None:
+            self._stop(recited, "echo")
+
+    def _recitation(self, units: list[_Unit]) -> int | None:
+        """Where the sentence that recites ECHO_WORDS words of the scaffolding starts,
+        when enough of the reply comes before it to stand alone."""
+        grams = self._scaffold[ECHO_WORDS]
+        if not grams:
+            return None
+        words = list(_WORD.finditer(self._text))
+        for i in range(len(words) - ECHO_WORDS + 1):
+            if tuple(w.group().casefold() for w in words[i : i + ECHO_WORDS]) in grams:
+                at = words[i].start()
+                start = max((u.start for u in units if u.start <= at), default=0)
+                kept = len(_WORD.findall(self._text[:start]))
+                return start if kept >= KEPT_MIN_WORDS else None
+        return None
+
+    @property
+    def text(self) -> str:
+        """The reply as it ends: what is kept. It may end a word or two before what was
+        shown, when an echo is found only after its first word went out (the TUI
+        renders the kept text at the end; a terminal keeps what it printed)."""
+        end = self._end if self._end is not None else len(self._text)
+        return self._text[:end].strip()
 
     def _stop(self, at: int, why: str) -> None:
-        # The reply ends before the whitespace at `at`; what was shown stays shown.
-        self._end = max(len(self._text[:at].rstrip()), self._shown)
+        # The reply ends before the whitespace at `at`.
+        self._end = len(self._text[:at].rstrip())
         self.why = why
 
     def _safe(self) -> int:
@@ -213,6 +257,11 @@ class ReplyShape:
             earlier.append(units[-1].words)
         if tail and any(_starts(words, tail) for words in earlier):
             safe = tail_start
+        # The unfinished sentence ends in words of the scaffolding: it may be reciting.
+        for n in range(min(len(tail), ECHO_WORDS - 1), 1, -1):
+            if any(_starts(gram, tail[-n:]) for gram in self._scaffold[n]):
+                safe = min(safe, tail_start)
+                break
         trailing = _TRAILING_RUN.search(text)
         if trailing:
             safe = min(safe, trailing.start())

@@ -18,6 +18,7 @@ from assistant.core.events import (
     TurnStarted,
 )
 from assistant.core.feedback import Feedback
+from assistant.core.learning.context_block import NOTE_HEADERS
 from assistant.core.learning.corrections import detect_correction
 from assistant.core.learning.loop import RecallContext
 from assistant.core.ports.chat import ChatMessage
@@ -262,19 +263,20 @@ class Turns(Feedback):
         self._stop.clear()
         self.last_prompt = prompt
         yield TurnStarted(conversation, user, context)
-        pieces: list[str] = []
         thoughts: list[str] = []
         splitter = ReasoningSplitter()
         asked = user.content if user is not None else _last_user_text(prompt)
-        shape = ReplyShape(sentence_limit([m.text for m in context.preferences], asked))
+        shape = ReplyShape(
+            sentence_limit([m.text for m in context.preferences], asked),
+            scaffold=(conversation.system_prompt, *NOTE_HEADERS),
+        )
         ended = lambda: self._stop.is_set() or shape.done  # noqa: E731
         for piece in backend.stream(prompt, self.params(), ended):
             for part in splitter.feed(piece):
-                yield from self._part(part.kind, part.text, pieces, thoughts, shape)
+                yield from self._part(part.kind, part.text, thoughts, shape)
         for part in splitter.close():
-            yield from self._part(part.kind, part.text, pieces, thoughts, shape)
+            yield from self._part(part.kind, part.text, thoughts, shape)
         if held := shape.finish():
-            pieces.append(held)
             yield ReplyDelta(held)
         usage = backend.last_usage()
         if shape.done and not self._stop.is_set():
@@ -285,7 +287,7 @@ class Turns(Feedback):
             new_id(),
             conversation.id,
             "assistant",
-            "".join(pieces).strip(),
+            shape.text,
             utc_now(),
             model=backend.name,
             usage=usage.as_dict(),
@@ -309,16 +311,13 @@ class Turns(Feedback):
         )
 
     @staticmethod
-    def _part(
-        kind: str, text: str, pieces: list[str], thoughts: list[str], shape: ReplyShape
-    ) -> Iterator[TurnEvent]:
+    def _part(kind: str, text: str, thoughts: list[str], shape: ReplyShape) -> Iterator[TurnEvent]:
         """One split piece of the stream: reply text (as much as `shape` lets show), or
         thinking kept apart."""
         if kind == "reasoning":
             thoughts.append(text)
             yield ReasoningDelta(text)
         elif shown := shape.feed(text):
-            pieces.append(shown)
             yield ReplyDelta(shown)
 
     def learn(self, turn: TurnFinished) -> list[Memory]:

@@ -182,8 +182,9 @@ def rss_mib(pid: int) -> float:
 
 def summary(arm: Arm) -> dict[str, Any]:
     replies = arm.replies
-    # Ended before max_tokens: by the model, or by the core at a loop or at the user's
-    # brevity (core/reply_shape.py); the two cuts are also counted on their own.
+    # Ended before max_tokens: by the model, or by the core at a loop, before a
+    # recitation of the prompt or at the user's brevity (core/reply_shape.py); each cut
+    # is also counted on its own.
     ended = [r.usage.completion_tokens < MAX_TOKENS for r in replies]
     cut = Counter(r.ended_by for r in replies if r.ended_by)
     echoed = [echoes_prompt(r.reply.content) for r in replies]
@@ -209,6 +210,7 @@ def summary(arm: Arm) -> dict[str, Any]:
         ),
         "cut_at_a_loop": cut["loop"],
         "cut_for_brevity": cut["brevity"],
+        "cut_before_reciting_the_prompt": cut["echo"],
         "echoed_system_prompt_or_markers": sum(echoed),
         "correction_before": share(arm.before),
         "correction_after": share(arm.after),
@@ -289,6 +291,7 @@ def main() -> None:
         ("  by the model", "ended_by_the_model"),
         ("  cut at a loop", "cut_at_a_loop"),
         ("  cut for brevity", "cut_for_brevity"),
+        ("  cut before a recitation", "cut_before_reciting_the_prompt"),
         ("echoed prompt/markers", "echoed_system_prompt_or_markers"),
         ("correction: before", "correction_before"),
         ("correction: after", "correction_after"),

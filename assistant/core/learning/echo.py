@@ -15,11 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from assistant.core.learning.context_block import (
-    PREFERENCES_HEADER,
-    RETRIEVED_HEADER,
-    UPDATES_HEADER,
-)
+from assistant.core.learning.context_block import NOTE_HEADERS
 from assistant.core.reply_context import ReplyContext
 
 # Five shared words in a row: "under the blue heron statue". Shorter runs ("the user
@@ -49,7 +45,6 @@ _MARKER = re.compile(
     r"|<(?:start|end)_of_turn>"
     r"|\[/?INST\]"
 )
-_HEADERS = (RETRIEVED_HEADER, PREFERENCES_HEADER, UPDATES_HEADER)
 _CLOSING_TAGS = ("</recalled>", "</updates>")
 
 Span = tuple[int, int]
@@ -113,7 +108,7 @@ def _units(text: str) -> list[str]:
 
 def degeneracy(text: str) -> str:
     """Why a reply is degenerate ("" when it is not): a template marker or a loop."""
-    if _MARKER.search(text) or any(h in text for h in _HEADERS):
+    if _MARKER.search(text) or any(h in text for h in NOTE_HEADERS):
         return "template marker"
     counts = Counter(_units(text))
     if counts and max(counts.values()) >= REPEAT_LIMIT:
