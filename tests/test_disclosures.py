@@ -54,13 +54,10 @@ def test_explicit_rules_keep_their_slots(extractor: Extractor) -> None:
 
 
 def test_the_old_rules_junk_is_gated() -> None:
-    junk = [
-        "I have one.",
-        "Never heard of it, but it sounds interesting.",
-        "Always a joy to see him so happy.",
-        "I have to go.",
-        "I love this genre.",
-    ]
+    junk = ["I have one.", "I have to go.", "I love this genre."]
+    # Sayings and sentences without their "I" no longer read as instructions at all.
+    assert extract_rules("Never heard of it, but it sounds interesting.") == []
+    assert extract_rules("Always a joy to see him so happy.") == []
     for text in junk:
         produced = extract_rules(text)
         assert produced, f"the old rules no longer fire on {text!r}: pick another case"

@@ -26,6 +26,13 @@ POSITIVE = [
         None,
     ),
     ("Don't ever use emojis", "preference", "The user asked you to never use emojis.", None),
+    ("Never use emojis", "preference", "The user asked you to never use emojis.", None),
+    (
+        "Always feed the cat before you answer",
+        "preference",
+        "The user asked you to always feed the cat before you answer.",
+        None,
+    ),
     (
         "Always cite your sources",
         "preference",
@@ -75,6 +82,12 @@ NEGATIVE = [
     "thanks, that helps",
     "hello there",
     "I think it's great",
+    # Sayings and sentences that dropped their "I" are not standing instructions.
+    "Never say never!",
+    "Always a joy to see him so happy",
+    "Never been to Paris, though",
+    "Never tried sushi",
+    "Never mind",
 ]
 
 

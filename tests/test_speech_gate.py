@@ -29,6 +29,8 @@ DROPPED = [
     ("Gonna finish my degree and look for jobs", "no subject"),
     ("for always having my back!", "no subject"),
     ("I could help", "needs its context"),
+    ("We want it to spread understanding and acceptance.", "needs its context"),
+    ("I bought them at the market on Saturday.", "needs its context"),
 ]
 
 KEPT = [

@@ -189,14 +189,39 @@ def _standing(m: re.Match[str]) -> Candidate:
     return Candidate("preference", text, f"instr:{slot(instruction, 6)}")
 
 
-def _never(m: re.Match[str]) -> Candidate:
+# "Never say never", "always a joy to see him", "never been to Paris", "never tried
+# sushi": sayings and sentences that dropped their "I", not instructions. A standing
+# instruction starts with a verb in its plain form ("never use emojis", "always answer
+# in Spanish").
+_IDIOMS = re.compile(
+    r"^(?:say never|mind|give up|again|ever again|look back|stop (?:learning|dreaming)|"
+    r"a (?:dull|boring) moment|too (?:late|old)|(?:a |been )?(?:joy|pleasure|fun))\b",
+    re.I,
+)
+_NOT_A_VERB = re.compile(
+    r"^(?:a|an|the|so|such|too|very|really|more|been|being|had|has|was|were|did|knew|"
+    r"known|seen|thought|heard|felt|got|gotten|once|yet|enough|ever|in|on|at|up|down|"
+    r"\w+(?<!e)ed)\b",
+    re.I,
+)
+
+
+def _instruction(instruction: str) -> bool:
+    return not (_IDIOMS.match(instruction) or _NOT_A_VERB.match(instruction))
+
+
+def _never(m: re.Match[str]) -> Candidate | None:
     instruction = m.group(1)
+    if not _instruction(instruction):
+        return None
     text = _sentence(f"The user asked you to never {third_person(instruction)}")
     return Candidate("preference", text, f"instr:never {slot(instruction, 6)}")
 
 
-def _always(m: re.Match[str]) -> Candidate:
+def _always(m: re.Match[str]) -> Candidate | None:
     instruction = m.group(1)
+    if not _instruction(instruction):
+        return None
     text = _sentence(f"The user asked you to always {third_person(instruction)}")
     return Candidate("preference", text, f"instr:always {slot(instruction, 6)}")
 

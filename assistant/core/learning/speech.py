@@ -145,6 +145,15 @@ _VAGUE_OBJECT = re.compile(
     r"(?:it|this|that|these|those|one|them|him|her|so|too)\b",
     re.I,
 )
+# "We want it to spread understanding", "I bought them last week": a pronoun as the
+# object of what the user did points at something only the conversation names.
+_VAGUE_PRONOUN = re.compile(
+    r"\b(?:i|we)(?:'ve| have|'d| had)? (?:really |also |just |finally |already )?"
+    r"(?:want|wanted|need|needed|use|used|buy|bought|try|tried|read|watch|watched|play|"
+    r"played|miss|missed|keep|kept|take|took|give|gave|wear|wore|show|showed|share|"
+    r"shared|sell|sold|fix|fixed|love|loved|hate|hated)s? (?:it|them|him|her|one)\b",
+    re.I,
+)
 _STOP = wordset(
     "a an the and or but so to of in on at for with from by about as into than then "
     "i me my mine myself we us our you your he him his she her they them their it its "
@@ -291,7 +300,7 @@ def gate(sentence: str) -> str | None:
         return "about the other party"
     if _POINTING_SUBJECT.match(sentence):
         return "needs its context"
-    if _DANGLING.search(sentence) or _VAGUE_OBJECT.search(sentence):
+    if any(p.search(sentence) for p in (_DANGLING, _VAGUE_OBJECT, _VAGUE_PRONOUN)):
         return "needs its context"
     if reacts_to_the_moment(sentence):
         return "a reaction"
