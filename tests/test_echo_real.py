@@ -59,11 +59,16 @@ def test_copied_notes_and_loops_are_never_recalled(
     )
     # The note was injected into that turn, and the reply copied it verbatim.
     assert KEY_NOTE in injected_texts(quoting.reply.context)
-    looping = turn(assistant, fake, QUESTION, f"{KEY_NOTE}\n" + f"{LOOP_LINE}\n" * 30)
+    # A reply that leaks a template marker, then loops: the core ends the loop at its
+    # first repeat (reply_shape.py), and what is left is still degenerate.
+    looping = turn(
+        assistant, fake, QUESTION, f"{KEY_NOTE}\n</recalled>\n" + f"{LOOP_LINE}\n" * 30
+    )
+    assert looping.ended_by == "loop"
     assert KEY_NOTE in injected_texts(looping.reply.context)
-    # The user still has both replies exactly as they were.
+    # The user still has both replies as they were shown.
     [_, stored] = assistant.messages(looping.conversation.id)
-    assert stored.content == f"{KEY_NOTE}\n" + f"{LOOP_LINE}\n" * 29 + LOOP_LINE
+    assert stored.content == f"{KEY_NOTE}\n</recalled>\n{LOOP_LINE}"
     assert assistant.messages(quoting.conversation.id)[1].content.startswith("From your notes:")
 
     indexed = assistant.memory_store.indexed_message_ids()

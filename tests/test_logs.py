@@ -57,7 +57,7 @@ def test_notices_reach_the_one_listening_shell(fresh_app_logger: logging.Logger)
 
 
 def test_a_closed_listener_neither_fails_the_logger_nor_hears_more(
-    fresh_app_logger: logging.Logger, capsys: pytest.CaptureFixture[str]
+    fresh_app_logger: logging.Logger,
 ) -> None:
     """A TUI that closed while its process goes on (tests, an embedding shell): a notice
     logged by store code must not raise out of that code."""
@@ -70,7 +70,6 @@ def test_a_closed_listener_neither_fails_the_logger_nor_hears_more(
     stop = logs.forward_notices(closed)
     logging.getLogger(logs.NOTICES).warning("repaired while closing")  # does not raise
     assert heard == ["repaired while closing"]
-    assert "App is not running" in capsys.readouterr().err  # logging's own report
     stop()
     logging.getLogger(logs.NOTICES).warning("repaired after")
     assert heard == ["repaired while closing"]
