@@ -36,21 +36,22 @@ def pytest_configure(config: pytest.Config) -> None:
         os.sched_setaffinity(0, share)
 
 
-# The slowest files by `pytest --durations=0` (most subprocess runs of the CLI and the
-# model), queued first: `make test` hands whole files to its workers in collection order,
-# so a slow file started last would leave one worker running it alone at the end.
+# The slowest files by `pytest --durations=0` (the bundle's build, processes killed and
+# restarted, TUI sessions, the model), queued first: `make test` hands whole files to
+# its workers in collection order, so a slow file started last would leave one worker
+# running it alone at the end.
 SLOWEST_FIRST = (
-    "test_privacy.py",
-    "test_cli.py",
     "test_package.py",
-    "test_feedback_real.py",
-    "test_real_model.py",
     "test_crash.py",
-    "test_learning_real.py",
-    "test_model_process.py",
-    "test_docs_real.py",
-    "test_shared_store.py",
+    "test_tui_memory.py",
+    "test_privacy.py",
     "test_train.py",
+    "test_tui_feedback.py",
+    "test_shared_store.py",
+    "test_real_model.py",
+    "test_tui_daily.py",
+    "test_mcp.py",
+    "test_cli.py",
 )
 
 
