@@ -61,9 +61,7 @@ def test_copied_notes_and_loops_are_never_recalled(
     assert KEY_NOTE in injected_texts(quoting.reply.context)
     # A reply that leaks a template marker, then loops: the core ends the loop at its
     # first repeat (reply_shape.py), and what is left is still degenerate.
-    looping = turn(
-        assistant, fake, QUESTION, f"{KEY_NOTE}\n</recalled>\n" + f"{LOOP_LINE}\n" * 30
-    )
+    looping = turn(assistant, fake, QUESTION, f"{KEY_NOTE}\n</recalled>\n" + f"{LOOP_LINE}\n" * 30)
     assert looping.ended_by == "loop"
     assert KEY_NOTE in injected_texts(looping.reply.context)
     # The user still has both replies as they were shown.
