@@ -31,6 +31,8 @@ DROPPED = [
     ("I could help", "needs its context"),
     ("We want it to spread understanding and acceptance.", "needs its context"),
     ("I bought them at the market on Saturday.", "needs its context"),
+    ("Congrats on the cooking show, I'll definitely be tuning in.", "social"),
+    ("Congratulations on the new job, I'm so proud of you!", "social"),
 ]
 
 KEPT = [

@@ -106,11 +106,11 @@ class _Unit:
     sentence: bool  # ended by . ! or ?
 
 
-def _units(text: str) -> tuple[list[_Unit], int]:
-    """The complete sentences and lines of `text`, and where the unfinished one starts."""
+def _units(text: str, start: int = 0) -> tuple[list[_Unit], int]:
+    """The complete sentences and lines of `text` from `start` on, and where the
+    unfinished one starts."""
     units: list[_Unit] = []
-    start = 0
-    for match in _UNIT_END.finditer(text):
+    for match in _UNIT_END.finditer(text, start):
         end = match.start()
         piece = text[start:end]
         if "\n" not in match.group() and _NOT_AN_END.search(piece):
@@ -123,17 +123,16 @@ def _units(text: str) -> tuple[list[_Unit], int]:
     return units, start
 
 
-def _phrase_loop(text: str) -> int | None:
+def _phrase_loop(words: list[tuple[str, int]]) -> int | None:
     """Where a phrase said again and again (three times at least, PHRASE_MIN_SPAN words
-    in all) starts its second copy, if the text ends in one."""
-    words = list(_WORD.finditer(text))
+    in all) starts its second copy, if the words end in one."""
     for size in range(1, PHRASE_MAX_WORDS + 1):
         copies = max(3, -(-PHRASE_MIN_SPAN // size))
         if copies * size > len(words):
             continue
-        tail = [w.group().casefold() for w in words[-size * copies :]]
+        tail = [w for w, _ in words[-size * copies :]]
         if all(tail[i * size : (i + 1) * size] == tail[:size] for i in range(1, copies)):
-            return words[-size * (copies - 1)].start()
+            return words[-size * (copies - 1)][1]
     return None
 
 
@@ -150,8 +149,11 @@ class ReplyShape:
 
     `feed` returns the part of the text to show now; `done` turns true once the reply
     should end (the caller stops the model); `finish` returns what was held back when
-    the stream ended on its own. `why` names the reason a reply was ended: "loop",
-    "echo" or "brevity" ("" when the model ended it).
+    the stream ended on its own; `text` is the reply as kept. `why` names the reason a
+    reply was ended: "loop", "echo" or "brevity" ("" when the model ended it).
+
+    Each piece costs time in proportion to the piece, not to the reply so far: units
+    and words are read once, from where the last piece left them.
     """
 
     def __init__(self, sentences: int | None = None, scaffold: Sequence[str] = ()) -> None:
@@ -168,16 +170,32 @@ class ReplyShape:
         self._shown = 0
         self._end: int | None = None
         self.why = ""
+        self._units: list[_Unit] = []
+        self._tail = 0  # where the unfinished unit starts
+        self._seen: set[tuple[str, ...]] = set()
+        self._previous: tuple[str, ...] = ()
+        self._sentences = 0
+        self._words: list[tuple[str, int]] = []  # casefolded, with their offsets
+        self._echo_checked = 0  # words whose scaffolding run was looked for
+        self._run_checked = 0
 
     @property
     def done(self) -> bool:
         return self._end is not None
 
+    @property
+    def text(self) -> str:
+        """The reply as it ends: what is kept. It may end a word or two before what was
+        shown, when an echo is found only after its first word went out (the TUI
+        renders the kept text at the end; a terminal keeps what it printed)."""
+        end = self._end if self._end is not None else len(self._text)
+        return self._text[:end].strip()
+
     def feed(self, piece: str) -> str:
         if self._end is not None:
             return ""
         self._text += piece
-        self._decide()
+        self._decide(self._read())
         safe = self._end if self._end is not None else self._safe()
         return self._show(safe)
 
@@ -191,55 +209,61 @@ class ReplyShape:
         shown, self._shown = self._text[self._shown : upto], upto
         return shown
 
-    def _decide(self) -> None:
-        text = self._text
-        units, _ = _units(text)
-        seen: set[tuple[str, ...]] = set()
-        sentences = 0
-        previous: tuple[str, ...] = ()
-        for unit in units:
-            again = len(unit.words) >= AGAIN_MIN_WORDS and unit.words == previous
-            if again or (len(unit.words) >= REPEAT_MIN_WORDS and unit.words in seen):
+    def _read(self) -> list[_Unit]:
+        """Take in the new units and words (the last word may have been cut short)."""
+        new, self._tail = _units(self._text, self._tail)
+        self._units.extend(new)
+        start = self._words.pop()[1] if self._words else 0
+        self._words.extend(
+            (m.group().casefold(), m.start()) for m in _WORD.finditer(self._text, start)
+        )
+        self._echo_checked = min(self._echo_checked, max(0, len(self._words) - ECHO_WORDS))
+        return new
+
+    def _decide(self, new: list[_Unit]) -> None:
+        for unit in new:
+            again = len(unit.words) >= AGAIN_MIN_WORDS and unit.words == self._previous
+            if again or (len(unit.words) >= REPEAT_MIN_WORDS and unit.words in self._seen):
                 self._stop(unit.start, "loop")
                 return
-            seen.add(unit.words)
-            previous = unit.words
-            sentences += unit.sentence
-            if self._limit is not None and sentences >= self._limit:
+            self._seen.add(unit.words)
+            self._previous = unit.words
+            self._sentences += unit.sentence
+            if self._limit is not None and self._sentences >= self._limit:
                 self._stop(unit.end, "brevity")
                 return
-        run = _RUN.search(text)
-        phrase = _phrase_loop(text)
+        # A run can only have grown at the end: look from just before the new text.
+        run = _RUN.search(self._text, max(0, self._run_checked - RUN_LIMIT))
+        self._run_checked = len(self._text)
+        phrase = _phrase_loop(self._words[-PHRASE_MAX_WORDS * 3 :])
         cuts = [i for i in (run.start() if run else None, phrase) if i is not None]
         if cuts:
             self._stop(min(cuts), "loop")
             return
-        recited = self._recitation(units)
+        recited = self._recitation()
         if recited is not None:
             self._stop(recited, "echo")
 
-    def _recitation(self, units: list[_Unit]) -> int | None:
+    def _recitation(self) -> int | None:
         """Where the sentence that recites ECHO_WORDS words of the scaffolding starts,
         when enough of the reply comes before it to stand alone."""
         grams = self._scaffold[ECHO_WORDS]
+        words = self._words
+        last = len(words) - ECHO_WORDS  # the newest run's first word (its last may grow)
         if not grams:
             return None
-        words = list(_WORD.finditer(self._text))
-        for i in range(len(words) - ECHO_WORDS + 1):
-            if tuple(w.group().casefold() for w in words[i : i + ECHO_WORDS]) in grams:
-                at = words[i].start()
-                start = max((u.start for u in units if u.start <= at), default=0)
+        for i in range(self._echo_checked, last + 1):
+            if tuple(w for w, _ in words[i : i + ECHO_WORDS]) in grams:
+                at = words[i][1]
+                start = (
+                    self._tail
+                    if at >= self._tail
+                    else max((u.start for u in self._units if u.start <= at), default=0)
+                )
                 kept = len(_WORD.findall(self._text[:start]))
                 return start if kept >= KEPT_MIN_WORDS else None
+        self._echo_checked = max(self._echo_checked, last)
         return None
-
-    @property
-    def text(self) -> str:
-        """The reply as it ends: what is kept. It may end a word or two before what was
-        shown, when an echo is found only after its first word went out (the TUI
-        renders the kept text at the end; a terminal keeps what it printed)."""
-        end = self._end if self._end is not None else len(self._text)
-        return self._text[:end].strip()
 
     def _stop(self, at: int, why: str) -> None:
         # The reply ends before the whitespace at `at`.
@@ -247,14 +271,18 @@ class ReplyShape:
         self.why = why
 
     def _safe(self) -> int:
-        """How much may be shown: all but an unfinished unit that could be a repeat."""
-        text = self._text
-        units, tail_start = _units(text)
+        """How much may be shown: all but an unfinished unit that could be a repeat or a
+        recitation, and a run of one character that could be stuck."""
+        text, tail_start = self._text, self._tail
         safe = len(text)
-        tail = tuple(w.casefold() for w in _WORD.findall(text[tail_start:]))
-        earlier = [u.words for u in units if len(u.words) >= REPEAT_MIN_WORDS]
-        if units and len(units[-1].words) >= AGAIN_MIN_WORDS:
-            earlier.append(units[-1].words)
+        count = 0
+        while count < len(self._words) and self._words[-1 - count][1] >= tail_start:
+            count += 1
+        tail = tuple(w for w, _ in self._words[len(self._words) - count :])
+        first = tail[0] if tail else "\0"
+        earlier = [w for w in self._seen if len(w) >= REPEAT_MIN_WORDS and w[0].startswith(first)]
+        if len(self._previous) >= AGAIN_MIN_WORDS:
+            earlier.append(self._previous)
         if tail and any(_starts(words, tail) for words in earlier):
             safe = tail_start
         # The unfinished sentence ends in words of the scaffolding: it may be reciting.
@@ -262,7 +290,7 @@ class ReplyShape:
             if any(_starts(gram, tail[-n:]) for gram in self._scaffold[n]):
                 safe = min(safe, tail_start)
                 break
-        trailing = _TRAILING_RUN.search(text)
+        trailing = _TRAILING_RUN.search(text, max(0, len(text) - 2 * RUN_LIMIT))
         if trailing:
             safe = min(safe, trailing.start())
         return safe

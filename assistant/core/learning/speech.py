@@ -58,7 +58,7 @@ _QUESTION_START = re.compile(
 _SOCIAL = re.compile(
     r"^(?:thanks|thank|bye|goodbye|good ?night|good morning|see (?:you|ya)|talk (?:to you )?"
     r"(?:soon|later)|take care|catch you|have a (?:good|great|nice|fun|wonderful)|"
-    r"congrat|cheers|welcome|no worries|no problem|sorry|nice to|good to|great to|"
+    r"congrat\w*|cheers|welcome|no worries|no problem|sorry|nice to|good to|great to|"
     r"glad to|happy to hear|sounds|looks|that's|that is|that was|this is|it's|it is|"
     r"it was|what a|how|wishing|hope you|keep (?:it|up)|let me know|let's|lets|"
     r"here's|here is|here are|check|look|take a look|come|enjoy|try|"
