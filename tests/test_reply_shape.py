@@ -87,6 +87,7 @@ def test_brevity_ends_after_the_allowed_sentences() -> None:
         (["The user is a concise writer of long letters."], "", None),
         (["The user prefers short answers."], "Explain in detail how tides work.", None),
         (["The user prefers concise answers.", "Answer in one sentence."], "", 1),
+        (["The user writes two sentences a day in a diary."], "", None),
     ],
 )
 def test_the_sentence_limit_comes_from_a_brevity_preference(

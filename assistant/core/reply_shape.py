@@ -38,6 +38,14 @@ _SENTENCE_COUNT = re.compile(
     r"\s+sentences?\b",
     re.IGNORECASE,
 )
+# A sentence count is about replies only when it limits them ("answer in one sentence",
+# "two sentences at most"), not in "the user writes two sentences a day".
+_LIMITS_REPLIES = re.compile(
+    r"\b(?:at most|no more than|only|max(?:imum)?|answers? in|repl(?:y|ies) in|respond in|"
+    r"keep (?:it|them|answers|replies) to)\b[^.]{0,24}\bsentences?\b"
+    r"|\bsentences? (?:at most|max)\b",
+    re.IGNORECASE,
+)
 BREVITY_SENTENCES = 3
 # A message that asks for length overrides the standing preference for this reply.
 _WANTS_DETAIL = re.compile(
@@ -83,7 +91,7 @@ def sentence_limit(preferences: Sequence[str], message: str = "") -> int | None:
         return None
     limits = []
     for text in preferences:
-        if not _BREVITY.search(text) and not _SENTENCE_COUNT.search(text):
+        if not _BREVITY.search(text) and not _LIMITS_REPLIES.search(text):
             continue
         counted = _SENTENCE_COUNT.search(text)
         if counted:
