@@ -9,7 +9,7 @@ import pytest
 from assistant.compose import Environment, llama_loader, load_environment
 from assistant.core.settings import Settings
 from assistant.embedder import SentenceEmbedder, load_embedder
-from assistant.llm.default_model import default_model_path, gemma_model_path
+from assistant.llm.default_model import default_model_copy, gemma_model_path
 from assistant.llm.fake import ScriptedBackend
 from assistant.llm.gguf import read_gguf
 from assistant.llm.llama import LlamaBackend, LoadOptions
@@ -94,8 +94,9 @@ def embedder() -> SentenceEmbedder:
 
 @pytest.fixture(scope="session")
 def gguf_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The embedded default model (SmolLM2-135M-Instruct), verified once per session."""
-    return default_model_path(tmp_path_factory.mktemp("model-cache"))
+    """The embedded default model (SmolLM2-135M-Instruct) as the app runs it: the
+    packaged file verified, and its Q8_0 copy made, once per session."""
+    return default_model_copy(tmp_path_factory.mktemp("model-cache"))
 
 
 @pytest.fixture(scope="session")

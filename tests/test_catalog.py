@@ -6,7 +6,7 @@ import pytest
 
 from assistant.core.errors import ModelError
 from assistant.llm.catalog import load_catalog, resolve_model_path
-from assistant.llm.default_model import SMOLLM2_FILE, SMOLLM2_SHA256
+from assistant.llm.default_model import SMOLLM2_COPY, SMOLLM2_FILE, SMOLLM2_SHA256
 from assistant.system.paths import resolve_paths
 
 
@@ -25,7 +25,9 @@ def test_a_config_naming_gemma_still_gets_gemma(tmp_path: Path) -> None:
     paths = resolve_paths(str(tmp_path / "home"))
     path = resolve_model_path("gemma-3-270m", paths)
     assert path == paths.cache / "models" / package.MODEL_NAME
-    assert resolve_model_path("", paths).name == SMOLLM2_FILE  # the empty setting: the default
+    # The empty setting and the default's name: the Q8_0 copy the app runs.
+    assert resolve_model_path("", paths) == paths.cache / "models" / SMOLLM2_COPY
+    assert resolve_model_path("smollm2-135m-instruct", paths).name == SMOLLM2_COPY
 
 
 def test_path_models_dir_and_catalog_name(tmp_path: Path, gguf_path: Path) -> None:

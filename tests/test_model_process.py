@@ -55,7 +55,7 @@ def test_nothing_streams_after_a_stop_and_generation_ends_within_two_tokens(
     stop = threading.Event()
     pieces = []
     for piece in real_backend.stream(
-        [ChatMessage("user", "Count from one to one hundred.")],
+        [ChatMessage("user", "Write a long story about a lighthouse keeper and a storm.")],
         GenerationParams(max_tokens=200, temperature=0.0),
         stop.is_set,
     ):

@@ -156,8 +156,10 @@ def test_the_bundle_answers_a_chat_offline_from_a_fresh_home(binary: Path, tmp_p
     assert reply["conversation_id"]
     assert {"preferences", "memories", "messages", "documents"} <= set(reply["context"])
     home = Path(env["ASSISTANT_HOME"])
-    # The default model is read in place from the bundle and its hash checked once.
+    # The default model is read in place from the bundle and its hash checked once, and
+    # the bundle's llama.cpp made the Q8_0 copy that runs.
     assert (home / "cache" / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf.verified").exists()
+    assert (home / "cache" / "models" / "SmolLM2-135M-Instruct.Q8_0.gguf.verified").exists()
     assert any((home / "data" / "store").rglob("*.lance"))
     assert network_attempts(log) == []
 

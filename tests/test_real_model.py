@@ -109,11 +109,12 @@ def repeated_sentences(text: str) -> set[str]:
 def test_the_repeat_penalty_reaches_llama_cpp_and_breaks_a_loop(
     real_backend: ProcessBackend,
 ) -> None:
-    """Greedy SmolLM2 repeats a sentence about octopuses until max_tokens; `repeat_penalty`
-    (a setting) is passed to llama.cpp's sampler, and with it the reply moves on."""
+    """Greedy SmolLM2 repeats one tip ("Don't forget to take a nap…") until max_tokens;
+    `repeat_penalty` (a setting) is passed to llama.cpp's sampler, and with it the reply
+    moves on. (The backend is tested alone here: the core would end the loop itself.)"""
     prompt = [
         ChatMessage("system", DEFAULT_SYSTEM_PROMPT),
-        ChatMessage("user", "Tell me a fun fact about octopuses."),
+        ChatMessage("user", "Give me a tip for staying focused."),
     ]
     replies = {}
     for penalty in (1.0, 1.3):

@@ -39,6 +39,12 @@ def test_a_repeated_line_ends_the_reply_before_its_second_copy_shows(step: int) 
     assert "".join(shown).count("glad") == 1
 
 
+def test_numbered_items_that_say_the_same_are_a_loop() -> None:
+    text = "1. Walk at lunch. 2. Take a nap after work. 3. Take a nap after work. 4. Take"
+    _, reply, why = shaped(text)
+    assert (reply, why) == ("1. Walk at lunch. 2. Take a nap after work.", "loop")
+
+
 def test_a_short_line_said_twice_in_a_row_is_a_loop() -> None:
     shown, reply, why = shaped("hello there! hello there! hello there! hello")
     assert (reply, why) == ("hello there!", "loop")

@@ -124,6 +124,8 @@ def _units(text: str, start: int = 0) -> tuple[list[_Unit], int]:
         if "\n" not in match.group() and _NOT_AN_END.search(piece):
             continue  # "1." or "e.g." inside a sentence: keep reading
         words = tuple(w.casefold() for w in _WORD.findall(piece))
+        if len(words) > 1 and words[0].isdigit():
+            words = words[1:]  # "3. Take a nap." and "4. Take a nap." say the same
         if words:
             stripped = piece.rstrip("\"')] ")
             units.append(_Unit(start, end, words, stripped.endswith((".", "!", "?"))))
@@ -287,6 +289,10 @@ class ReplyShape:
         while count < len(self._words) and self._words[-1 - count][1] >= tail_start:
             count += 1
         tail = tuple(w for w, _ in self._words[len(self._words) - count :])
+        if tail[:1] and tail[0].isdigit():
+            if len(tail) == 1:
+                return tail_start  # a list item's number: what follows may repeat
+            tail = tail[1:]  # compared without it, as in _units
         first = tail[0] if tail else "\0"
         earlier = [w for w in self._seen if len(w) >= REPEAT_MIN_WORDS and w[0].startswith(first)]
         if len(self._previous) >= AGAIN_MIN_WORDS:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from assistant.core.errors import ModelError
 from assistant.llm.checksum import is_verified, mark_verified, sha256_file
-from assistant.llm.default_model import default_model_path, embedded_model_path
+from assistant.llm.default_model import default_model_copy, embedded_model_path
 from assistant.system.paths import Paths
 
 Progress = Callable[[str], None]
@@ -71,7 +71,7 @@ def _verify(path: Path, entry: CatalogEntry, progress: Progress) -> None:
 def resolve_model_path(spec: str, paths: Paths, progress: Progress = lambda _: None) -> Path:
     """Turn a model setting into an existing GGUF path (assembling the default if needed)."""
     if not spec:
-        return default_model_path(paths.cache, progress)
+        return default_model_copy(paths.cache, progress)
     candidate = Path(spec).expanduser()
     if candidate.is_absolute() or "/" in spec or candidate.exists():
         return candidate

@@ -14,7 +14,7 @@ import statistics
 from typing import Any
 
 from assistant.compose import load_environment
-from assistant.llm.default_model import default_model_path
+from assistant.llm.default_model import default_model_copy
 from assistant.llm.llama import cpu_extra_buffers_guard, default_threads, gpu_offload_supported
 from tests.bench.bare_llama import bare_round
 from tests.bench.report import write_result
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--model", default="")
     args = parser.parse_args()
-    model = args.model or str(default_model_path(load_environment().paths.cache))
+    model = args.model or str(default_model_copy(load_environment().paths.cache))
     variants = {"cpu": load(model, 0)}
     supported = gpu_offload_supported()
     if supported:

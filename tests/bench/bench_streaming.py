@@ -43,7 +43,7 @@ from textual.pilot import Pilot
 
 from assistant.compose import build_assistant, load_environment
 from assistant.core import ReplyDelta, ReplyEnded, TurnFinished
-from assistant.llm.default_model import default_model_path
+from assistant.llm.default_model import default_model_copy
 from assistant.llm.gguf import read_gguf
 from assistant.llm.llama import LlamaBackend, LoadOptions
 from assistant.tui import app as app_module
@@ -215,7 +215,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         os.environ["ASSISTANT_HOME"] = home
-        model = default_model_path(load_environment().paths.cache)
+        model = default_model_copy(load_environment().paths.cache)
         env = load_environment(
             model=str(model),
             learning="off",

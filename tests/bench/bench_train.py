@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.compose import Environment
 from assistant.core.settings import Settings
-from assistant.llm.default_model import default_model_path
+from assistant.llm.default_model import default_model_copy
 from assistant.llm.gguf import read_gguf
 from assistant.system.offline import enforce_offline
 from assistant.system.paths import resolve_paths
@@ -66,7 +66,7 @@ def main() -> None:
     result: dict[str, Any] = {"steps": args.steps, "rows": args.rows, "rank": 8}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        model = default_model_path(root / "cache")
+        model = default_model_copy(root / "cache")
         info = read_gguf(model)
         started = time.perf_counter()
         base = load_base(info)
