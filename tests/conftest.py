@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.compose import Environment, llama_loader, load_environment
+from assistant.compose import Environment, build_assistant, llama_loader, load_environment
+from assistant.core import Assistant
 from assistant.core.settings import Settings
 from assistant.embedder import SentenceEmbedder, load_embedder
 from assistant.llm.default_model import default_model_copy, gemma_model_path
@@ -84,6 +85,15 @@ def env(home: Path) -> Environment:
 @pytest.fixture
 def fake() -> ScriptedBackend:
     return ScriptedBackend()
+
+
+@pytest.fixture
+def assistant(env: Environment, fake: ScriptedBackend, embedder: SentenceEmbedder) -> Assistant:
+    """The Assistant on the scripted backend, the real embedder and a real store (files
+    that need another set-up define their own `assistant`)."""
+    a = build_assistant(env, fake, embedder)
+    a.load()
+    return a
 
 
 @pytest.fixture(scope="session")

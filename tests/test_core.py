@@ -25,13 +25,6 @@ def finished(events: list[TurnEvent]) -> TurnFinished:
     return last
 
 
-@pytest.fixture
-def assistant(env: Environment, fake: ScriptedBackend, embedder: Embedder) -> Assistant:
-    a = build_assistant(env, fake, embedder)
-    a.load()
-    return a
-
-
 def test_send_streams_and_persists(assistant: Assistant, fake: ScriptedBackend) -> None:
     fake.enqueue("Paris is the capital.")
     events = list(assistant.send("Capital of France?"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.compose import Environment, build_assistant, load_environment
+from assistant.compose import build_assistant, load_environment
 from assistant.core import Assistant, ReplyDelta, TurnFinished
 from assistant.core.reply_shape import ReplyShape, sentence_limit
 from assistant.embedder import Embedder
@@ -100,13 +100,6 @@ def test_the_sentence_limit_comes_from_a_brevity_preference(
     preferences: list[str], message: str, limit: int | None
 ) -> None:
     assert sentence_limit(preferences, message) == limit
-
-
-@pytest.fixture
-def assistant(env: Environment, fake: ScriptedBackend, embedder: Embedder) -> Assistant:
-    a = build_assistant(env, fake, embedder)
-    a.load()
-    return a
 
 
 def test_the_assistant_stores_and_streams_the_loop_cut(
