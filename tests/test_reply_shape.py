@@ -39,6 +39,12 @@ def test_a_repeated_line_ends_the_reply_before_its_second_copy_shows(step: int) 
     assert "".join(shown).count("glad") == 1
 
 
+def test_a_repeated_bullet_leaves_no_bullet_behind() -> None:
+    shown, reply, why = shaped("Names:\n* Luna\n* Luna's Cute\n* Luna's Cute\n* Lu", step=1)
+    assert (reply, why) == ("Names:\n* Luna\n* Luna's Cute", "loop")
+    assert "".join(shown).rstrip() == reply  # no lone "*" went out before the cut
+
+
 def test_numbered_items_that_say_the_same_are_a_loop() -> None:
     text = "1. Walk at lunch. 2. Take a nap after work. 3. Take a nap after work. 4. Take"
     _, reply, why = shaped(text)

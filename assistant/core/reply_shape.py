@@ -289,6 +289,8 @@ class ReplyShape:
         while count < len(self._words) and self._words[-1 - count][1] >= tail_start:
             count += 1
         tail = tuple(w for w, _ in self._words[len(self._words) - count :])
+        if not tail and text[tail_start:].strip():
+            return tail_start  # a bullet or a number's dot: held until words follow
         if tail[:1] and tail[0].isdigit():
             if len(tail) == 1:
                 return tail_start  # a list item's number: what follows may repeat
