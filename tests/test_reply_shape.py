@@ -45,6 +45,18 @@ def test_a_repeated_bullet_leaves_no_bullet_behind() -> None:
     assert "".join(shown).rstrip() == reply  # no lone "*" went out before the cut
 
 
+def test_code_in_a_fence_may_repeat_its_lines_and_prose_after_it_may_not() -> None:
+    code = (
+        "Here it is:\n```python\nprint('hello big world')\nx = 1\n"
+        "print('hello big world')\n" + "0" * 20 + "\n```\nRun it twice."
+    )
+    shown, reply, why = shaped(code)
+    assert (reply, why) == (code, "")
+    assert "".join(shown) == code
+    _, reply, why = shaped(code + "\nThen read the output.\nThen read the output.\n")
+    assert (reply, why) == (code + "\nThen read the output.", "loop")
+
+
 def test_numbered_items_that_say_the_same_are_a_loop() -> None:
     text = "1. Walk at lunch. 2. Take a nap after work. 3. Take a nap after work. 4. Take"
     _, reply, why = shaped(text)

@@ -16,7 +16,8 @@ the reply as it streams and ends it itself:
   asks for detail.
 
 Text that may be the start of a repeat is held back until it proves not to be, so a
-terminal never shows a loop it has to take back. Pure and deterministic: no model.
+terminal never shows a loop it has to take back. Code inside ``` fences is left alone.
+Pure and deterministic: no model.
 """
 
 import re
@@ -80,6 +81,8 @@ _TRAILING_RUN = re.compile(r"([^\W_])\1+$")
 ECHO_WORDS = 6
 # A cut that would leave fewer words than this keeps the reply whole instead.
 KEPT_MIN_WORDS = 3
+# Inside a code fence nothing is a loop: code says `return None` or `}` again and again.
+FENCE = "```"
 
 
 def sentence_limit(preferences: Sequence[str], message: str = "") -> int | None:
@@ -230,8 +233,14 @@ class ReplyShape:
         self._echo_checked = min(self._echo_checked, max(0, len(self._words) - ECHO_WORDS))
         return new
 
+    def _in_code(self, at: int) -> bool:
+        """Whether `at` is inside a ``` fence: code repeats lines by design."""
+        return self._text.count(FENCE, 0, at) % 2 == 1
+
     def _decide(self, new: list[_Unit]) -> None:
         for unit in new:
+            if self._in_code(unit.start) or FENCE in self._text[unit.start : unit.end]:
+                continue
             again = len(unit.words) >= AGAIN_MIN_WORDS and unit.words == self._previous
             if again or (len(unit.words) >= REPEAT_MIN_WORDS and unit.words in self._seen):
                 self._stop(unit.start, "loop")
@@ -242,11 +251,16 @@ class ReplyShape:
             if self._limit is not None and self._sentences >= self._limit:
                 self._stop(unit.end, "brevity")
                 return
+        if self._in_code(len(self._text)):
+            return
         # A run can only have grown at the end: look from just before the new text.
-        run = _RUN.search(self._text, max(0, self._run_checked - RUN_LIMIT))
+        runs = _RUN.finditer(self._text, max(0, self._run_checked - RUN_LIMIT))
+        run = next((m.start() for m in runs if not self._in_code(m.start())), None)
         self._run_checked = len(self._text)
         phrase = _phrase_loop(self._words[-PHRASE_MAX_WORDS * 3 :])
-        cuts = [i for i in (run.start() if run else None, phrase) if i is not None]
+        if phrase is not None and self._in_code(phrase):
+            phrase = None
+        cuts = [i for i in (run, phrase) if i is not None]
         if cuts:
             self._stop(min(cuts), "loop")
             return
@@ -265,6 +279,8 @@ class ReplyShape:
         for i in range(self._echo_checked, last + 1):
             if tuple(w for w, _ in words[i : i + ECHO_WORDS]) in grams:
                 at = words[i][1]
+                if self._in_code(at):
+                    continue
                 start = (
                     self._tail
                     if at >= self._tail
@@ -285,6 +301,8 @@ class ReplyShape:
         recitation, and a run of one character that could be stuck."""
         text, tail_start = self._text, self._tail
         safe = len(text)
+        if self._in_code(safe):
+            return safe
         count = 0
         while count < len(self._words) and self._words[-1 - count][1] >= tail_start:
             count += 1
