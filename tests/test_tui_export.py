@@ -10,11 +10,7 @@ from assistant.compose import Environment
 from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.weights.ledger import written_exports
-from tests.tui_helpers import scripted_app, send, settle, type_text
-
-
-def notices(app: object) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]  # type: ignore[attr-defined]
+from tests.tui_helpers import notices, scripted_app, send, settle, type_text
 
 
 async def run_from_palette(pilot: Pilot[None], query: str, expected: str) -> None:

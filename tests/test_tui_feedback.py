@@ -19,12 +19,12 @@ from assistant.tui.prompt import PromptArea
 from assistant.tui.report import LearningReport, daily_series
 from assistant.tui.screens import ReasonPrompt, RulePrompt
 from assistant.tui.widgets import ReplyBubble, StatusBar, UserBubble
-from tests.tui_helpers import scripted_app, send, settle, type_text
+from tests.tui_helpers import notices, scripted_app, send, settle, type_text
 
 
 def toasts(app: AssistantApp) -> str:
     """Every notification shown so far (still on screen), as one text."""
-    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+    return "\n".join(notices(app))
 
 
 async def thumbs_down(pilot: Pilot[None], reason: str) -> None:

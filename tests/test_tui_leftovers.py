@@ -8,32 +8,32 @@ the app says which ones still hold it (assistant/core/ports/copies.py).
 import json
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
 
 from assistant.compose import Environment
 from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.app import AssistantApp
-from assistant.tui.memory_browser import MemoryBrowser
 from assistant.tui.screens import ConversationPicker, DeleteConversationPrompt
 from assistant.weights.adapters import META_FILE, adapters_dir
-from tests.tui_helpers import scripted_app, send, settle, type_text
+from tests.tui_helpers import (
+    highlight,
+    notices,
+    open_browser,
+    scripted_app,
+    send,
+    settle,
+    type_text,
+)
 
 
-def notices(app: AssistantApp) -> str:
-    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)  # type: ignore[attr-defined]
+def shown(app: AssistantApp) -> str:
+    return "\n".join(notices(app))
 
 
 async def delete_memory(pilot: Pilot[None], text: str) -> None:
     """Open the memory browser (f4), move onto the memory with this text, press d."""
-    await pilot.press("f4")
-    await settle(pilot)
-    browser = pilot.app.screen
-    assert isinstance(browser, MemoryBrowser)
-    target = [m.text for m in browser.memories].index(text)
-    table = browser.query_one(DataTable)
-    while table.cursor_row != target:
-        await pilot.press("down" if table.cursor_row < target else "up")
+    browser = await open_browser(pilot)
+    await highlight(pilot, browser, text)
     await pilot.press("d")
     await settle(pilot)
 
@@ -68,10 +68,10 @@ async def test_a_memory_delete_names_the_export_that_still_holds_it(
         export = env.paths.data / "memories.json"
         app.assistant.export_memories(export)  # recorded in the export ledger by the core
         await delete_memory(pilot, "The user is vegetarian.")
-        shown = notices(app)
-        assert "these exports you wrote still contain it:" in shown
-        assert str(export.resolve()) in shown
-        assert "LoRA adapters" not in shown
+        shown_text = shown(app)
+        assert "these exports you wrote still contain it:" in shown_text
+        assert str(export.resolve()) in shown_text
+        assert "LoRA adapters" not in shown_text
 
 
 async def test_a_conversation_delete_names_exports_and_adapters(
@@ -90,11 +90,11 @@ async def test_a_conversation_delete_names_exports_and_adapters(
         app.assistant.export_memories(export)
         await pilot.press("ctrl+n")
         await delete_conversation(pilot, "vegetarian")
-        shown = notices(app)
-        assert "these exports you wrote still contain it:" in shown
-        assert str(export.resolve()) in shown
-        assert "these LoRA adapters were trained on it and may remember it:" in shown
-        assert "lora-0001" in shown and "lora-other" not in shown
+        shown_text = shown(app)
+        assert "these exports you wrote still contain it:" in shown_text
+        assert str(export.resolve()) in shown_text
+        assert "these LoRA adapters were trained on it and may remember it:" in shown_text
+        assert "lora-0001" in shown_text and "lora-other" not in shown_text
 
 
 async def test_a_delete_with_no_copies_says_nothing_more(
@@ -105,4 +105,4 @@ async def test_a_delete_with_no_copies_says_nothing_more(
         await settle(pilot)
         await send(pilot, "I am vegetarian")
         await delete_memory(pilot, "The user is vegetarian.")
-        assert "Still in your copies" not in notices(app)
+        assert "Still in your copies" not in shown(app)

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 
 from assistant.compose import Environment
 from assistant.core import ALL_MEMORY_STATUSES
-from assistant.core.records import Memory, MemoryStatus
+from assistant.core.records import MemoryStatus
 from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.app import AssistantApp
@@ -19,7 +19,15 @@ from assistant.tui.memory_browser import MemoriesLoaded, MemoryBrowser, MemoryEd
 from assistant.tui.screens import ConversationPicker, DeleteConversationPrompt, RulePrompt
 from assistant.tui.widgets import UserBubble
 from tests.erasure import traces
-from tests.tui_helpers import scripted_app, send, settle, type_text
+from tests.tui_helpers import (
+    highlight,
+    listed,
+    open_browser,
+    scripted_app,
+    send,
+    settle,
+    type_text,
+)
 
 SECRET = "QX-4471-ZETA"
 
@@ -28,13 +36,6 @@ def stored(app: AssistantApp, status: MemoryStatus | None = None) -> list[str]:
     """Every stored memory's text (of one status, if given), sorted."""
     statuses = (status,) if status else ALL_MEMORY_STATUSES
     return sorted(m.text for m in app.assistant.memories(statuses))
-
-
-def listed(browser: MemoryBrowser) -> list[str]:
-    """The texts in the browser's table, top to bottom."""
-    table = browser.query_one(DataTable)
-    assert table.row_count == len(browser.memories)
-    return [m.text for m in browser.memories]
 
 
 def status_line(browser: MemoryBrowser) -> str:
@@ -48,26 +49,6 @@ def details(browser: MemoryBrowser) -> str:
 def options(picker: ConversationPicker) -> list[str]:
     listing = picker.query_one(OptionList)
     return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
-
-
-async def open_browser(pilot: Pilot[None]) -> MemoryBrowser:
-    await pilot.press("f4")
-    await settle(pilot)
-    browser = pilot.app.screen
-    assert isinstance(browser, MemoryBrowser)
-    return browser
-
-
-async def highlight(pilot: Pilot[None], browser: MemoryBrowser, text: str) -> Memory:
-    """Move the table's cursor onto the memory with this text, by key presses."""
-    target = listed(browser).index(text)
-    table = browser.query_one(DataTable)
-    while table.cursor_row != target:
-        await pilot.press("down" if table.cursor_row < target else "up")
-    await settle(pilot)
-    memory = browser.highlighted
-    assert memory is not None and memory.text == text
-    return memory
 
 
 async def choose(pilot: Pilot[None], selector: str, label: str) -> None:

@@ -4,9 +4,11 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, TextArea
 
 from assistant.compose import Environment
+from assistant.core.records import Memory
 from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
 from assistant.tui.app import AssistantApp, make_app
+from assistant.tui.memory_browser import MemoryBrowser
 
 
 def scripted_app(env: Environment, backend: ScriptedBackend, embedder: Embedder) -> AssistantApp:
@@ -60,3 +62,36 @@ async def send(pilot: Pilot[None], text: str) -> None:
     await type_text(pilot, text)
     await pilot.press("enter")
     await settle(pilot)
+
+
+def notices(app: AssistantApp) -> list[str]:
+    """Every notification shown so far (still on screen), as "title: message"."""
+    return [f"{n.title}: {n.message}" for n in app._notifications]  # type: ignore[attr-defined]
+
+
+def listed(browser: MemoryBrowser) -> list[str]:
+    """The texts in the memory browser's table, top to bottom."""
+    table = browser.query_one(DataTable)
+    assert table.row_count == len(browser.memories)
+    return [m.text for m in browser.memories]
+
+
+async def open_browser(pilot: Pilot[None]) -> MemoryBrowser:
+    """Open the memory browser (f4) and wait for its list."""
+    await pilot.press("f4")
+    await settle(pilot)
+    browser = pilot.app.screen
+    assert isinstance(browser, MemoryBrowser)
+    return browser
+
+
+async def highlight(pilot: Pilot[None], browser: MemoryBrowser, text: str) -> Memory:
+    """Move the table's cursor onto the memory with this text, by key presses."""
+    target = listed(browser).index(text)
+    table = browser.query_one(DataTable)
+    while table.cursor_row != target:
+        await pilot.press("down" if table.cursor_row < target else "up")
+    await settle(pilot)
+    memory = browser.highlighted
+    assert memory is not None and memory.text == text
+    return memory

@@ -30,6 +30,16 @@ def is_verified(target: Path, expected: str, marker: Path | None = None) -> bool
     return bool(mark == {"sha256": expected, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
 
 
+def unchanged_since_marked(target: Path) -> bool:
+    """True when `target` has a marker and has not changed since: for a file this app
+    wrote and hashed itself, whose expected hash is the one it recorded."""
+    try:
+        recorded = json.loads(_marker(target).read_text())["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return is_verified(target, str(recorded))
+
+
 def mark_verified(target: Path, expected: str, marker: Path | None = None) -> None:
     """Record that `target` matches `expected` as it is now."""
     stat = target.stat()

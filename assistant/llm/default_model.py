@@ -18,7 +18,6 @@ half-written model where the app would load it.
 import contextlib
 import hashlib
 import importlib.util
-import json
 import logging
 import os
 import sys
@@ -26,7 +25,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.core.errors import ModelError
-from assistant.llm.checksum import is_verified, mark_verified, sha256_file
+from assistant.llm.checksum import (
+    is_verified,
+    mark_verified,
+    sha256_file,
+    unchanged_since_marked,
+)
 
 Progress = Callable[[str], None]
 _BLOCK = 4 * 1024 * 1024
@@ -93,12 +97,8 @@ def default_model_copy(cache_dir: Path, progress: Progress = lambda _: None) -> 
     """
     source = default_model_path(cache_dir, progress)
     target = cache_dir / "models" / SMOLLM2_COPY
-    try:
-        recorded = json.loads(target.with_name(target.name + ".verified").read_text())
-        if is_verified(target, str(recorded["sha256"])):
-            return target
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    if unchanged_since_marked(target):
+        return target
     progress("Preparing the default model for this machine…")
     partial = target.with_name(target.name + ".partial")
     try:
