@@ -203,3 +203,30 @@ def shaped_with(text: str, scaffold: list[str]) -> tuple[list[str], str, str]:
     shown = [shape.feed(text[i : i + 3]) for i in range(0, len(text), 3)]
     shown.append(shape.finish())
     return shown, "".join(shown).strip(), shape.why
+
+
+@pytest.mark.parametrize("step", [1, 4, 1000])
+def test_a_sentence_said_again_with_a_word_swapped_is_a_loop(step: int) -> None:
+    tea = (
+        "Boil the water first. To make the green tea, you'll need to add a few drops of "
+        "green tea powder to the kettle. To brew the green tea, you'll need to add a few "
+        "drops of green tea powder to the kettle. To"
+    )
+    shown, reply, why = shaped(tea, step=step)
+    assert why == "loop"
+    assert reply == tea[: tea.index(" To brew")]
+    assert "brew" not in "".join(shown)  # held back while it could be the reworded copy
+
+
+def test_short_steps_that_differ_by_a_word_and_reworded_long_ones_that_differ_more_stay() -> None:
+    steps = (
+        "1. Add the flour to the bowl and mix well.\n"
+        "2. Add the sugar to the bowl and mix well.\n"
+        "3. Add the eggs to the bowl and mix well.\n"
+    )
+    assert shaped(steps)[1:] == (steps.strip(), "")
+    week = (
+        "On Monday, go for a thirty minute run in the park near your home. "
+        "On Tuesday, go for a forty minute swim at the pool near your office."
+    )
+    assert shaped(week)[1:] == (week, "")

@@ -6,8 +6,10 @@ A small model loops ("I'm glad to have you." again and again, one digit until
 user sees both, and the second hides what the assistant learned. So the core watches
 the reply as it streams and ends it itself:
 
-- at the first sentence or line said a second time (the first copy stays), at a run
-  of one letter or digit, or at a phrase repeated three times over;
+- at the first sentence or line said a second time (the first copy stays), or said
+  again with a word or two swapped ("To make the tea, add a few drops of powder to the
+  kettle." then "To brew the tea, add…"), at a run of one letter or digit, or at a
+  phrase repeated three times over;
 - before a sentence that recites its own scaffolding (the system prompt, the headers
   of the notes): "I'm a helpful, concise personal assistant running locally on the
   user's machine" is a leak, never an answer;
@@ -68,6 +70,12 @@ _NOT_AN_END = re.compile(
 # a unit of AGAIN_MIN_WORDS ("Hello there! Hello there!") is already a loop.
 REPEAT_MIN_WORDS = 3
 AGAIN_MIN_WORDS = 2
+# A unit of NEAR_MIN_WORDS words or more, said again from the same first word with one
+# word in NEAR_SHARE changed (swapped, added or dropped), is the same sentence reworded
+# by a looping model. Shorter units may differ by a word by design: "Add the flour to
+# the bowl and mix." then "Add the sugar to the bowl and mix." are two recipe steps.
+NEAR_MIN_WORDS = 10
+NEAR_SHARE = 10
 # One letter or digit this many times in a row is a stuck decoder, not a word.
 RUN_LIMIT = 12
 # A phrase of up to PHRASE_MAX_WORDS words said over and over (three times at least,
@@ -149,6 +157,42 @@ def _phrase_loop(words: list[tuple[str, int]]) -> int | None:
     return None
 
 
+def _edits(a: tuple[str, ...], b: tuple[str, ...], limit: int) -> int:
+    """Word edits (swaps, insertions, deletions) from `a` to `b`, or limit + 1 if more."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    row = list(range(len(b) + 1))
+    for i, word in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, other in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (word != other))
+        if min(row) > limit:
+            return limit + 1
+    return min(row[-1], limit + 1)
+
+
+def _near(earlier: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """Whether `words` says `earlier` again with a word in NEAR_SHARE changed."""
+    if min(len(earlier), len(words)) < NEAR_MIN_WORDS or earlier[0] != words[0]:
+        return False
+    budget = min(len(earlier), len(words)) // NEAR_SHARE
+    return _edits(earlier, words, budget) <= budget
+
+
+def _near_start(earlier: tuple[str, ...], tail: tuple[str, ...]) -> bool:
+    """Whether an unfinished `tail` may still turn out `_near` to `earlier`: the same
+    first word, and no more swapped words so far than the budget allows."""
+    if len(earlier) < NEAR_MIN_WORDS or len(tail) > len(earlier):
+        return False
+    whole, last = tail[:-1], tail[-1]
+    first_differs = whole[0] != earlier[0] if whole else not earlier[0].startswith(last)
+    if first_differs:
+        return False
+    swapped = sum(a != b for a, b in zip(whole, earlier, strict=False))
+    swapped += not earlier[len(whole)].startswith(last)
+    return swapped <= len(earlier) // NEAR_SHARE
+
+
 def _starts(words: tuple[str, ...], tail: tuple[str, ...]) -> bool:
     """Whether `tail` (its last word perhaps cut short) is how `words` begins."""
     if len(tail) > len(words):
@@ -186,6 +230,7 @@ class ReplyShape:
         self._units: list[_Unit] = []
         self._tail = 0  # where the unfinished unit starts
         self._seen: set[tuple[str, ...]] = set()
+        self._long: list[tuple[str, ...]] = []  # units that a reworded copy may repeat
         self._previous: tuple[str, ...] = ()
         self._sentences = 0
         self._words: list[tuple[str, int]] = []  # casefolded, with their offsets
@@ -245,6 +290,11 @@ class ReplyShape:
             if again or (len(unit.words) >= REPEAT_MIN_WORDS and unit.words in self._seen):
                 self._stop(unit.start, "loop")
                 return
+            if any(_near(earlier, unit.words) for earlier in self._long):
+                self._stop(unit.start, "loop")
+                return
+            if len(unit.words) >= NEAR_MIN_WORDS:
+                self._long.append(unit.words)
             self._seen.add(unit.words)
             self._previous = unit.words
             self._sentences += unit.sentence
@@ -317,7 +367,11 @@ class ReplyShape:
         earlier = [w for w in self._seen if len(w) >= REPEAT_MIN_WORDS and w[0].startswith(first)]
         if len(self._previous) >= AGAIN_MIN_WORDS:
             earlier.append(self._previous)
-        if tail and any(_starts(words, tail) for words in earlier):
+        repeating = bool(tail) and (
+            any(_starts(words, tail) for words in earlier)
+            or any(_near_start(words, tail) for words in self._long)
+        )
+        if repeating:
             safe = tail_start
         # The unfinished sentence ends in words of the scaffolding: it may be reciting.
         for n in range(min(len(tail), ECHO_WORDS - 1), 1, -1):
