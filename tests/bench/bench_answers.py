@@ -13,6 +13,11 @@ in a fresh home per case, the real embedder. Reported per model:
   a check that can fail, with learning on against learning off;
 - median TTFT and tok/s, and the model process's RSS.
 
+The models take turns case by case (both processes stay loaded), so a busy moment of a
+shared machine falls on both; TTFT and tok/s are also compared reply by reply, as the
+median of the ratios over the same questions. Replies may run to the app's own
+`max_tokens` (512), as a user's do; how many ended within 128 tokens is reported too.
+
 Targets (issue 22): >= 90% end on their own and no system-prompt echo; adoption >= 0.8;
 adherence on - off >= 30 points; TTFT and tok/s no worse than Gemma 3 270M.
 
@@ -39,7 +44,9 @@ from assistant.system.paths import resolve_paths
 from tests.bench.report import write_result
 
 CASES = Path(__file__).with_name("answer_cases.toml")
-MAX_TOKENS = 128
+# As the app answers a user (Settings.max_tokens); SHORT_TOKENS is the earlier runs' cap.
+MAX_TOKENS = Settings().max_tokens
+SHORT_TOKENS = 128
 # Greedy by default, so runs compare; `--temperature` measures sampling as users get it
 # (with a fixed seed per reply).
 TEMPERATURE = 0.0
@@ -90,6 +97,7 @@ class Arm:
     learned: dict[str, list[str]] = field(default_factory=dict)
     examples: list[dict[str, str]] = field(default_factory=list)
     rss_mib: float = 0.0
+    seconds: float = 0.0
 
 
 class Bench:
@@ -99,6 +107,7 @@ class Bench:
         self.model, self.backend, self.embedder = model, backend, embedder
         self.arm = Arm(model)
         self.root = root  # the run's scratch folder, removed at its end
+        self._chat: Assistant | None = None  # the everyday chats share one home
 
     def fresh(self, learning: str) -> Assistant:
         os.environ["ASSISTANT_HOME"] = tempfile.mkdtemp(prefix="home-", dir=self.root)
@@ -159,9 +168,18 @@ class Bench:
             self.arm.adherence[case["kind"]] = scores
 
     def chats(self, cases: list[dict[str, Any]]) -> None:
-        assistant = self.fresh("memory")
+        if self._chat is None:
+            self._chat = self.fresh("memory")
         for case in cases:
-            self.ask(assistant, case["prompt"])
+            self.ask(self._chat, case["prompt"])
+
+    def run(self, kind: str, case: dict[str, Any]) -> None:
+        """One case of one kind ("chat", "correction", "preference"), timed."""
+        start = time.perf_counter()
+        {"chat": self.chats, "correction": self.corrections, "preference": self.preferences}[kind](
+            [case]
+        )
+        self.arm.seconds += time.perf_counter() - start
 
 
 def passes(reply: str, case: dict[str, Any]) -> bool:
@@ -186,6 +204,7 @@ def summary(arm: Arm) -> dict[str, Any]:
     # recitation of the prompt or at the user's brevity (core/reply_shape.py); each cut
     # is also counted on its own.
     ended = [r.usage.completion_tokens < MAX_TOKENS for r in replies]
+    ended_short = [r.usage.completion_tokens < SHORT_TOKENS for r in replies]
     cut = Counter(r.ended_by for r in replies if r.ended_by)
     echoed = [echoes_prompt(r.reply.content) for r in replies]
     # The misses themselves, so a result file shows *why* (a loop, a long list, an echo).
@@ -208,6 +227,7 @@ def summary(arm: Arm) -> dict[str, Any]:
         "ended_by_the_model": share(
             [e and not r.ended_by for e, r in zip(ended, replies, strict=True)]
         ),
+        f"ended_within_{SHORT_TOKENS}_tokens": share(ended_short),
         "cut_at_a_loop": cut["loop"],
         "cut_for_brevity": cut["brevity"],
         "cut_before_reciting_the_prompt": cut["echo"],
@@ -226,8 +246,26 @@ def summary(arm: Arm) -> dict[str, Any]:
         "ttft_ms_median": round(1000 * statistics.median(r.usage.ttft_s for r in replies), 1),
         "tok_per_s_median": round(statistics.median(speeds), 1) if speeds else 0.0,
         "rss_model_process_mib": round(arm.rss_mib, 1),
+        "wall_s": round(arm.seconds, 1),
         "examples_after_correction": arm.examples,
         "replies_not_ended_or_echoing": missed,
+    }
+
+
+def paired(arm: Arm, baseline: Arm) -> dict[str, Any]:
+    """TTFT and tok/s against the baseline, reply by reply over the same questions."""
+    pairs = list(zip(arm.replies, baseline.replies, strict=True))
+    ttft = [a.usage.ttft_s / b.usage.ttft_s for a, b in pairs if b.usage.ttft_s > 0]
+    speed = [
+        a.usage.tokens_per_second / b.usage.tokens_per_second
+        for a, b in pairs
+        if a.usage.completion_tokens > 1 and b.usage.completion_tokens > 1
+    ]
+    return {
+        "against": baseline.model,
+        "pairs": len(pairs),
+        "ttft_ratio_median": round(statistics.median(ttft), 3) if ttft else None,
+        "tok_per_s_ratio_median": round(statistics.median(speed), 3) if speed else None,
     }
 
 
@@ -258,22 +296,24 @@ def main() -> None:
     if args.quick:
         cases = {name: rows[::3] for name, rows in cases.items()}
     embedder = load_embedder()
-    results = []
     scratch = tempfile.TemporaryDirectory(prefix="bench-answers-")
     root = Path(scratch.name)
-    for model in args.models.split(","):
-        backend = load_backend(model, root, args.threads)
-        bench = Bench(model, backend, embedder, root)
-        start = time.perf_counter()
-        bench.chats(cases["chat"])
-        bench.corrections(cases["correction"])
-        bench.preferences(cases["preference"])
-        bench.arm.rss_mib = rss_mib(backend.pid)
-        backend.close()
+    models = args.models.split(",")
+    benches = [Bench(m, load_backend(m, root, args.threads), embedder, root) for m in models]
+    for kind in ("chat", "correction", "preference"):
+        for number, case in enumerate(cases[kind], 1):
+            for bench in benches:
+                bench.run(kind, case)
+            print(f"{kind} {number}/{len(cases[kind])}", flush=True)
+    results = []
+    for bench in benches:
+        bench.arm.rss_mib = rss_mib(bench.backend.pid)
+        bench.backend.close()
         result = summary(bench.arm)
-        result["wall_s"] = round(time.perf_counter() - start, 1)
+        if bench is not benches[-1]:
+            result["paired"] = paired(bench.arm, benches[-1].arm)
         results.append(result)
-        print(f"{model}: {result['replies']} replies in {result['wall_s']} s", flush=True)
+        print(f"{bench.model}: {result['replies']} replies in {result['wall_s']} s", flush=True)
     scratch.cleanup()
     counts = {name: len(rows) for name, rows in cases.items()}
     write_result(
@@ -289,6 +329,7 @@ def main() -> None:
     rows = [
         ("ended on their own", "ended_on_their_own"),
         ("  by the model", "ended_by_the_model"),
+        (f"  within {SHORT_TOKENS} tokens", f"ended_within_{SHORT_TOKENS}_tokens"),
         ("  cut at a loop", "cut_at_a_loop"),
         ("  cut for brevity", "cut_for_brevity"),
         ("  cut before a recitation", "cut_before_reciting_the_prompt"),
@@ -308,6 +349,10 @@ def main() -> None:
         print(f"{label:26}" + "".join(f"{r[key]!s:>24}" for r in results))
     for result in results:
         print(f"{result['model']} adherence by kind: {result['adherence_by_kind']}")
+        if "paired" in result:
+            print(f"{result['model']} against {result['paired']['against']}, reply by reply:")
+            print(f"  TTFT ratio median  {result['paired']['ttft_ratio_median']}")
+            print(f"  tok/s ratio median {result['paired']['tok_per_s_ratio_median']}")
 
 
 if __name__ == "__main__":
