@@ -8,7 +8,7 @@ from assistant.core.learning.disclosures import Extractor, rule_is_junk
 from assistant.core.learning.extract import extract_rules
 from assistant.core.learning.memory import MemoryBook
 from assistant.core.learning.salience import load_salience
-from assistant.core.learning.speech import gate, rewrite
+from assistant.core.learning.speech import gate, rewrite, sentences
 from assistant.core.records import new_id
 from assistant.embedder import SentenceEmbedder
 from assistant.store.lance_db import LanceDatabase
@@ -80,6 +80,9 @@ def test_rewrite_makes_the_verb_agree() -> None:
     assert rewrite("I won't let this bring me down", None) == (
         "The user won't let this bring the user down."
     )
+    assert rewrite("My partner and I are moving to Lisbon", None) == (
+        "The user's partner and the user are moving to Lisbon."
+    )
 
 
 def test_related_facts_merge_and_keep_every_source(
@@ -116,3 +119,31 @@ def test_the_shipped_scorer_fits_the_embedder(embedder: SentenceEmbedder) -> Non
     )
     assert salience.memorable(memorable)
     assert salience.score(memorable) > salience.score(chatter)
+
+
+def test_a_pronoun_that_points_back_inside_its_sentence_is_not_dangling() -> None:
+    assert gate("My commute is an hour each way and I hate every minute of it.") is None
+    assert gate("We've got a corn snake named Noodle, the kids picked it.") is None
+    assert gate("I hate every minute of it.") == "needs its context"
+    assert gate("I saw it and I loved it.") == "needs its context"
+
+
+def test_a_named_time_is_not_a_pointer_into_the_conversation() -> None:
+    assert gate("I've been sober five years this October.") is None
+    assert gate("This summer I'm volunteering at a turtle sanctuary in Costa Rica.") is None
+    assert gate("I bought a new kettle for the office this morning.") is None
+    assert gate("These were my favourite ones by far.") == "needs its context"
+
+
+def test_statements_that_open_like_questions_stay_statements() -> None:
+    assert gate("What I really want is to retire by the sea and paint.") is None
+    assert gate("Ever since the move I've been sleeping much better.") is None
+    assert gate("What do you want for dinner") == "question"
+
+
+def test_a_dropped_i_is_put_back() -> None:
+    said = sentences("Just got back from a retreat in Wales. Been busy with the kids.")
+    assert said == ["I just got back from a retreat in Wales.", "I've been busy with the kids."]
+    assert rewrite(sentences("Hoping to adopt a second dog in the spring.")[0], None) == (
+        "The user is hoping to adopt a second dog in the spring."
+    )

@@ -52,7 +52,9 @@ _VOCATIVE = re.compile(r"^[A-Z][a-z]+[,!]\s+")
 _TRAILING_VOCATIVE = re.compile(r",\s+[A-Z][a-z]+(?=[.!]*$)")
 _QUESTION_START = re.compile(
     r"^(?:do|does|did|can|could|would|will|what|why|how|where|when|who|which|is|are|"
-    r"should|shall|may|might|have you|has|any|anything|ever)\b(?!')",
+    r"should|shall|may|might|have you|has|any|anything|ever)\b(?!')"
+    # "What I really want is…", "Ever since the move…" start statements, not questions.
+    r"(?! (?:i|we) (?:really |most |truly )?(?:want|need|love|like|miss)\b| since\b)",
     re.I,
 )
 _SOCIAL = re.compile(
@@ -75,11 +77,25 @@ _FIRST = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|
 _SECOND = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya|u)\b", re.I)
 # A sentence that ends on a word pointing back at the conversation ("I have one",
 # "I love this genre", "I told him") means nothing once it is lifted out of it.
+# A named time ("this October", "this morning", "these days") is resolved by the dates,
+# not by the conversation.
+_NAMED_TIME = (
+    "weekend|week|month|year|summer|winter|spring|fall|autumn|semester|term|days|"
+    "morning|afternoon|evening|night|monday|tuesday|wednesday|thursday|friday|saturday|"
+    "sunday|january|february|march|april|may|june|july|august|september|october|"
+    "november|december"
+)
 _DANGLING = re.compile(
     r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|something|someone|"
     r"(?:this|that|these|those|such) "
-    r"(?!weekend|week|month|year|summer|winter|spring|fall|autumn)\w+|"
+    rf"(?!(?:{_NAMED_TIME})\b)\w+|"
     r"(?:it|this|that)(?:'s| is| was))\W*$",
+    re.I,
+)
+# Where a clause ends: a pronoun after one may point back at what the earlier clause
+# names ("My commute is an hour each way and I hate every minute of it").
+_CLAUSE_END = re.compile(
+    r"[,;]|\b(?:and|but|so|because|since|though|although|that|who|which|after|until)\b",
     re.I,
 )
 # A reaction to what was just said or shown ("I love how uncomplicated it is", "I love
@@ -135,7 +151,7 @@ _SINGULAR_FIRST = wordset("i i'm i've i'd i'll me my mine myself")
 # "They've been there through everything") says nothing on its own.
 _POINTING_SUBJECT = re.compile(
     r"^(?:it|it's|it'll|it was|they|they're|they've|that|that's|this|these|those|he|"
-    r"he's|she|she's|both|such)\b",
+    rf"he's|she|she's|both|such)\b(?! (?:{_NAMED_TIME})\b)",
     re.I,
 )
 _VAGUE_OBJECT = re.compile(
@@ -188,8 +204,10 @@ _PERSON = [
     (re.compile(r"\bus\b"), "them"),
     (re.compile(r"\bI\b"), "the user"),
 ]
+# "I go" agrees as "the user goes"; in "my partner and I are" the subject is plural.
 _SUBJECT = re.compile(
-    r"\bI ((?:\w+ly |just |still |also |often |never |always |really )?)([a-z]+)\b(?!')"
+    r"(?<!\band )\bI ((?:\w+ly |just |still |also |often |never |always |really )?)"
+    r"([a-z]+)\b(?!')"
 )
 _NOT_PRESENT = wordset(
     "was were did had got went made took saw met can could will would should might must "
@@ -241,8 +259,33 @@ def without_captions(text: str) -> str:
     return _CAPTION.sub(" ", text)
 
 
+# Chat drops the "I": "Just got back from a retreat", "Been busy with the kids",
+# "Hoping to adopt a second dog". The subject is put back, so the gate and the rewrite
+# see who did it.
+_IMPLIED_I_PAST = re.compile(
+    r"^((?:just|finally|recently|also|still) )?(been|got|went|had|did|made|took|bought|"
+    r"finished|started|moved|spent|tried|saw|met|ran|visited|adopted|booked|joined|quit|"
+    r"found|learned|learnt|picked|won|lost|signed|surfed|hiked|baked|painted|climbed)\b",
+    re.I,
+)
+_IMPLIED_I_NOW = re.compile(
+    r"^(gonna|hoping|planning|thinking (?:about|of)|trying|heading|working on)\b", re.I
+)
+
+
+def _with_subject(sentence: str) -> str:
+    if past := _IMPLIED_I_PAST.match(sentence):
+        adverb, verb = (past.group(1) or "").lower(), past.group(2).lower()
+        rest = sentence[past.end() :]
+        return f"I've {adverb}been{rest}" if verb == "been" else f"I {adverb}{verb}{rest}"
+    if now := _IMPLIED_I_NOW.match(sentence):
+        return f"I'm {now.group(1).lower()}{sentence[now.end() :]}"
+    return sentence
+
+
 def sentences(text: str) -> list[str]:
-    """A message's sentences, without photo captions, quotes and leading interjections."""
+    """A message's sentences, without photo captions, quotes and leading interjections,
+    with a dropped "I" put back."""
     text = _QUOTED.sub(" ", without_captions(text))
     out = []
     for raw in _SENTENCE.split(text):
@@ -252,7 +295,7 @@ def sentences(text: str) -> list[str]:
             if _FIRST.search(sentence):
                 sentence = _TRAILING_VOCATIVE.sub("", _VOCATIVE.sub("", sentence))
         if sentence:
-            out.append(sentence)
+            out.append(_with_subject(sentence))
     return out
 
 
@@ -270,6 +313,13 @@ def addresses_the_other_party(text: str) -> bool:
 def reacts_to_the_moment(text: str) -> bool:
     """Whether a sentence reacts to what was just said or shown rather than telling a fact."""
     return _REACTION.search(text) is not None
+
+
+def _points_back(sentence: str, at: int) -> bool:
+    """Whether a pronoun at `at` can point back inside its own sentence: an earlier
+    clause names something ("I'm bisexual and my family's been great about it")."""
+    ends = [m.start() for m in _CLAUSE_END.finditer(sentence, 0, at)]
+    return bool(ends) and bool(anchors(sentence[: ends[-1]]))
 
 
 def gate(sentence: str) -> str | None:
@@ -300,8 +350,10 @@ def gate(sentence: str) -> str | None:
         return "about the other party"
     if _POINTING_SUBJECT.match(sentence):
         return "needs its context"
-    if any(p.search(sentence) for p in (_DANGLING, _VAGUE_OBJECT, _VAGUE_PRONOUN)):
-        return "needs its context"
+    for pattern in (_DANGLING, _VAGUE_OBJECT, _VAGUE_PRONOUN):
+        found = pattern.search(sentence)
+        if found and not _points_back(sentence, found.start()):
+            return "needs its context"
     if reacts_to_the_moment(sentence):
         return "a reaction"
     if _ABOUT_THE_TALK.search(sentence):
