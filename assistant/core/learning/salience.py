@@ -4,11 +4,13 @@ Rules can tell a sentence about the user from chit-chat, but not whether a caref
 listener would keep it: "I went to a support group yesterday" matters, "I'm so happy
 for you guys" does not, and both look alike to a pattern. A logistic regression over
 the sentence's MiniLM vector (384 weights and a bias, in `salience.json`) learns that
-difference from people's real conversations. The vector is the one the memory is
-stored under anyway, so scoring costs one dot product.
+difference from sentences written and labelled for this project
+(tests/bench/salience_corpus.jsonl). The vector is the one the memory is stored under
+anyway, so scoring costs one dot product.
 
-`tests/bench/train_salience.py` reproduces the weights from the shared LoCoMo dev data
-and reports, per held-out conversation, how well they generalise.
+`tests/bench/train_salience.py` reproduces the weights and says how the threshold was
+chosen. LoCoMo's conversations are only measured on (bench_extraction): their licence
+allows evaluation only, and a scorer fitted on them would flatter its own figures.
 """
 
 import json
