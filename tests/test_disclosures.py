@@ -83,6 +83,12 @@ def test_rewrite_makes_the_verb_agree() -> None:
     assert rewrite("My partner and I are moving to Lisbon", None) == (
         "The user's partner and the user are moving to Lisbon."
     )
+    assert rewrite("I first watched it in 2019", None) == "The user first watched it in 2019."
+    assert rewrite("I don't eat meat", None) == "The user doesn't eat meat."
+    assert (
+        rewrite("My partner and I don't drink", None)
+        == "The user's partner and the user don't drink."
+    )
 
 
 def test_related_facts_merge_and_keep_every_source(

@@ -189,6 +189,8 @@ _PERSON = [
     (re.compile(r"\bI'll\b", re.I), "the user will"),
     (re.compile(r"\bI'd\b", re.I), "the user would"),
     (re.compile(r"\bI was\b", re.I), "the user was"),
+    (re.compile(r"(?<!\band )\bI don't\b", re.I), "the user doesn't"),
+    (re.compile(r"(?<!\band )\bI haven't\b", re.I), "the user hasn't"),
     (re.compile(r"\bwe're\b|\bwe are\b", re.I), "the user and family are"),
     (re.compile(r"\bwe've\b", re.I), "the user and family have"),
     (re.compile(r"\bwe'll\b", re.I), "the user and family will"),
@@ -206,7 +208,8 @@ _PERSON = [
 ]
 # "I go" agrees as "the user goes"; in "my partner and I are" the subject is plural.
 _SUBJECT = re.compile(
-    r"(?<!\band )\bI ((?:\w+ly |just |still |also |often |never |always |really )?)"
+    r"(?<!\band )\bI ((?:\w+ly |just |still |also |often |never |always |really |first |"
+    r"then |once |sometimes |even |only |ever )?)"
     r"([a-z]+)\b(?!')"
 )
 _NOT_PRESENT = wordset(
