@@ -95,6 +95,7 @@ class Arm:
     correction_in_context: int = 0
     adherence: dict[str, dict[str, list[bool]]] = field(default_factory=dict)
     learned: dict[str, list[str]] = field(default_factory=dict)
+    adherence_misses: list[dict[str, str]] = field(default_factory=list)
     examples: list[dict[str, str]] = field(default_factory=list)
     rss_mib: float = 0.0
     seconds: float = 0.0
@@ -161,10 +162,19 @@ class Bench:
                 self.ask(assistant, case["statement"], learn=learning != "off")
                 if learning != "off":
                     self.arm.learned[case["kind"]] = [m.text for m in assistant.memories()]
-                scores[learning] = [
-                    passes(self.ask(assistant, probe).reply.content, case)
-                    for probe in case["probes"]
-                ]
+                scores[learning] = []
+                for probe in case["probes"]:
+                    reply = self.ask(assistant, probe).reply.content
+                    scores[learning].append(passes(reply, case))
+                    if not scores[learning][-1]:
+                        self.arm.adherence_misses.append(
+                            {
+                                "kind": case["kind"],
+                                "learning": learning,
+                                "asked": probe,
+                                "reply": reply,
+                            }
+                        )
             self.arm.adherence[case["kind"]] = scores
 
     def chats(self, cases: list[dict[str, Any]]) -> None:
@@ -249,6 +259,7 @@ def summary(arm: Arm) -> dict[str, Any]:
         "wall_s": round(arm.seconds, 1),
         "examples_after_correction": arm.examples,
         "replies_not_ended_or_echoing": missed,
+        "adherence_misses": arm.adherence_misses,
     }
 
 
