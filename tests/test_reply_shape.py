@@ -230,3 +230,61 @@ def test_short_steps_that_differ_by_a_word_and_reworded_long_ones_that_differ_mo
         "On Tuesday, go for a forty minute swim at the pool near your office."
     )
     assert shaped(week)[1:] == (week, "")
+
+
+MAYA = "\"I'm Maya, a helpful, concise personal assistant running locally on the user's machine.\""
+
+
+def test_a_reply_that_recites_from_its_first_words_ends_empty_when_it_may_be_asked_again() -> None:
+    shape = ReplyShape(scaffold=[SYSTEM], may_retry=True)
+    shown = [shape.feed(MAYA[i : i + 4]) for i in range(0, len(MAYA), 4)]
+    shown.append(shape.finish())
+    assert (shape.text, shape.why, shape.recited_from_start) == ("", "echo", True)
+    assert "helpful" not in "".join(shown)
+    # A recitation after an answer is cut as before, and is no reason to ask again.
+    later = ReplyShape(scaffold=[SYSTEM], may_retry=True)
+    later.feed("I can't bake, sorry. " + MAYA)
+    assert (later.text, later.recited_from_start) == ("I can't bake, sorry.", False)
+
+
+def test_the_assistant_asks_once_more_when_the_reply_only_recited_its_instructions(
+    assistant: Assistant, fake: ScriptedBackend
+) -> None:
+    fake.enqueue(MAYA, "Happy birthday, Maya!")
+    events = list(assistant.send("Write a one-line birthday message for me."))
+    *_, turn = events
+    assert isinstance(turn, TurnFinished)
+    assert (turn.reply.content, turn.retried) == ("Happy birthday, Maya!", True)
+    first, second = fake.params
+    assert second.temperature >= 0.7 > first.temperature  # greedy would say it again
+    assert fake.prompts[0] == fake.prompts[1]
+    streamed = "".join(e.text for e in events if isinstance(e, ReplyDelta))
+    assert streamed.endswith("Happy birthday, Maya!") and "helpful" not in streamed
+    [_, stored] = assistant.messages(turn.conversation.id)
+    assert stored.content == "Happy birthday, Maya!"
+
+
+def test_a_second_recitation_is_kept_rather_than_an_empty_reply(
+    assistant: Assistant, fake: ScriptedBackend
+) -> None:
+    fake.enqueue(MAYA, MAYA)
+    *_, turn = assistant.send("Say hello to me by name.")
+    assert isinstance(turn, TurnFinished)
+    assert (turn.reply.content, turn.retried, len(fake.params)) == (MAYA, True, 2)
+
+
+def test_the_real_model_is_asked_again_when_it_recites_its_instructions(
+    home: Path, real_backend: ProcessBackend, embedder: Embedder
+) -> None:
+    """On the default model, greedy, "Call me Maya" then a birthday message recited the
+    system prompt as the whole reply (bench_answers); the reply kept is a second try."""
+    env = load_environment(max_tokens=64, temperature=0.0, seed=7)
+    a = build_assistant(env, real_backend, embedder)
+    a.load(embedder=True)
+    *_, stated = a.send("Call me Maya.")
+    assert isinstance(stated, TurnFinished)
+    a.learn(stated)
+    *_, turn = a.send("Write a one-line birthday message for me.")
+    assert isinstance(turn, TurnFinished)
+    assert turn.retried, turn.reply.content
+    assert turn.reply.content and "concise personal assistant running" not in turn.reply.content

@@ -90,9 +90,11 @@ class TurnFinished:
     incognito: bool = False
     learning: LearningLevel = "memory"
     offer: CorrectionOffer | None = None
-    # Why the core ended the reply before the model did (reply_shape.py): "loop" or
-    # "brevity"; "" when the model ended it, ran out of tokens or the user stopped it.
+    # Why the core ended the reply before the model did (reply_shape.py): "loop", "echo"
+    # or "brevity"; "" when the model ended it, ran out of tokens or the user stopped it.
     ended_by: str = ""
+    # The first try only recited the instructions, so the reply is a second, sampled try.
+    retried: bool = False
 
 
 TurnEvent = TurnStarted | ReplyDelta | ReasoningDelta | ReplyEnded | TurnFinished

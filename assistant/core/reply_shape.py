@@ -12,7 +12,10 @@ the reply as it streams and ends it itself:
   phrase repeated three times over;
 - before a sentence that recites its own scaffolding (the system prompt, the headers
   of the notes): "I'm a helpful, concise personal assistant running locally on the
-  user's machine" is a leak, never an answer;
+  user's machine" is a leak, never an answer. When the recitation *is* the reply (it
+  starts within its first words), a shape made with `may_retry` ends it with nothing
+  kept and says so in `recited_from_start`, so the caller can ask once more; the last
+  try keeps such a reply whole rather than answer with nothing;
 - after as many sentences as a standing brevity preference allows ("one or two
   sentences at most" allows two; a plain "short answers" three), unless the message
   asks for detail.
@@ -213,8 +216,12 @@ class ReplyShape:
     and words are read once, from where the last piece left them.
     """
 
-    def __init__(self, sentences: int | None = None, scaffold: Sequence[str] = ()) -> None:
+    def __init__(
+        self, sentences: int | None = None, scaffold: Sequence[str] = (), *, may_retry: bool = False
+    ) -> None:
         self._limit = sentences
+        self._may_retry = may_retry
+        self.recited_from_start = False
         # Every run of 2..ECHO_WORDS words of the scaffolding, by length.
         self._scaffold: dict[int, set[tuple[str, ...]]] = {
             n: set() for n in range(2, ECHO_WORDS + 1)
@@ -337,7 +344,12 @@ class ReplyShape:
                     else max((u.start for u in self._units if u.start <= at), default=0)
                 )
                 kept = len(_WORD.findall(self._text[:start]))
-                return start if kept >= KEPT_MIN_WORDS else None
+                if kept >= KEPT_MIN_WORDS:
+                    return start
+                if self._may_retry:
+                    self.recited_from_start = True
+                    return 0
+                return None
         self._echo_checked = max(self._echo_checked, last)
         return None
 

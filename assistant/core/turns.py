@@ -2,7 +2,7 @@
 it (learning, the periodic export). Recall runs in a small pool beside the store reads."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future
 from dataclasses import replace
 
@@ -21,7 +21,7 @@ from assistant.core.feedback import Feedback
 from assistant.core.learning.context_block import NOTE_HEADERS
 from assistant.core.learning.corrections import detect_correction
 from assistant.core.learning.loop import RecallContext
-from assistant.core.ports.chat import ChatMessage
+from assistant.core.ports.chat import ChatMessage, GenerationParams
 from assistant.core.prompt_plan import plan_prompt
 from assistant.core.reasoning import ReasoningSplitter
 from assistant.core.records import (
@@ -39,6 +39,9 @@ from assistant.core.reply_shape import ReplyShape, sentence_limit
 
 log = logging.getLogger(__name__)
 RECALL_BUDGET_MAX = 512
+# A reply that only recited its instructions is asked again at least this warm: greedy
+# decoding would take the same path twice.
+RETRY_TEMPERATURE = 0.7
 
 
 def _context_record(
@@ -264,21 +267,36 @@ class Turns(Feedback):
         self.last_prompt = prompt
         yield TurnStarted(conversation, user, context)
         thoughts: list[str] = []
-        splitter = ReasoningSplitter()
         asked = user.content if user is not None else _last_user_text(prompt)
-        shape = ReplyShape(
-            sentence_limit([m.text for m in context.preferences], asked),
-            scaffold=(conversation.system_prompt, *NOTE_HEADERS),
-        )
-        ended = lambda: self._stop.is_set() or shape.done  # noqa: E731
-        for piece in backend.stream(prompt, self.params(), ended):
-            for part in splitter.feed(piece):
-                yield from self._part(part.kind, part.text, thoughts, shape)
-        for part in splitter.close():
-            yield from self._part(part.kind, part.text, thoughts, shape)
-        if held := shape.finish():
-            yield ReplyDelta(held)
-        usage = backend.last_usage()
+        limit = sentence_limit([m.text for m in context.preferences], asked)
+        scaffold = (conversation.system_prompt, *NOTE_HEADERS)
+        params = self.params()
+        shape = ReplyShape(limit, scaffold, may_retry=True)
+        shown = yield from self._generate(prompt, params, shape, thoughts)
+        retried = shape.recited_from_start and not self._stop.is_set()
+        if retried:
+            # The whole reply recited the instructions (a small model's "I'm Maya, a
+            # helpful, concise personal assistant…"): ask once more, sampled, so it
+            # need not take the same path; whatever that gives is kept.
+            log.info("the reply recited its instructions from the start; asking again")
+            thoughts.clear()
+            params = replace(
+                params,
+                temperature=max(params.temperature, RETRY_TEMPERATURE),
+                seed=params.seed + 1 if params.seed >= 0 else params.seed,
+            )
+            shape = ReplyShape(limit, scaffold)
+            first = backend.last_usage()
+            if shown:
+                yield ReplyDelta("\n")  # a terminal keeps the words the first try showed
+            yield from self._generate(prompt, params, shape, thoughts)
+            # The user waited for both tries: time to the first kept token includes the first.
+            second = backend.last_usage()
+            usage = replace(
+                second, ttft_s=first.seconds + second.ttft_s, seconds=first.seconds + second.seconds
+            )
+        else:
+            usage = backend.last_usage()
         if shape.done and not self._stop.is_set():
             usage = replace(usage, stopped=False)  # the core ended it, not the user
         reasoning = "".join(thoughts).strip()
@@ -308,7 +326,35 @@ class Turns(Feedback):
             learning=learning,
             offer=offer,
             ended_by=shape.why,
+            retried=retried,
         )
+
+    def _generate(
+        self,
+        prompt: list[ChatMessage],
+        params: GenerationParams,
+        shape: ReplyShape,
+        thoughts: list[str],
+    ) -> Generator[TurnEvent, None, bool]:
+        """Stream one try of the reply through `shape`; returns whether any reply text
+        went out. A try that recited its instructions from the start shows nothing more
+        and keeps back what it held."""
+        splitter = ReasoningSplitter()
+        ended = lambda: self._stop.is_set() or shape.done  # noqa: E731
+        shown = False
+        for piece in self.backend.stream(prompt, params, ended):
+            for part in splitter.feed(piece):
+                for event in self._part(part.kind, part.text, thoughts, shape):
+                    shown = shown or isinstance(event, ReplyDelta)
+                    yield event
+        for part in splitter.close():
+            for event in self._part(part.kind, part.text, thoughts, shape):
+                shown = shown or isinstance(event, ReplyDelta)
+                yield event
+        if not shape.recited_from_start and (held := shape.finish()):
+            shown = True
+            yield ReplyDelta(held)
+        return shown
 
     @staticmethod
     def _part(kind: str, text: str, thoughts: list[str], shape: ReplyShape) -> Iterator[TurnEvent]:
