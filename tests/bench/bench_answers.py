@@ -241,6 +241,7 @@ def summary(arm: Arm) -> dict[str, Any]:
         "cut_at_a_loop": cut["loop"],
         "cut_for_brevity": cut["brevity"],
         "cut_before_reciting_the_prompt": cut["echo"],
+        "asked_again_after_reciting": sum(r.retried for r in replies),
         "echoed_system_prompt_or_markers": sum(echoed),
         "correction_before": share(arm.before),
         "correction_after": share(arm.after),
@@ -267,6 +268,12 @@ def paired(arm: Arm, baseline: Arm) -> dict[str, Any]:
     """TTFT and tok/s against the baseline, reply by reply over the same questions."""
     pairs = list(zip(arm.replies, baseline.replies, strict=True))
     ttft = [a.usage.ttft_s / b.usage.ttft_s for a, b in pairs if b.usage.ttft_s > 0]
+    # A reply asked again waits for two tries; the models' own speed shows where neither was.
+    once = [
+        a.usage.ttft_s / b.usage.ttft_s
+        for a, b in pairs
+        if b.usage.ttft_s > 0 and not a.retried and not b.retried
+    ]
     speed = [
         a.usage.tokens_per_second / b.usage.tokens_per_second
         for a, b in pairs
@@ -276,6 +283,10 @@ def paired(arm: Arm, baseline: Arm) -> dict[str, Any]:
         "against": baseline.model,
         "pairs": len(pairs),
         "ttft_ratio_median": round(statistics.median(ttft), 3) if ttft else None,
+        "ttft_ratio_median_neither_asked_again": (
+            round(statistics.median(once), 3) if once else None
+        ),
+        "pairs_neither_asked_again": len(once),
         "tok_per_s_ratio_median": round(statistics.median(speed), 3) if speed else None,
     }
 
@@ -344,6 +355,7 @@ def main() -> None:
         ("  cut at a loop", "cut_at_a_loop"),
         ("  cut for brevity", "cut_for_brevity"),
         ("  cut before a recitation", "cut_before_reciting_the_prompt"),
+        ("asked again after reciting", "asked_again_after_reciting"),
         ("echoed prompt/markers", "echoed_system_prompt_or_markers"),
         ("correction: before", "correction_before"),
         ("correction: after", "correction_after"),
@@ -363,6 +375,11 @@ def main() -> None:
         if "paired" in result:
             print(f"{result['model']} against {result['paired']['against']}, reply by reply:")
             print(f"  TTFT ratio median  {result['paired']['ttft_ratio_median']}")
+            print(
+                "  TTFT ratio median where neither was asked again "
+                f"{result['paired']['ttft_ratio_median_neither_asked_again']} "
+                f"({result['paired']['pairs_neither_asked_again']} pairs)"
+            )
             print(f"  tok/s ratio median {result['paired']['tok_per_s_ratio_median']}")
 
 
