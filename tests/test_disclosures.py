@@ -1,5 +1,6 @@
 """The extractor over natural speech: real embedder, real LanceDB where memories are stored."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -7,12 +8,13 @@ import pytest
 from assistant.core.learning.disclosures import Extractor, rule_is_junk
 from assistant.core.learning.extract import extract_rules
 from assistant.core.learning.memory import MemoryBook
-from assistant.core.learning.salience import load_salience
+from assistant.core.learning.salience import WEIGHTS, load_salience
 from assistant.core.learning.speech import gate, rewrite, sentences
 from assistant.core.records import new_id
 from assistant.embedder import SentenceEmbedder
 from assistant.store.lance_db import LanceDatabase
 from assistant.store.memories import LanceMemoryStore
+from tests.bench.train_salience import train
 from tests.extraction_cases import CHIT_CHAT, DISCLOSURES, WHEN
 
 pytestmark = pytest.mark.real
@@ -153,3 +155,19 @@ def test_a_dropped_i_is_put_back() -> None:
     assert rewrite(sentences("Hoping to adopt a second dog in the spring.")[0], None) == (
         "The user is hoping to adopt a second dog in the spring."
     )
+
+
+def test_the_shipped_salience_scorer_is_what_its_corpus_trains(embedder: SentenceEmbedder) -> None:
+    """salience.json is reproducible from the project's own corpus, through today's gate
+    and rewrite: a change to either that moves the scorer must ship the refitted file
+    (`python -m tests.bench.train_salience`)."""
+    shipped = json.loads(WEIGHTS.read_text())
+    fresh = train(embedder)
+    assert (fresh["l2"], fresh["threshold"], fresh["corpus"]) == (
+        shipped["l2"],
+        shipped["threshold"],
+        shipped["corpus"],
+    )
+    assert "LoCoMo is only measured on, never trained on" in shipped["about"]
+    assert abs(fresh["bias"] - shipped["bias"]) < 1e-3
+    assert max(abs(a - b) for a, b in zip(fresh["weights"], shipped["weights"], strict=True)) < 1e-3

@@ -22,9 +22,11 @@ Run: `.venv/bin/python -m tests.bench.train_salience` (under a minute).
 import json
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -105,10 +107,11 @@ def figures(kept: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f": round(f, 4)}
 
 
-def main() -> None:
+def train(embedder: object, log: Callable[[str], None] = lambda _line: None) -> dict[str, Any]:
+    """The scorer as `salience.json` holds it, fitted afresh from the corpus."""
     c = read_corpus()
-    x = np.array(load_embedder().embed(c.texts), dtype=np.float64)
-    print(
+    x = np.array(embedder.embed(c.texts), dtype=np.float64)  # type: ignore[attr-defined]
+    log(
         f"{len(c.texts)} corpus sentences past the gate, {int(c.labels.sum())} memorable; "
         f"the gate dropped {sum(c.gated.values())} "
         f"({sum(n for (_, label), n in c.gated.items() if label)} of them labelled memorable)"
@@ -122,7 +125,7 @@ def main() -> None:
             row.append(f"{threshold}: {got['precision']:.2f}/{got['recall']:.2f}")
             if best is None or got["f"] > best[0]:
                 best = (got["f"], l2, threshold, got)
-        print(f"l2={l2:4} precision/recall, {FOLDS}-fold: " + "  ".join(row), flush=True)
+        log(f"l2={l2:4} precision/recall, {FOLDS}-fold: " + "  ".join(row))
     assert best is not None
     _, l2, threshold, chosen = best
     scores = cross_validated(x, c, l2)
@@ -130,32 +133,31 @@ def main() -> None:
         kind: round(float(np.mean(scores[np.array(c.kinds) == kind] >= threshold)), 3)
         for kind in sorted(set(c.kinds))
     }
-    print(f"chosen: l2={l2} threshold={threshold}, cross-validated {chosen}")
-    print(f"share kept per kind, cross-validated: {by_kind}")
+    log(f"chosen: l2={l2} threshold={threshold}, cross-validated {chosen}")
+    log(f"share kept per kind, cross-validated: {by_kind}")
     w, b = fit(x, c.labels.astype(float), l2)
     about = (
         "tests/bench/train_salience.py: logistic regression over the all-MiniLM-L6-v2 vector "
         "of a rewritten sentence, fitted on tests/bench/salience_corpus.jsonl (written for "
         "this project); LoCoMo is only measured on, never trained on"
     )
-    WEIGHTS.write_text(
-        json.dumps(
-            {
-                "about": about,
-                "l2": l2,
-                "threshold": threshold,
-                "corpus": {
-                    "sentences": len(c.texts),
-                    "memorable": int(c.labels.sum()),
-                    f"cross_validated_{FOLDS}_fold": chosen,
-                    "kept_per_kind": by_kind,
-                },
-                "bias": round(b, 6),
-                "weights": [round(float(v), 6) for v in w],
-            }
-        )
-        + "\n"
-    )
+    return {
+        "about": about,
+        "l2": l2,
+        "threshold": threshold,
+        "corpus": {
+            "sentences": len(c.texts),
+            "memorable": int(c.labels.sum()),
+            f"cross_validated_{FOLDS}_fold": chosen,
+            "kept_per_kind": by_kind,
+        },
+        "bias": round(b, 6),
+        "weights": [round(float(v), 6) for v in w],
+    }
+
+
+def main() -> None:
+    WEIGHTS.write_text(json.dumps(train(load_embedder(), print)) + "\n")
     print(f"wrote {WEIGHTS}")
 
 
