@@ -23,7 +23,7 @@ from assistant.core.learning.corrections import detect_correction
 from assistant.core.learning.loop import RecallContext
 from assistant.core.ports.chat import ChatMessage, GenerationParams
 from assistant.core.prompt_plan import plan_prompt
-from assistant.core.reasoning import ReasoningSplitter
+from assistant.core.reasoning import Part, ReasoningSplitter
 from assistant.core.records import (
     FEEDBACK_LEVELS,
     Conversation,
@@ -341,13 +341,14 @@ class Turns(Feedback):
         and keeps back what it held."""
         splitter = ReasoningSplitter()
         ended = lambda: self._stop.is_set() or shape.done  # noqa: E731
+
+        def parts() -> Iterator[Part]:
+            for piece in self.backend.stream(prompt, params, ended):
+                yield from splitter.feed(piece)
+            yield from splitter.close()
+
         shown = False
-        for piece in self.backend.stream(prompt, params, ended):
-            for part in splitter.feed(piece):
-                for event in self._part(part.kind, part.text, thoughts, shape):
-                    shown = shown or isinstance(event, ReplyDelta)
-                    yield event
-        for part in splitter.close():
+        for part in parts():
             for event in self._part(part.kind, part.text, thoughts, shape):
                 shown = shown or isinstance(event, ReplyDelta)
                 yield event
