@@ -75,8 +75,6 @@ _HYPOTHETICAL = re.compile(
 )
 _FIRST = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|our|us)\b", re.I)
 _SECOND = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya|u)\b", re.I)
-# A sentence that ends on a word pointing back at the conversation ("I have one",
-# "I love this genre", "I told him") means nothing once it is lifted out of it.
 # A named time ("this October", "this morning", "these days") is resolved by the dates,
 # not by the conversation.
 _NAMED_TIME = (
@@ -85,6 +83,8 @@ _NAMED_TIME = (
     "sunday|january|february|march|april|may|june|july|august|september|october|"
     "november|december"
 )
+# A sentence that ends on a word pointing back at the conversation ("I have one",
+# "I love this genre", "I told him") means nothing once it is lifted out of it.
 _DANGLING = re.compile(
     r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|something|someone|"
     r"(?:this|that|these|those|such) "
