@@ -15,6 +15,13 @@ POSITIVE = [
     ("I hate cilantro", "preference", "The user hates cilantro.", None),
     ("I can't stand reality TV", "preference", "The user can't stand reality TV.", None),
     ("I'd prefer metric units", "preference", "The user prefers metric units.", None),
+    (
+        "I use the metric system, so give distances in kilometres",
+        "preference",
+        "The user uses metric units.",
+        "units",
+    ),
+    ("Please use miles, not kilometres", "preference", "The user uses imperial units.", "units"),
     ("My favourite colour is blue", "preference", "The user's favourite colour is blue.", None),
     ("my dog's name is Rex", "fact", "The user's dog's name is Rex.", None),
     ("My name is Ana", "fact", "The user's name is Ana.", "name"),
@@ -82,6 +89,7 @@ NEGATIVE = [
     "thanks, that helps",
     "hello there",
     "I think it's great",
+    "I use the metro every day",  # not a unit system
     # Sayings and sentences that dropped their "I" are not standing instructions.
     "Never say never!",
     "Always a joy to see him so happy",
