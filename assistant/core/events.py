@@ -95,6 +95,8 @@ class TurnFinished:
     ended_by: str = ""
     # The first try only recited the instructions, so the reply is a second, sampled try.
     retried: bool = False
+    # Quantities the core converted into the user's preferred units (reply_units.py).
+    converted_units: int = 0
 
 
 TurnEvent = TurnStarted | ReplyDelta | ReasoningDelta | ReplyEnded | TurnFinished

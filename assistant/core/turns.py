@@ -36,6 +36,7 @@ from assistant.core.records import (
 )
 from assistant.core.reply_context import ReplyContext
 from assistant.core.reply_shape import ReplyShape, sentence_limit
+from assistant.core.reply_units import UnitsInReply, UnitSystem, convert, unit_system
 
 log = logging.getLogger(__name__)
 RECALL_BUDGET_MAX = 512
@@ -58,6 +59,10 @@ def _context_record(
     return ReplyContext.write(
         context.as_dict(), system, asked, learning, max_tokens, reasoning=reasoning
     )
+
+
+def _in_units(text: str, converter: UnitsInReply | None) -> str:
+    return converter.feed(text) if converter is not None and text else text
 
 
 def _last_user_text(prompt: list[ChatMessage]) -> str:
@@ -268,11 +273,13 @@ class Turns(Feedback):
         yield TurnStarted(conversation, user, context)
         thoughts: list[str] = []
         asked = user.content if user is not None else _last_user_text(prompt)
-        limit = sentence_limit([m.text for m in context.preferences], asked)
+        preferences = [m.text for m in context.preferences]
+        limit = sentence_limit(preferences, asked)
+        units = unit_system(preferences)
         scaffold = (conversation.system_prompt, *NOTE_HEADERS)
         params = self.params()
         shape = ReplyShape(limit, scaffold, may_retry=True)
-        shown = yield from self._generate(prompt, params, shape, thoughts)
+        shown = yield from self._generate(prompt, params, shape, thoughts, units)
         retried = shape.recited_from_start and not self._stop.is_set()
         if retried:
             # The whole reply recited the instructions (a small model's "I'm Maya, a
@@ -289,7 +296,7 @@ class Turns(Feedback):
             first = backend.last_usage()
             if shown:
                 yield ReplyDelta("\n")  # a terminal keeps the words the first try showed
-            yield from self._generate(prompt, params, shape, thoughts)
+            yield from self._generate(prompt, params, shape, thoughts, units)
             # The user waited for both tries: time to the first kept token includes the first.
             second = backend.last_usage()
             usage = replace(
@@ -299,13 +306,14 @@ class Turns(Feedback):
             usage = backend.last_usage()
         if shape.done and not self._stop.is_set():
             usage = replace(usage, stopped=False)  # the core ended it, not the user
+        content, converted = convert(shape.text, units) if units else (shape.text, 0)
         reasoning = "".join(thoughts).strip()
         record = _context_record(context, prompt, learning, self.settings.max_tokens, reasoning)
         reply = Message(
             new_id(),
             conversation.id,
             "assistant",
-            shape.text,
+            content,
             utc_now(),
             model=backend.name,
             usage=usage.as_dict(),
@@ -327,6 +335,7 @@ class Turns(Feedback):
             offer=offer,
             ended_by=shape.why,
             retried=retried,
+            converted_units=converted,
         )
 
     def _generate(
@@ -335,11 +344,13 @@ class Turns(Feedback):
         params: GenerationParams,
         shape: ReplyShape,
         thoughts: list[str],
+        units: UnitSystem | None,
     ) -> Generator[TurnEvent, None, bool]:
-        """Stream one try of the reply through `shape`; returns whether any reply text
-        went out. A try that recited its instructions from the start shows nothing more
-        and keeps back what it held."""
+        """Stream one try of the reply through `shape`, and then through the user's
+        units; returns whether any reply text went out. A try that recited its
+        instructions from the start shows nothing more and keeps back what it held."""
         splitter = ReasoningSplitter()
+        converter = UnitsInReply(units) if units else None
         ended = lambda: self._stop.is_set() or shape.done  # noqa: E731
 
         def parts() -> Iterator[Part]:
@@ -349,23 +360,19 @@ class Turns(Feedback):
 
         shown = False
         for part in parts():
-            for event in self._part(part.kind, part.text, thoughts, shape):
-                shown = shown or isinstance(event, ReplyDelta)
-                yield event
-        if not shape.recited_from_start and (held := shape.finish()):
+            if part.kind == "reasoning":
+                thoughts.append(part.text)
+                yield ReasoningDelta(part.text)
+            elif text := _in_units(shape.feed(part.text), converter):
+                shown = True
+                yield ReplyDelta(text)
+        held = "" if shape.recited_from_start else shape.finish()
+        if converter is not None:
+            held = converter.feed(held) + converter.finish()
+        if held:
             shown = True
             yield ReplyDelta(held)
         return shown
-
-    @staticmethod
-    def _part(kind: str, text: str, thoughts: list[str], shape: ReplyShape) -> Iterator[TurnEvent]:
-        """One split piece of the stream: reply text (as much as `shape` lets show), or
-        thinking kept apart."""
-        if kind == "reasoning":
-            thoughts.append(text)
-            yield ReasoningDelta(text)
-        elif shown := shape.feed(text):
-            yield ReplyDelta(shown)
 
     def learn(self, turn: TurnFinished) -> list[Memory]:
         """Learn from a finished turn (run it off the critical path: it embeds and writes)."""

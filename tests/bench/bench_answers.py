@@ -10,7 +10,9 @@ in a fresh home per case, the real embedder. Reported per model:
   narrating the injected note, against the same paraphrases asked before the correction;
 - preference adherence: for stated preferences and facts (diet, allergy, brevity,
   units, name, language), the share of later replies, in new conversations, that pass
-  a check that can fail, with learning on against learning off;
+  a check that can fail, with learning on against learning off. Where the core
+  converted a quantity into the user's units (core/reply_units.py), the reply counts as
+  it was shown; the figure without those probes is reported beside it;
 - median TTFT and tok/s, and the model process's RSS.
 
 The models take turns case by case (both processes stay loaded), so a busy moment of a
@@ -94,6 +96,8 @@ class Arm:
     after_narrated: int = 0
     correction_in_context: int = 0
     adherence: dict[str, dict[str, list[bool]]] = field(default_factory=dict)
+    # With learning on, per probe: passed without the core converting a unit for it.
+    adherence_unconverted: list[bool] = field(default_factory=list)
     learned: dict[str, list[str]] = field(default_factory=dict)
     adherence_misses: list[dict[str, str]] = field(default_factory=list)
     examples: list[dict[str, str]] = field(default_factory=list)
@@ -164,8 +168,13 @@ class Bench:
                     self.arm.learned[case["kind"]] = [m.text for m in assistant.memories()]
                 scores[learning] = []
                 for probe in case["probes"]:
-                    reply = self.ask(assistant, probe).reply.content
+                    turn = self.ask(assistant, probe)
+                    reply = turn.reply.content
                     scores[learning].append(passes(reply, case))
+                    if learning != "off":
+                        self.arm.adherence_unconverted.append(
+                            scores[learning][-1] and not turn.converted_units
+                        )
                     if not scores[learning][-1]:
                         self.arm.adherence_misses.append(
                             {
@@ -249,6 +258,15 @@ def summary(arm: Arm) -> dict[str, Any]:
         "correction_in_context": f"{arm.correction_in_context}/{len(arm.after)}",
         "adherence_learning_on": share(on),
         "adherence_learning_off": share(off),
+        # The core's unit conversions (core/reply_units.py) count for learning on; this
+        # is the figure without any probe they touched, i.e. the model's own adherence.
+        "adherence_learning_on_without_conversions": share(arm.adherence_unconverted),
+        "replies_with_units_converted": sum(r.converted_units > 0 for r in replies),
+        "units_converted": [
+            {"asked": asked, "reply": r.reply.content}
+            for asked, r in zip(arm.asked, replies, strict=True)
+            if r.converted_units
+        ],
         "adherence_by_kind": {
             kind: {"on": share(v["full"]), "off": share(v["off"])}
             for kind, v in arm.adherence.items()
@@ -362,7 +380,9 @@ def main() -> None:
         ("  after, narrated notes", "correction_after_narrated_notes"),
         ("  correction in context", "correction_in_context"),
         ("adherence: learning on", "adherence_learning_on"),
+        ("  on, no unit converted", "adherence_learning_on_without_conversions"),
         ("adherence: learning off", "adherence_learning_off"),
+        ("replies units converted", "replies_with_units_converted"),
         ("TTFT median (ms)", "ttft_ms_median"),
         ("tok/s median", "tok_per_s_median"),
         ("model RSS (MiB)", "rss_model_process_mib"),

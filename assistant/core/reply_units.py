@@ -1,0 +1,209 @@
+"""Quantities in the user's units, added to the reply as it streams.
+
+A 135M model told "I use the metric system" still answers "A marathon is 26.2 miles":
+it knows the preference is there (it is in its system prompt) but cannot convert, and
+`bench_answers` counted every unit probe a miss. The assistant can convert. When a
+standing preference names a unit system, each quantity in the other system gets its
+conversion after it, in brackets: "26.2 miles (42.2 km)", "20-30 pounds (9.1-13.6 kg)".
+
+The model's own figure stays: a wrong figure converted is still visibly the model's,
+where a replaced one would hide it. A quantity the reply already converts ("42 km
+(26 miles)", "26 miles (42 km)") is left alone, and so is code inside ``` fences.
+Pure and deterministic: no model.
+"""
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.core.reply_shape import FENCE
+
+UnitSystem = Literal["metric", "imperial"]
+
+# A preference names its system ("Use metric units.", "I use the metric system, so give
+# distances in kilometres") or its units ("I think in miles and pounds"). "Metric, not
+# imperial" names both: the first one named is the one wanted.
+_METRIC = re.compile(r"\b(?:metric|kilomet\w*|kilograms?|celsius|km|kg)\b", re.IGNORECASE)
+_IMPERIAL = re.compile(
+    r"\b(?:imperial|miles|pounds|fahrenheit|feet|inches|lbs)\b|\bus units\b", re.IGNORECASE
+)
+_MILE = 1.609344
+_POUND = 0.45359237
+
+
+@dataclass(frozen=True)
+class _Unit:
+    names: str  # a regular expression for how a reply writes the unit
+    into: str  # how the converted figure is written
+    convert: Callable[[float], float]
+    whole: bool = False  # rounded to whole units (degrees)
+
+
+_TO_METRIC = (
+    _Unit(r"miles? per hour|mph", "km/h", lambda v: v * _MILE),
+    _Unit(r"square (?:feet|foot)|sq\.? ?ft", "m²", lambda v: v * 0.09290304),
+    _Unit(r"miles?|mi", "km", lambda v: v * _MILE),
+    _Unit(r"feet|foot|ft", "m", lambda v: v * 0.3048),
+    _Unit(r"inch(?:es)?", "cm", lambda v: v * 2.54),
+    _Unit(r"yards?|yds?", "m", lambda v: v * 0.9144),
+    _Unit(r"pounds?|lbs?", "kg", lambda v: v * _POUND),
+    _Unit(r"ounces?|oz", "g", lambda v: v * 28.349523125),
+    _Unit(r"gallons?|gal", "L", lambda v: v * 3.785411784),
+    _Unit(
+        r"degrees? fahrenheit|degrees? F|fahrenheit|°\s?F",
+        "°C",
+        lambda v: (v - 32) * 5 / 9,
+        whole=True,
+    ),
+)
+_TO_IMPERIAL = (
+    _Unit(r"kilomet(?:er|re)s? (?:per|an) hour|km/h|kph", "mph", lambda v: v / _MILE),
+    _Unit(r"kilomet(?:er|re)s?|km", "miles", lambda v: v / _MILE),
+    _Unit(r"centimet(?:er|re)s?|cm", "in", lambda v: v / 2.54),
+    _Unit(r"met(?:er|re)s?", "ft", lambda v: v / 0.3048),
+    _Unit(r"kilograms?|kilos?|kg", "lb", lambda v: v / _POUND),
+    _Unit(r"grams?", "oz", lambda v: v / 28.349523125),
+    _Unit(r"lit(?:er|re)s?", "gal", lambda v: v / 3.785411784),
+    _Unit(
+        r"degrees? celsius|degrees? C|celsius|°\s?C",
+        "°F",
+        lambda v: v * 9 / 5 + 32,
+        whole=True,
+    ),
+)
+_NUMBER = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_RANGE = r"\s*(?:-|\u2013|to|and)\s*"  # 20-30, 20\u201330, 20 to 30
+# A figure starts a quantity only where it is not the tail of a word, a figure or a range.
+_STARTS = r"(?<![\w.,])"
+# The reply already gives the figure in the other system, before or after this one.
+_GIVEN_AFTER = re.compile(r"\s*[(\[]")
+_GIVEN_BEFORE = re.compile(
+    r"[(\[]\s*(?:~|about|approx\.?|approximately|around|roughly|or|i\.e\.,?)?\s*$", re.IGNORECASE
+)
+# Held back while streaming: a figure that may still be followed by its unit and by
+# the bracket that says it is already converted (at most "miles per hour (" after it).
+_LAST_FIGURE = re.compile(rf"{_STARTS}-?\d")
+_RANGE_START = re.compile(rf"{_STARTS}{_NUMBER}{_RANGE}$")
+_DECIDED = re.compile(r"[.!?,;:)\]]\s|\n")
+HOLD_WORDS = 5
+
+
+def unit_system(preferences: Sequence[str]) -> UnitSystem | None:
+    """The unit system the user's standing preferences ask for; the last one stated wins."""
+    wanted: UnitSystem | None = None
+    for text in preferences:
+        metric, imperial = _METRIC.search(text), _IMPERIAL.search(text)
+        if metric and (not imperial or metric.start() < imperial.start()):
+            wanted = "metric"
+        elif imperial:
+            wanted = "imperial"
+    return wanted
+
+
+def _pattern(units: Sequence[_Unit]) -> re.Pattern[str]:
+    names = "|".join(f"(?P<u{i}>{unit.names})" for i, unit in enumerate(units))
+    return re.compile(
+        rf"{_STARTS}(?P<a>{_NUMBER})(?:(?P<sep>{_RANGE})(?P<b>{_NUMBER}))?(?:\s*|-)"
+        rf"(?:{names})(?![\w/²])",
+        re.IGNORECASE,
+    )
+
+
+_UNITS: dict[UnitSystem, tuple[tuple[_Unit, ...], re.Pattern[str]]] = {
+    "metric": (_TO_METRIC, _pattern(_TO_METRIC)),
+    "imperial": (_TO_IMPERIAL, _pattern(_TO_IMPERIAL)),
+}
+
+
+def _figure(value: float, whole: bool) -> str:
+    if whole or abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.1f}".removesuffix(".0")
+    return f"{value:.2g}"
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def convert(
+    text: str, system: UnitSystem, *, before: str = "", fenced: bool = False
+) -> tuple[str, int]:
+    """`text` with each quantity outside `system` followed by its conversion, and how
+    many were converted.
+
+    `before` is what came just before `text` in the reply (for "42 km (26 miles)");
+    `fenced` says whether `text` starts inside a ``` fence.
+    """
+    units, pattern = _UNITS[system]
+    full, offset = before + text, len(before)
+    out, kept, added = [], 0, 0
+    for match in pattern.finditer(full, offset):
+        in_code = (fenced + full.count(FENCE, offset, match.start())) % 2 == 1
+        if in_code or _GIVEN_AFTER.match(full, match.end()):
+            continue
+        if _GIVEN_BEFORE.search(full, 0, match.start()):
+            continue
+        unit = next(u for i, u in enumerate(units) if match.group(f"u{i}") is not None)
+        figures = [
+            _figure(unit.convert(_number(match.group(g))), unit.whole)
+            for g in ("a", "b")
+            if match.group(g) is not None
+        ]
+        sep = (match.group("sep") or "").strip()
+        joined = ("-" if sep in ("-", "\u2013") else f" {sep} ").join(figures)
+        space = "" if unit.into.startswith("°") else " "
+        out.append(full[offset + kept : match.end()] + f" ({joined}{space}{unit.into})")
+        kept, added = match.end() - offset, added + 1
+    out.append(full[offset + kept :])
+    return "".join(out), added
+
+
+class UnitsInReply:
+    """Feed the reply as it is shown; returns it with conversions added.
+
+    A figure at the end of what came so far is held back until the words after it say
+    whether it is a quantity, and whether the reply converts it itself: at most
+    HOLD_WORDS words, and only when the user has a unit preference at all.
+    """
+
+    def __init__(self, system: UnitSystem) -> None:
+        self._system = system
+        self._pending = ""
+        self._before = ""  # the end of what went out, for "42 km (26 miles)"
+        self._fenced = False
+        self.added = 0  # quantities converted so far
+
+    def feed(self, piece: str) -> str:
+        self._pending += piece
+        return self._out(self._hold())
+
+    def finish(self) -> str:
+        """What is still held back, once the reply has ended."""
+        return self._out(len(self._pending))
+
+    def _hold(self) -> int:
+        """Where the part that may still change starts."""
+        pending = self._pending
+        figures = list(_LAST_FIGURE.finditer(pending))
+        if figures:
+            figure = figures[-1]
+            rest = pending[figure.start() :]
+            if len(rest.split()) <= HOLD_WORDS and not _DECIDED.search(rest):
+                start = figure.start()
+                if ranged := _RANGE_START.search(pending, 0, start):
+                    start = ranged.start()
+                return start
+        return len(pending.rstrip("`"))  # a run of backticks may still become a fence
+
+    def _out(self, upto: int) -> str:
+        text, self._pending = self._pending[:upto], self._pending[upto:]
+        if not text:
+            return ""
+        shown, added = convert(text, self._system, before=self._before, fenced=self._fenced)
+        self.added += added
+        self._fenced = (self._fenced + text.count(FENCE)) % 2 == 1
+        self._before = (self._before + text)[-40:]
+        return shown
