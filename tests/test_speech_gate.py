@@ -31,6 +31,8 @@ DROPPED = [
     ("I could help", "needs its context"),
     ("We want it to spread understanding and acceptance.", "needs its context"),
     ("I bought them at the market on Saturday.", "needs its context"),
+    ("Their support keeps me motivated.", "needs its context"),
+    ("Her stories have been with me and still inspire me.", "needs its context"),
     ("Congrats on the cooking show, I'll definitely be tuning in.", "social"),
     ("Congratulations on the new job, I'm so proud of you!", "social"),
 ]
@@ -39,6 +41,7 @@ KEPT = [
     "We're moving to Denver in June.",
     "We went biking along the coast last weekend",
     "Our dog Max died last week",
+    "My sister's support keeps me motivated.",
     "I made this painting to show my journey",
     "I was really excited about my new job at the library",
     "For me, adoption is a way of giving back",

@@ -148,10 +148,11 @@ _WE_EXHORT = re.compile(
 _GENERAL_FIRST = wordset("us our ourselves")
 _SINGULAR_FIRST = wordset("i i'm i've i'd i'll me my mine myself")
 # A sentence whose subject points back into the conversation ("It was so powerful",
-# "They've been there through everything") says nothing on its own.
+# "They've been there through everything", "Their support keeps me going", "Her stories
+# still inspire me") says nothing on its own.
 _POINTING_SUBJECT = re.compile(
     r"^(?:it|it's|it'll|it was|they|they're|they've|that|that's|this|these|those|he|"
-    rf"he's|she|she's|both|such)\b(?! (?:{_NAMED_TIME})\b)",
+    rf"he's|she|she's|both|such|their|his|her|its)\b(?! (?:{_NAMED_TIME})\b)",
     re.I,
 )
 _VAGUE_OBJECT = re.compile(
