@@ -84,6 +84,8 @@ NEGATIVE = [
     "I'm tired",
     "I'm going to the shop",
     "I'm not sure",
+    "I'm totally hooked!",  # a state of the moment, not who the user is
+    "I'm on fire",
     "I have a question",
     "I'd like a coffee",
     "thanks, that helps",

@@ -76,6 +76,8 @@ def test_talk_preambles_and_names_of_the_listener_are_cut_not_the_fact() -> None
         "I love how uncomplicated it is.",  # a reaction to what was said
         "I am as well.",  # no content word
         "I'm the same.",
+        "I'm a huge fan of it, that's why I go!",  # "it" is only named earlier
+        "I love their work.",  # whose work, only the conversation says
     ],
 )
 def test_a_rule_match_goes_through_the_same_gate(text: str) -> None:
@@ -86,7 +88,13 @@ def test_a_rule_match_goes_through_the_same_gate(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["I have two cats", "I'm allergic to peanuts", "I love hiking", "Always cite your sources"],
+    [
+        "I have two cats",
+        "I'm allergic to peanuts",
+        "I love hiking",
+        "Always cite your sources",
+        "I'm a huge fan of jazz, that's why I go",
+    ],
 )
 def test_explicit_statements_still_pass_the_rule_gate(text: str) -> None:
     produced = extract_rules(text)

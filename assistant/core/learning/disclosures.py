@@ -42,7 +42,11 @@ _INSTRUCTION_VERBS = wordset(
 )
 _RULE_DANGLING = re.compile(
     r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|so|too|"
-    r"(?:this|that|these|those|such) \w+)\W*$|^The user has to go\b",
+    r"(?:this|that|these|those|such) \w+)\W*$|^The user has to go\b|"
+    # "The user is a huge fan of it, that's why…": what "it" is, the conversation said.
+    r"\b(?:of|about|with|for|into) (?:it|this|that|them|him)\b|"
+    # "The user loves their work": whose, the conversation said.
+    r"\b(?:their|his)\b",
     re.I,
 )
 
