@@ -2,6 +2,7 @@
 (`run`), and the installed script as a real subprocess where the process
 itself is what is tested (`EXE`)."""
 
+import io
 import json
 import os
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.cli.chat import ReplyPrinter
 from assistant.core.settings import DEFAULT_SYSTEM_PROMPT, Settings
 from assistant.llm.default_model import SMOLLM2_FILE
 from tests.cli_helpers import EXE, assert_clean_error, run
@@ -278,3 +280,27 @@ def test_feedback_on_a_user_message_is_refused(cli_env: dict[str, str]) -> None:
     assert_clean_error(
         run(["feedback", turn["message_ids"]["assistant"], "up"], off), "learning level"
     )
+
+
+@pytest.mark.parametrize(
+    ("terminal", "first", "expected"),
+    [
+        # A terminal erases the withdrawn words: back to the start of their line, clear.
+        (True, "I'm a", "I'm a\r\033[JHappy birthday!"),
+        (True, "Sure!\n\nI'm", "Sure!\n\nI'm\033[2F\033[JHappy birthday!"),
+        # A pipe cannot take text back: the second try starts on a line of its own.
+        (False, "I'm a", "I'm a\nHappy birthday!"),
+    ],
+)
+def test_a_withdrawn_first_try_is_erased_on_a_terminal(
+    terminal: bool, first: str, expected: str
+) -> None:
+    out = io.StringIO()
+    printer = ReplyPrinter(out, terminal)
+    printer.delta(first)
+    printer.restart()
+    printer.delta("Happy birthday!")
+    assert out.getvalue() == expected
+    printer.restart()  # what the second try showed is taken back the same way
+    printer.restart()  # and with nothing shown since, there is nothing to take back
+    assert out.getvalue().count("\033[J" if terminal else "\n") == 2

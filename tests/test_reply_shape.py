@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.compose import build_assistant, load_environment
-from assistant.core import Assistant, ReplyDelta, TurnFinished
+from assistant.core import Assistant, ReplyDelta, ReplyRestarted, TurnFinished
 from assistant.core.reply_shape import ReplyShape, sentence_limit
 from assistant.embedder import Embedder
 from assistant.llm.fake import ScriptedBackend
@@ -262,6 +262,21 @@ def test_the_assistant_asks_once_more_when_the_reply_only_recited_its_instructio
     assert streamed.endswith("Happy birthday, Maya!") and "helpful" not in streamed
     [_, stored] = assistant.messages(turn.conversation.id)
     assert stored.content == "Happy birthday, Maya!"
+
+
+def test_words_a_withdrawn_first_try_showed_are_taken_back(
+    assistant: Assistant, fake: ScriptedBackend
+) -> None:
+    fake.enqueue("Sure! " + MAYA.strip('"'), "Happy birthday, Maya!")
+    events = list(assistant.send("Write a one-line birthday message for me."))
+    [restart] = [i for i, e in enumerate(events) if isinstance(e, ReplyRestarted)]
+    before = "".join(e.text for e in events[:restart] if isinstance(e, ReplyDelta))
+    after = "".join(e.text for e in events[restart:] if isinstance(e, ReplyDelta))
+    assert before.startswith("Sure!") and "helpful" not in before
+    assert after == "Happy birthday, Maya!"
+    *_, turn = events
+    assert isinstance(turn, TurnFinished)
+    assert (turn.reply.content, turn.retried) == ("Happy birthday, Maya!", True)
 
 
 def test_a_second_recitation_is_kept_rather_than_an_empty_reply(

@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from assistant.cli.shell import EXIT_INTERRUPTED, progress_printer, setup
 from assistant.core.errors import InputError
@@ -31,9 +31,46 @@ def read_prompt(prompt: str | None) -> str:
         raise InputError("stdin is not UTF-8 text", "pipe text, not binary data") from None
 
 
+class ReplyPrinter:
+    """Writes the reply as it streams, and takes back a withdrawn first try.
+
+    On a terminal the withdrawn words ("I'm a", before a recitation of the instructions)
+    are erased, so only the reply that counts is left; a pipe cannot take text back, so
+    there the second try starts on a line of its own.
+    """
+
+    def __init__(self, out: TextIO, terminal: bool) -> None:
+        self._out = out
+        self._terminal = terminal
+        self._written = ""
+
+    def delta(self, text: str) -> None:
+        self._out.write(text)
+        self._out.flush()
+        self._written += text
+
+    def restart(self) -> None:
+        if not self._written:
+            return
+        if self._terminal:
+            lines = self._written.count("\n")
+            # To the start of the first line written, then clear to the end of the screen.
+            self._out.write((f"\033[{lines}F" if lines else "\r") + "\033[J")
+        else:
+            self._out.write("\n")
+        self._out.flush()
+        self._written = ""
+
+
 def _chat(args: argparse.Namespace, model: str | None) -> int:
     from assistant.compose import build_assistant
-    from assistant.core.service import ReasoningDelta, ReplyDelta, TurnFinished, clean_input
+    from assistant.core.service import (
+        ReasoningDelta,
+        ReplyDelta,
+        ReplyRestarted,
+        TurnFinished,
+        clean_input,
+    )
 
     text = clean_input(read_prompt(args.prompt))
     env = setup(model)
@@ -55,14 +92,16 @@ def _chat(args: argparse.Namespace, model: str | None) -> int:
 
     previous = signal.signal(signal.SIGINT, stop_on_sigint)
     finished: TurnFinished | None = None
+    printer = ReplyPrinter(sys.stdout, sys.stdout.isatty())
     try:
         turn = assistant.send(
             text, args.conversation, incognito=args.incognito, learning=args.learning
         )
         for event in turn:
             if isinstance(event, ReplyDelta) and not args.json:
-                sys.stdout.write(event.text)
-                sys.stdout.flush()
+                printer.delta(event.text)
+            elif isinstance(event, ReplyRestarted) and not args.json:
+                printer.restart()
             elif isinstance(event, ReasoningDelta) and show_progress:
                 # Thinking is for the eyes only: dimmed, on the terminal, never on stdout.
                 sys.stderr.write(f"\033[2m{event.text}\033[0m")

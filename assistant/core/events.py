@@ -58,6 +58,12 @@ class ReplyDelta:
 
 
 @dataclass(frozen=True)
+class ReplyRestarted:
+    """What streamed of the reply so far is withdrawn: that try only recited the
+    instructions, and a second try streams next. A shell clears what it showed."""
+
+
+@dataclass(frozen=True)
 class ReasoningDelta:
     """A piece of a reasoning model's thinking (`<think>…</think>`): shown apart,
     never part of the reply's text (assistant/core/reasoning.py)."""
@@ -99,7 +105,7 @@ class TurnFinished:
     converted_units: int = 0
 
 
-TurnEvent = TurnStarted | ReplyDelta | ReasoningDelta | ReplyEnded | TurnFinished
+TurnEvent = TurnStarted | ReplyDelta | ReplyRestarted | ReasoningDelta | ReplyEnded | TurnFinished
 
 
 @dataclass(frozen=True)

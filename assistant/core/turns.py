@@ -13,6 +13,7 @@ from assistant.core.events import (
     ReasoningDelta,
     ReplyDelta,
     ReplyEnded,
+    ReplyRestarted,
     TurnEvent,
     TurnFinished,
     TurnStarted,
@@ -295,7 +296,7 @@ class Turns(Feedback):
             shape = ReplyShape(limit, scaffold)
             first = backend.last_usage()
             if shown:
-                yield ReplyDelta("\n")  # a terminal keeps the words the first try showed
+                yield ReplyRestarted()  # the words the first try showed are withdrawn
             yield from self._generate(prompt, params, shape, thoughts, units)
             # The user waited for both tries: time to the first kept token includes the first.
             second = backend.last_usage()

@@ -23,6 +23,7 @@ from assistant.core.service import (
     ReasoningDelta,
     ReplyDelta,
     ReplyEnded,
+    ReplyRestarted,
     TurnEvent,
     TurnFinished,
     TurnStarted,
@@ -184,6 +185,8 @@ class TurnsApp(FeedbackApp):
         event = message.event
         if isinstance(event, ReplyDelta):
             self.reply_delta(event)
+        elif isinstance(event, ReplyRestarted):
+            self.reply_restarted()
         elif isinstance(event, ReasoningDelta):
             self.reasoning_delta(event)
         elif isinstance(event, TurnStarted):
@@ -233,6 +236,11 @@ class TurnsApp(FeedbackApp):
         """A batch of reply text, shown as it streams."""
         if self._reply is not None:
             self._reply.extend(event.text)
+
+    def reply_restarted(self) -> None:
+        """The first try only recited the instructions: what it showed goes."""
+        if self._reply is not None:
+            self._reply.restart()
 
     def reasoning_delta(self, event: ReasoningDelta) -> None:
         """A batch of the model's thinking, shown apart from the reply."""

@@ -132,6 +132,10 @@ class ReplyBubble(Vertical):
         """Show more of the reply, unparsed (a bubble made with `streaming=True`)."""
         self.live.append(text)
 
+    def restart(self) -> None:
+        """Take back the reply text shown so far: another try streams in its place."""
+        self.live.clear()
+
     async def finish(self, text: str) -> None:
         """Render the whole reply as Markdown, in place of the plain text."""
         self.text = text
