@@ -41,7 +41,7 @@ def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBack
     assistant/llm/process.py for why); imported only when called."""
 
     def load(progress: Callable[[str], None]) -> ChatBackend:
-        from assistant.llm.catalog import resolve_model_path
+        from assistant.llm.catalog import catalog_label, resolve_model_path
         from assistant.llm.gguf import read_gguf
         from assistant.llm.llama import LoadOptions
         from assistant.llm.process import ProcessBackend
@@ -50,6 +50,8 @@ def llama_loader(env: Environment) -> Callable[[Callable[[str], None]], ChatBack
         path = resolve_model_path(env.settings.model, env.paths, progress)
         progress(f"Reading {path.name}…")
         info = read_gguf(path)
+        if label := catalog_label(env.settings.model):
+            info = replace(info, metadata={**info.metadata, "general.name": label})
         adapter = adapter_for(env.paths, path, progress)
         progress(f"Loading {info.name} ({info.architecture})…")
         s = env.settings

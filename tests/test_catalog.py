@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.errors import ModelError
-from assistant.llm.catalog import load_catalog, resolve_model_path
+from assistant.llm.catalog import catalog_label, load_catalog, resolve_model_path
 from assistant.llm.default_model import SMOLLM2_COPY, SMOLLM2_FILE, SMOLLM2_SHA256
 from assistant.system.paths import resolve_paths
 
@@ -16,6 +16,13 @@ def test_catalog_lists_the_embedded_models_default_first() -> None:
     assert default.architecture == "llama" and default.template == "chatml"
     assert gemma.file == "gemma-3-270m-q4_k_m.gguf"
     assert len(gemma.sha256) == 64 and gemma.template == "gemma"
+
+
+def test_a_catalog_model_goes_by_its_label_and_any_other_gguf_by_its_own_name() -> None:
+    # SmolLM2's file calls itself "Smollm2 135M 8k Lc100K Mix1 Ep2", its training run.
+    assert catalog_label("") == catalog_label("smollm2-135m-instruct") == "SmolLM2 135M Instruct"
+    assert catalog_label("gemma-3-270m") == "Gemma 3 270M"
+    assert catalog_label("/models/Qwen2.5-3B-Instruct-Q4_K_M.gguf") == ""
 
 
 def test_a_config_naming_gemma_still_gets_gemma(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from assistant.core.errors import ModelError
 from assistant.llm.checksum import is_verified, mark_verified, sha256_file
-from assistant.llm.default_model import default_model_copy, embedded_model_path
+from assistant.llm.default_model import DEFAULT_MODEL, default_model_copy, embedded_model_path
 from assistant.system.paths import Paths
 
 Progress = Callable[[str], None]
@@ -30,6 +30,9 @@ class CatalogEntry:
     licence: str
     embedded: bool = False
     notes: str = ""
+    # What the app calls the model (status bar, welcome, stored replies); the file's own
+    # `general.name` is used when empty. SmolLM2's is its training run's name.
+    label: str = ""
 
 
 def catalog_file() -> Path:
@@ -66,6 +69,13 @@ def _verify(path: Path, entry: CatalogEntry, progress: Progress) -> None:
             "the file is damaged or a different build; download it again",
         )
     mark_verified(path, entry.sha256)
+
+
+def catalog_label(spec: str) -> str:
+    """The catalog's label for a model setting that names one of its models ("" for the
+    default, which is one of them), or "" for anything else."""
+    name = spec or DEFAULT_MODEL
+    return next((e.label for e in load_catalog() if name in (e.name, e.file)), "")
 
 
 def resolve_model_path(spec: str, paths: Paths, progress: Progress = lambda _: None) -> Path:
