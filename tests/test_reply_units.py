@@ -61,6 +61,7 @@ def test_each_quantity_in_the_other_system_gets_its_conversion(
         "A marathon is 26.2 miles (42.2 km).",
         "In 2019 the team of 300 ran 5 min faster.",  # figures without a unit
         "```\nrun(5, 'miles')\nx = 5 miles\n```",  # code is left alone
+        "A good bike costs about 300 pounds; I paid 20 pounds sterling.",  # money
     ],
 )
 def test_what_the_reply_already_converts_and_code_stay_as_they_are(reply: str) -> None:
@@ -70,7 +71,8 @@ def test_what_the_reply_already_converts_and_code_stay_as_they_are(reply: str) -
 @pytest.mark.parametrize("step", [1, 2, 3, 7, 1000])
 def test_what_streams_is_what_the_whole_reply_becomes(step: int) -> None:
     reply = (
-        "From 100 to 200 pounds, or 20-30 lbs for a cat. It is 26.2 miles (42 km) far.\n"
+        "It costs 9 pounds. From 100 to 200 pounds, or 20-30 lbs for a cat. It is 26.2 miles"
+        " (42 km) far.\n"
         "```\ny = 5 miles\n```\nThen 5 feet 10 inches, and 350 degrees Fahrenheit."
     )
     whole, added = convert(reply, "metric")

@@ -38,6 +38,7 @@ class _Unit:
     into: str  # how the converted figure is written
     convert: Callable[[float], float]
     whole: bool = False  # rounded to whole units (degrees)
+    money: bool = False  # also a currency: "it costs 20 pounds" is not a weight
 
 
 _TO_METRIC = (
@@ -47,7 +48,8 @@ _TO_METRIC = (
     _Unit(r"feet|foot|ft", "m", lambda v: v * 0.3048),
     _Unit(r"inch(?:es)?", "cm", lambda v: v * 2.54),
     _Unit(r"yards?|yds?", "m", lambda v: v * 0.9144),
-    _Unit(r"pounds?|lbs?", "kg", lambda v: v * _POUND),
+    _Unit(r"lbs?", "kg", lambda v: v * _POUND),
+    _Unit(r"pounds?", "kg", lambda v: v * _POUND, money=True),
     _Unit(r"ounces?|oz", "g", lambda v: v * 28.349523125),
     _Unit(r"gallons?|gal", "L", lambda v: v * 3.785411784),
     _Unit(
@@ -87,6 +89,16 @@ _LAST_FIGURE = re.compile(rf"{_STARTS}-?\d")
 _RANGE_START = re.compile(rf"{_STARTS}{_NUMBER}{_RANGE}$")
 _DECIDED = re.compile(r"[.!?,;:)\]]\s|\n")
 HOLD_WORDS = 5
+# "It costs 20 pounds", "he paid 300 pounds for it": pounds as money, in a British reply.
+_MONEY = re.compile(
+    r"£|\b(?:cost|costs|costing|price|priced|paid|pay|pays|paying|spend|spends|spent|"
+    r"worth|earn|earns|earned|salary|fee|fees|rent|budget|save|saved|sold|buy|bought|"
+    r"charge|charges|charged|fine|fined|wage|wages|money|cash)\b",
+    re.IGNORECASE,
+)
+_STERLING = re.compile(r"[ \t]+sterling\b", re.IGNORECASE)
+MONEY_REACH = 40
+_SENTENCE_END = re.compile(r"[.!?]\s+|\n")
 
 
 def unit_system(preferences: Sequence[str]) -> UnitSystem | None:
@@ -114,6 +126,14 @@ _UNITS: dict[UnitSystem, tuple[tuple[_Unit, ...], re.Pattern[str]]] = {
     "metric": (_TO_METRIC, _pattern(_TO_METRIC)),
     "imperial": (_TO_IMPERIAL, _pattern(_TO_IMPERIAL)),
 }
+
+
+def _is_money(text: str, match: re.Match[str]) -> bool:
+    """Whether "pounds" here are money: a word of buying or earning before the figure in
+    its sentence (no further than a streamed reply keeps of what went out), or
+    "sterling" after it."""
+    before = _SENTENCE_END.split(text[max(0, match.start() - MONEY_REACH) : match.start()])[-1]
+    return bool(_MONEY.search(before) or _STERLING.match(text, match.end()))
 
 
 def _figure(value: float, whole: bool) -> str:
@@ -147,6 +167,8 @@ def convert(
         if _GIVEN_BEFORE.search(full, 0, match.start()):
             continue
         unit = next(u for i, u in enumerate(units) if match.group(f"u{i}") is not None)
+        if unit.money and _is_money(full, match):
+            continue
         figures = [
             _figure(unit.convert(_number(match.group(g))), unit.whole)
             for g in ("a", "b")
@@ -205,5 +227,5 @@ class UnitsInReply:
         shown, added = convert(text, self._system, before=self._before, fenced=self._fenced)
         self.added += added
         self._fenced = (self._fenced + text.count(FENCE)) % 2 == 1
-        self._before = (self._before + text)[-40:]
+        self._before = (self._before + text)[-MONEY_REACH:]
         return shown
