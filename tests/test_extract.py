@@ -59,6 +59,7 @@ POSITIVE = [
     ("well, I'm 34 years old", "fact", "The user is 34 years old.", "age"),
     ("I don't eat pork", "fact", "The user doesn't eat pork.", "eat:pork"),
     ("I have two cats", "fact", "The user has two cats.", None),
+    ("I'm sober now", "fact", "The user is sober now.", None),  # "so" is not "sober"
 ]
 
 

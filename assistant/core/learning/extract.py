@@ -54,9 +54,8 @@ _TRANSIENT = re.compile(
     r"back|done|ready|confused|curious|wondering|glad|happy to|afraid|just|about to|"
     r"going|looking|trying|thinking|asking|working on|not|so|very|really|still|"
     # "I'm totally hooked", "I'm on fire", "I'm gonna be great": a state of the moment.
-    r"(?:totally|super|pretty|kinda|sorta|quite|absolutely|definitely|gonna|gotta|on|in|"
-    r"all)\b|"
-    r"\w+ing\b)",
+    r"totally|super|pretty|kinda|sorta|quite|absolutely|definitely|gonna|gotta|on|in|all|"
+    r"\w+ing)\b",  # whole words: "so" is not "sober", "here" not "hereditary"
     re.I,
 )
 _DIETS = (
