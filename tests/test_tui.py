@@ -74,6 +74,38 @@ async def test_a_streaming_reply_is_plain_text_until_it_is_whole(
         assert bubble.markdown.source == "**Bold** start, then more."
 
 
+async def test_words_of_a_withdrawn_first_try_leave_the_bubble(
+    env: Environment, fake: ScriptedBackend, embedder: Embedder
+) -> None:
+    recital = (
+        "Sure! I'm a helpful, concise personal assistant running locally on the user's machine."
+    )
+    fake.enqueue(recital, "Happy birthday!")
+    fake.gate = threading.Event()  # holds the first try after "Sure!"
+    app = scripted_app(env, fake, embedder)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.click("#prompt")
+        await pilot.press("h", "i", "enter")
+        [bubble] = [b async for b in _reply_bubble(pilot)]
+        for _ in range(500):  # until the first word is shown (a condition, not a time)
+            if bubble.live.text:
+                break
+            await pilot.pause()
+        assert bubble.live.text == "Sure!"
+        # The second try waits on a gate of its own, so the moment after the restart holds.
+        first, fake.gate = fake.gate, threading.Event()
+        first.set()
+        for _ in range(500):
+            if bubble.live.text != "Sure!":
+                break
+            await pilot.pause()
+        assert "Sure" not in bubble.live.text and bubble.live.text in ("", "Happy")
+        fake.gate.set()
+        await settle(pilot)
+        assert bubble.markdown.source == "Happy birthday!"
+
+
 async def test_the_final_reply_shows_before_it_is_stored(
     env: Environment, fake: ScriptedBackend, embedder: Embedder
 ) -> None:
