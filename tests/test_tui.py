@@ -56,15 +56,7 @@ async def test_a_streaming_reply_is_plain_text_until_it_is_whole(
     fake.gate = threading.Event()  # holds the reply after its first word
     app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
-        await settle(pilot)
-        await pilot.click("#prompt")
-        await pilot.press("h", "i", "enter")
-        [bubble] = [b async for b in _reply_bubble(pilot)]
-        assert bubble.live.display  # shown from the start: no re-layout at the first token
-        for _ in range(500):  # until the first chunk is handled (a condition, not a time)
-            if bubble.live.text:
-                break
-            await pilot.pause()
+        bubble = await _first_words_shown(pilot)
         assert bubble.live.text == "**Bold**"  # shown as typed, not parsed
         assert bubble.live.render_line(0).text.rstrip() == "**Bold**"
         assert bubble.markdown.source == ""
@@ -84,14 +76,7 @@ async def test_words_of_a_withdrawn_first_try_leave_the_bubble(
     fake.gate = threading.Event()  # holds the first try after "Sure!"
     app = scripted_app(env, fake, embedder)
     async with app.run_test() as pilot:
-        await settle(pilot)
-        await pilot.click("#prompt")
-        await pilot.press("h", "i", "enter")
-        [bubble] = [b async for b in _reply_bubble(pilot)]
-        for _ in range(500):  # until the first word is shown (a condition, not a time)
-            if bubble.live.text:
-                break
-            await pilot.pause()
+        bubble = await _first_words_shown(pilot)
         assert bubble.live.text == "Sure!"
         # The second try waits on a gate of its own, so the moment after the restart holds.
         first, fake.gate = fake.gate, threading.Event()
@@ -177,6 +162,21 @@ async def test_a_reply_fills_the_rows_below_the_message_without_moving_the_chat(
         last_user = list(app.query(UserBubble))[2]
         assert last_user.region.y == chat.y + 1
         assert last_reply.region.bottom == chat.bottom
+
+
+async def _first_words_shown(pilot: Pilot[None]) -> ReplyBubble:
+    """Send "hi" and wait until the reply's bubble shows its first chunk (a reply held by
+    `fake.gate` after its first word), as plain text from the start."""
+    await settle(pilot)
+    await pilot.click("#prompt")
+    await pilot.press("h", "i", "enter")
+    [bubble] = [b async for b in _reply_bubble(pilot)]
+    assert bubble.live.display  # shown from the start: no re-layout at the first token
+    for _ in range(500):  # until the first chunk is handled (a condition, not a time)
+        if bubble.live.text:
+            break
+        await pilot.pause()
+    return bubble
 
 
 async def _reply_bubble(pilot: Pilot[None]) -> AsyncIterator[ReplyBubble]:
