@@ -24,10 +24,13 @@ UnitSystem = Literal["metric", "imperial"]
 # A preference names its system ("Use metric units.", "I use the metric system, so give
 # distances in kilometres") or its units ("I think in miles and pounds"). "Metric, not
 # imperial" names both: the first one named is the one wanted.
-_METRIC = re.compile(r"\b(?:metric|kilomet\w*|kilograms?|celsius|km|kg)\b", re.IGNORECASE)
-_IMPERIAL = re.compile(
-    r"\b(?:imperial|miles|pounds|fahrenheit|feet|inches|lbs)\b|\bus units\b", re.IGNORECASE
-)
+_METRIC_WORDS = r"metric|kilomet\w*|kilograms?|kilos|celsius|km|kg"
+_IMPERIAL_WORDS = r"imperial|miles|pounds|fahrenheit|feet|inches|lbs|us customary|us units"
+# Any word that names a system: the extraction rule for "I use the metric system" starts
+# with one, and `unit_system` decides which system it names.
+UNIT_WORDS = f"{_METRIC_WORDS}|{_IMPERIAL_WORDS}"
+_METRIC = re.compile(rf"\b(?:{_METRIC_WORDS})\b", re.IGNORECASE)
+_IMPERIAL = re.compile(rf"\b(?:{_IMPERIAL_WORDS})\b", re.IGNORECASE)
 _MILE = 1.609344
 _POUND = 0.45359237
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.core.records import MemoryKind
+from assistant.core.reply_units import UNIT_WORDS, unit_system
 
 RULE_CONFIDENCE = 0.9
 
@@ -279,20 +280,12 @@ def _remember(m: re.Match[str]) -> Candidate | None:
     return Candidate("fact", text, f"note:{slot(content, 6)}") if text else None
 
 
-# The first unit named decides: "I use miles, not kilometres" is imperial.
-_UNIT_WORD = re.compile(
-    r"\b(?:(metric|kilomet\w*|kilograms?|kilos|celsius|km|kg)|"
-    r"(imperial|miles|pounds|fahrenheit|feet|lbs|us customary))\b",
-    re.I,
-)
-
-
 def _units(m: re.Match[str]) -> Candidate | None:
-    """A unit system the replies should use: one slot, so a later choice replaces it."""
-    unit = _UNIT_WORD.search(m.group(1))
-    if unit is None:
+    """A unit system the replies should use: one slot, so a later choice replaces it.
+    The first unit named decides: "I use miles, not kilometres" is imperial."""
+    system = unit_system([m.group(1)])
+    if system is None:
         return None
-    system = "metric" if unit.group(1) else "imperial"
     return Candidate("preference", f"The user uses {system} units.", "units")
 
 
@@ -301,11 +294,8 @@ _RULES: list[Rule] = [
     (
         re.compile(
             r"^(?:please\s+)?(?:I\s+(?:use|prefer|think in|work in|go by|measure in|"
-            r"(?:'m|am) used to)\s+(?:the\s+)?(?=(?:metric|imperial|us customary|"
-            r"kilomet\w*|kilograms?|miles|pounds|celsius|fahrenheit)\b)|"
-            r"(?:use|stick to|give (?:me )?(?:\w+\s+){0,2}in)\s+(?:the\s+)?"
-            r"(?=(?:metric|imperial|kilomet\w*|kilograms?|miles|pounds|celsius|fahrenheit)\b))"
-            r"(.+)",
+            r"(?:'m|am) used to)|use|stick to|give (?:me )?(?:\w+\s+){0,2}in)\s+(?:the\s+)?"
+            rf"(?=(?:{UNIT_WORDS})\b)(.+)",
             re.I,
         ),
         _units,
