@@ -93,6 +93,29 @@ def test_rewrite_makes_the_verb_agree() -> None:
     )
 
 
+def test_rewrite_writes_chat_spelling_out_and_says_their_after_the_first_mention() -> None:
+    assert rewrite("Gonna continue my edu and check out my fave career options", None) == (
+        "Going to continue the user's education and check out their favorite career options."
+    )
+    assert rewrite("My bff and I got pics of my kiddos", None) == (
+        "The user's best friend and the user got pictures of their kids."
+    )
+    # Words that only look like chat spelling are left alone.
+    assert rewrite("I defined the info-box in my uniform", None) == (
+        "The user defined the info-box in their uniform."
+    )
+
+
+def test_a_quoted_title_stays_and_quoted_speech_goes() -> None:
+    said = sentences('Just finished "A Dance with Dragons" and it\'s a really good story!')
+    assert rewrite(said[0], None) == (
+        'The user just finished "A Dance with Dragons" and it\'s a really good story.'
+    )
+    assert sentences('My dad always said "you can do it!" when I ran.') == [
+        "My dad always said when I ran."
+    ]
+
+
 def test_related_facts_merge_and_keep_every_source(
     tmp_path: Path, extractor: Extractor, embedder: SentenceEmbedder
 ) -> None:

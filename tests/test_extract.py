@@ -123,3 +123,13 @@ def test_love_then_hate_share_a_slot() -> None:
 
 def test_third_person() -> None:
     assert third_person("I think my car is mine") == "the user think the user's car is the user's"
+
+
+def test_a_quoted_title_is_part_of_the_fact_and_quoted_speech_is_not() -> None:
+    assert [c.text for c in extract_rules('My favorite book is "Becoming Nicole".')] == [
+        'The user\'s favorite book is "Becoming Nicole".'
+    ]
+    assert [c.text for c in extract_rules("I love 'Brave' by Sara Bareilles.")] == [
+        'The user loves "Brave" by Sara Bareilles.'
+    ]
+    assert extract_rules('My sister told me "I am vegetarian now".') == []

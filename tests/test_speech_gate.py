@@ -35,6 +35,9 @@ DROPPED = [
     ("Her stories have been with me and still inspire me.", "needs its context"),
     ("Congrats on the cooking show, I'll definitely be tuning in.", "social"),
     ("Congratulations on the new job, I'm so proud of you!", "social"),
+    ("I tackled something new.", "names nothing"),
+    ("I've been working on something exciting too!", "names nothing"),
+    ("Crazy things happened to me.", "names nothing"),
 ]
 
 KEPT = [
@@ -46,6 +49,8 @@ KEPT = [
     "I was really excited about my new job at the library",
     "For me, adoption is a way of giving back",
     "I ran my first half marathon in Porto",
+    "I bought some new things for my garden",
+    "I'm super stoked for the Harry Potter stuff",
 ]
 
 

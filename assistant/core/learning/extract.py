@@ -30,7 +30,13 @@ class Candidate:
     vector: tuple[float, ...] = field(default=(), compare=False, repr=False)
 
 
-_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']{3,}'(?!\w)|`[^`]*`")
+_QUOTED = re.compile(r"\"([^\"]*)\"|“([^”]*)”|(?<!\w)'([^']{3,})'(?!\w)|`[^`]*`")
+_SPEAKER = re.compile(
+    r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|our|us|"
+    r"you|your|yours|yourself|you're|you've|you'd|you'll)\b",
+    re.I,
+)
+TITLE_WORDS = 8
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _CLAUSE = re.compile(
     r",?\s+(?:and|but|also)\s+(?=(?:i|i'm|i've|my)\b)|,\s+(?=(?:i|i'm|my)\s)", re.I
@@ -349,8 +355,26 @@ def _match_clause(clause: str) -> list[Candidate]:
     return []
 
 
+def _title_or_nothing(match: re.Match[str]) -> str:
+    inner = next((g for g in match.groups() if g is not None), None)
+    if inner is None:
+        return " "  # code
+    inner = " ".join(inner.split())
+    speech = _SPEAKER.search(inner) or inner.endswith((".", "!", "?", ","))
+    if inner and len(inner.split()) <= TITLE_WORDS and not speech:
+        return f'"{inner}"'
+    return " "
+
+
+def unquoted(text: str) -> str:
+    """`text` without quoted speech and code, which are someone else's words ("my dad
+    always said "you can do it!""). A short quote that names something stays, as a
+    title: in 'Just finished "A Dance with Dragons"' the title is the fact."""
+    return _QUOTED.sub(_title_or_nothing, text)
+
+
 def _clauses(text: str) -> list[str]:
-    text = _QUOTED.sub(" ", text)
+    text = unquoted(text)
     out: list[str] = []
     for raw in _SENTENCE.split(text):
         stripped = raw.strip()

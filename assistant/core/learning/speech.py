@@ -16,7 +16,7 @@ import re
 from datetime import datetime
 
 from assistant.core.learning.dates import resolve_dates
-from assistant.core.learning.extract import slot
+from assistant.core.learning.extract import slot, unquoted
 
 MIN_WORDS = 3
 MAX_WORDS = 48
@@ -30,7 +30,6 @@ def wordset(words: str) -> frozenset[str]:
 
 
 _CAPTION = re.compile(r"\[shares? [^\]]*\]", re.I)
-_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|`[^`]*`")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s+|(?<=[.!?])(?=[A-Z])")
 _LEADING = re.compile(
     r"^(?:(?:yeah|yep|yes|yup|no|nope|oh|ooh|wow|whoa|haha|hah|ha|lol|omg|hey|hi|hello|"
@@ -154,6 +153,13 @@ _POINTING_SUBJECT = re.compile(
     r"^(?:it|it's|it'll|it was|they|they're|they've|that|that's|this|these|those|he|"
     rf"he's|she|she's|both|such|their|his|her|its)\b(?! (?:{_NAMED_TIME})\b)",
     re.I,
+)
+# An object that names nothing, and the words that dress it up without naming it.
+_INDEFINITE_WORDS = wordset("something anything everything things stuff")
+_INDEFINITE = re.compile(r"\b(?:something|anything|everything|things|stuff)\b", re.I)
+_GENERIC_TRAITS = wordset(
+    "new exciting excited special big crazy cool fun different interesting important "
+    "wild random little huge small fresh whole certain"
 )
 _VAGUE_OBJECT = re.compile(
     r"\b(?:i|we)(?:'m| am| are|'re)? (?:really |also |totally |so |just )?"
@@ -288,9 +294,9 @@ def _with_subject(sentence: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """A message's sentences, without photo captions, quotes and leading interjections,
-    with a dropped "I" put back."""
-    text = _QUOTED.sub(" ", without_captions(text))
+    """A message's sentences, without photo captions, quoted speech and leading
+    interjections, with a dropped "I" put back."""
+    text = unquoted(without_captions(text))
     out = []
     for raw in _SENTENCE.split(text):
         sentence = " ".join(raw.split()).strip(" ,;:")
@@ -301,6 +307,16 @@ def sentences(text: str) -> list[str]:
         if sentence:
             out.append(_with_subject(sentence))
     return out
+
+
+def names_nothing(text: str) -> bool:
+    """Whether what the user did or has is left unnamed: "I tackled something new", "I've
+    been working on something exciting too", "Crazy things happened". A listener keeps
+    what it was; "something" with an adjective is not it."""
+    if _INDEFINITE.search(text) is None:
+        return False
+    named = [w for w in anchors(text) if w not in _INDEFINITE_WORDS and w not in _GENERIC_TRAITS]
+    return len(named) < MIN_ANCHORS
 
 
 def feeling_only(text: str) -> bool:
@@ -368,12 +384,85 @@ def gate(sentence: str) -> str | None:
         return "a passing feeling"
     if len(anchors(sentence)) < MIN_ANCHORS:
         return "needs its context"
+    if names_nothing(sentence):
+        return "names nothing"
     return None
 
 
+# Chat spelling, written out as a memory should read it ("gonna continue my edu" ->
+# "going to continue their education"): the memory list reads better, and so does the
+# embedding a later question is matched against.
+_CHAT_WORDS = {
+    "gonna": "going to",
+    "wanna": "want to",
+    "gotta": "got to",
+    "kinda": "kind of",
+    "sorta": "sort of",
+    "dunno": "don't know",
+    "lemme": "let me",
+    "cuz": "because",
+    "coz": "because",
+    "'cause": "because",
+    "tho": "though",
+    "thru": "through",
+    "fave": "favorite",
+    "fav": "favorite",
+    "faves": "favorites",
+    "favs": "favorites",
+    "pic": "picture",
+    "pics": "pictures",
+    "biz": "business",
+    "peeps": "people",
+    "ppl": "people",
+    "edu": "education",
+    "uni": "university",
+    "vacay": "vacation",
+    "convo": "conversation",
+    "bday": "birthday",
+    "hubby": "husband",
+    "missus": "wife",
+    "kiddos": "kids",
+    "kiddo": "kid",
+    "bff": "best friend",
+    "gf": "girlfriend",
+    "bf": "boyfriend",
+    "info": "information",
+    "defo": "definitely",
+    "totes": "totally",
+    "w/": "with",
+    "b/c": "because",
+    "rn": "right now",
+}
+_CHAT_WORD = re.compile(
+    r"(?<![\w'/-])("
+    + "|".join(re.escape(w) for w in sorted(_CHAT_WORDS, key=len, reverse=True))
+    + r")(?![\w'/-])",
+    re.I,
+)
+
+
+def _spelled_out(text: str) -> str:
+    def written(match: re.Match[str]) -> str:
+        word = _CHAT_WORDS[match.group(1).lower()]
+        return word[:1].upper() + word[1:] if match.group(1)[:1].isupper() else word
+
+    return _CHAT_WORD.sub(written, text)
+
+
+def _their_after_first(text: str) -> str:
+    """ "The user is proud of the user's work" reads "… of their work": once the user is
+    named, a later possessive is theirs."""
+    first = re.search(r"\bthe user\b", text, re.I)
+    if first is None:
+        return text
+    head, tail = text[: first.end()], text[first.end() :]
+    return head + re.sub(r"\bthe user's\b", "their", tail)
+
+
 def rewrite(sentence: str, when: datetime | None) -> str:
-    """The memory text: third person, relative times resolved, one clean sentence."""
-    text = third_person_natural(resolve_dates(sentence, when))
+    """The memory text: third person, relative times resolved, chat spelling written out,
+    one clean sentence."""
+    text = _their_after_first(third_person_natural(_spelled_out(resolve_dates(sentence, when))))
     text = re.sub(r"\s+([,.!])", r"\1", text).strip(" ,;:-")
     text = re.sub(r"[!.]+$", "", text).replace("!", ".")
     return text[:1].upper() + text[1:] + "." if text else ""
