@@ -38,6 +38,7 @@ DROPPED = [
     ("I tackled something new.", "names nothing"),
     ("I've been working on something exciting too!", "names nothing"),
     ("Crazy things happened to me.", "names nothing"),
+    ("I bet the nerves and excitement were quite a rush!", "a reaction"),
 ]
 
 KEPT = [
@@ -105,3 +106,16 @@ def test_explicit_statements_still_pass_the_rule_gate(text: str) -> None:
     produced = extract_rules(text)
     assert produced
     assert not any(rule_is_junk(c) for c in produced), produced
+
+
+def test_a_saying_with_an_ing_subject_is_not_given_the_user_as_its_subject() -> None:
+    assert sentences("Trying new things takes guts and it can be so rewarding.") == [
+        "Trying new things takes guts and it can be so rewarding."
+    ]
+    assert gate("Trying new things takes guts and it can be so rewarding.") == (
+        "not about the user"
+    )
+    # The chat shorthand it must not swallow: the user's own news, "I" dropped.
+    assert sentences("Trying out a new sourdough recipe tonight.") == [
+        "I'm trying out a new sourdough recipe tonight."
+    ]

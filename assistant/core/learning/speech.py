@@ -102,7 +102,9 @@ _CLAUSE_END = re.compile(
 _REACTION = re.compile(
     r"\b(?:i|we|the user)(?: really| just| totally| so| also)? "
     r"(?:love|like|enjoy|hate|adore|appreciate)s? (?:that|how|when|the way)\b|"
-    r",\s*(?:it|this|that|they) (?:looks|sounds|seems)\b",
+    r",\s*(?:it|this|that|they) (?:looks|sounds|seems)\b|"
+    # "I bet the nerves were quite a rush": a guess at the other party's experience.
+    r"^i bet\b",
     re.I,
 )
 # "Gonna continue my edu", "Gives me a visual of my progress", "[Thanks] for being a
@@ -278,6 +280,11 @@ _IMPLIED_I_PAST = re.compile(
     r"found|learned|learnt|picked|won|lost|signed|surfed|hiked|baked|painted|climbed)\b",
     re.I,
 )
+# "Trying new things takes guts": the -ing phrase is the subject of a verb of its own,
+# a saying, not the user's news.
+_GERUND_SUBJECT = re.compile(
+    r"^\w+ing\b[^,;]*?\b(?:takes|is|was|makes|can|gives|helps|keeps|has|means|feels)\b", re.I
+)
 _IMPLIED_I_NOW = re.compile(
     r"^(gonna|hoping|planning|thinking (?:about|of)|trying|heading|working on)\b", re.I
 )
@@ -288,7 +295,7 @@ def _with_subject(sentence: str) -> str:
         adverb, verb = (past.group(1) or "").lower(), past.group(2).lower()
         rest = sentence[past.end() :]
         return f"I've {adverb}been{rest}" if verb == "been" else f"I {adverb}{verb}{rest}"
-    if now := _IMPLIED_I_NOW.match(sentence):
+    if (now := _IMPLIED_I_NOW.match(sentence)) and not _GERUND_SUBJECT.match(sentence):
         return f"I'm {now.group(1).lower()}{sentence[now.end() :]}"
     return sentence
 
