@@ -55,6 +55,17 @@ def test_explicit_rules_keep_their_slots(extractor: Extractor) -> None:
     assert [(c.text, c.key) for c in found] == [("The user lives in Berlin.", "location")]
 
 
+def test_a_rule_takes_its_clause_and_the_rest_of_the_sentence_is_still_read(
+    extractor: Extractor,
+) -> None:
+    found = extractor.extract("I'm vegetarian, and I adopted a puppy named Pixie yesterday.", WHEN)
+    assert [(c.text, c.key) for c in found] == [
+        ("The user is vegetarian.", "diet"),
+        ("The user adopted a puppy named Pixie on 16 April 2024.", found[1].key),
+    ]
+    assert found[1].key.startswith("said:")
+
+
 def test_the_old_rules_junk_is_gated() -> None:
     junk = ["I have one.", "I have to go.", "I love this genre."]
     # Sayings and sentences without their "I" no longer read as instructions at all.

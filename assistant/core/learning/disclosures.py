@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from assistant.core.learning.extract import Candidate, extract_rules
+from assistant.core.learning.extract import Candidate, rules_and_rest
 from assistant.core.learning.salience import Salience, load_salience
 from assistant.core.learning.speech import (
     addresses_the_other_party,
@@ -83,18 +83,23 @@ class Extractor:
     def extract(self, text: str, when: datetime | None = None) -> list[Candidate]:
         """The memories one user message supports, rule slots first.
 
-        A sentence an explicit rule understood is left to the rule: its slot lets a
-        later statement supersede it ("I moved to Berlin" replaces "I live in Lisbon").
+        A clause an explicit rule understood is left to the rule: its slot lets a later
+        statement supersede it ("I moved to Berlin" replaces "I live in Lisbon"). The
+        clauses it did not understand are read as natural speech.
         """
         ruled: dict[str, Candidate] = {}
         drafts = []
         for sentence in sentences(text):
-            rules = [c for c in extract_rules(sentence) if not rule_is_junk(c)]
+            found, rest = rules_and_rest(sentence)
+            rules = [c for c in found if not rule_is_junk(c)]
             for candidate in rules:
                 ruled.pop(candidate.key, None)  # a later statement about a slot wins
                 ruled[candidate.key] = candidate
-            if not rules and gate(sentence) is None:
-                drafts.append(rewrite(sentence, when))
+            # What no rule understood is read as natural speech: the whole sentence, or,
+            # when a rule filled a slot from one clause, the clauses it left.
+            for part in rest if rules else [sentence]:
+                if gate(part) is None:
+                    drafts.append(rewrite(part, when))
         return [*ruled.values(), *self._memorable(drafts)]
 
     def _memorable(self, drafts: Sequence[str]) -> list[Candidate]:

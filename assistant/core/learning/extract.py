@@ -387,11 +387,25 @@ def _clauses(text: str) -> list[str]:
     return out
 
 
-def extract_rules(text: str) -> list[Candidate]:
-    """Memories stated explicitly in one user message, in order, without duplicates."""
+def rules_and_rest(text: str) -> tuple[list[Candidate], list[str]]:
+    """The memories the rules find in `text`, and the clauses no rule understood.
+
+    "I have no big events coming up, but I'm hoping to attend a book conference" fills
+    one slot from its first clause; the second is still news, for a reader of natural
+    speech to judge (`disclosures.Extractor`).
+    """
     by_key: dict[str, Candidate] = {}
+    rest = []
     for clause in _clauses(text):
-        for candidate in _match_clause(clause):
+        found = _match_clause(clause)
+        if not found:
+            rest.append(clause)
+        for candidate in found:
             by_key.pop(candidate.key, None)  # a later statement about a slot wins
             by_key[candidate.key] = candidate
-    return list(by_key.values())
+    return list(by_key.values()), rest
+
+
+def extract_rules(text: str) -> list[Candidate]:
+    """Memories stated explicitly in one user message, in order, without duplicates."""
+    return rules_and_rest(text)[0]
