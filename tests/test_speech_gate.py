@@ -119,3 +119,29 @@ def test_a_saying_with_an_ing_subject_is_not_given_the_user_as_its_subject() -> 
     assert sentences("Trying out a new sourdough recipe tonight.") == [
         "I'm trying out a new sourdough recipe tonight."
     ]
+
+
+@pytest.mark.parametrize(
+    ("said", "read"),
+    [
+        ("Passed the bar exam!!", "I passed the bar exam!!"),
+        ("Grew up on a farm in Iowa.", "I grew up on a farm in Iowa."),
+        ("Excited for the Lisbon trip!", "I'm excited for the Lisbon trip!"),
+        (
+            "Learning Japanese right now, about a year in.",
+            "I'm learning Japanese right now, about a year in.",
+        ),
+        ("Love gardening and hiking.", "I love gardening and hiking."),
+        # Not the user's news: an -ing subject, a name, a saying, a reaction to a photo.
+        ("Writing isn't always easy.", "Writing isn't always easy."),
+        ("Learning German has been tough.", "Learning German has been tough."),
+        ("Love is magic.", "Love is magic."),
+        ("Love the blue vase in the pic!", "Love the blue vase in the pic!"),
+        ("Meeting went well.", "Meeting went well."),
+        ("Need to finish my thesis by Friday.", "Need to finish my thesis by Friday."),
+    ],
+)
+def test_a_dropped_i_is_put_back_only_where_the_sentence_is_the_users_news(
+    said: str, read: str
+) -> None:
+    assert sentences(said) == [read]

@@ -13,7 +13,9 @@ logistic regression over the 384-d vector is fitted with L2 regularisation. The
 regularisation strength and the decision threshold are chosen by FOLDS-fold
 cross-validation on the corpus alone, for the best F-score with BETA = 0.5 (precision
 counts more than recall: junk is what users of memory systems complain about most).
-That rule was fixed before any LoCoMo figure of this scorer was seen. The shipped
+That rule was fixed before any LoCoMo figure of this scorer was seen. With few negatives
+past the gate, F-scores within TIE of the best are a tie, and a tie goes to the higher
+threshold: a one-sentence change to the corpus once moved the choice from 0.65 to 0.55. The shipped
 weights are fitted on the whole corpus with the chosen setting.
 
 Run: `.venv/bin/python -m tests.bench.train_salience` (under a minute).
@@ -41,6 +43,7 @@ L2_GRID = (0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(11))  # 0.3 … 0.8
 FOLDS = 5
 BETA = 0.5
+TIE = 0.005
 
 
 @dataclass
@@ -116,18 +119,21 @@ def train(embedder: object, log: Callable[[str], None] = lambda _line: None) -> 
         f"the gate dropped {sum(c.gated.values())} "
         f"({sum(n for (_, label), n in c.gated.items() if label)} of them labelled memorable)"
     )
-    best: tuple[float, float, float, dict[str, float]] | None = None
+    settings: list[tuple[float, float, float, dict[str, float]]] = []
     for l2 in L2_GRID:
         scores = cross_validated(x, c, l2)
         row = []
         for threshold in THRESHOLDS:
             got = figures(scores >= threshold, c.labels)
             row.append(f"{threshold}: {got['precision']:.2f}/{got['recall']:.2f}")
-            if best is None or got["f"] > best[0]:
-                best = (got["f"], l2, threshold, got)
+            settings.append((got["f"], l2, threshold, got))
         log(f"l2={l2:4} precision/recall, {FOLDS}-fold: " + "  ".join(row))
-    assert best is not None
-    _, l2, threshold, chosen = best
+    # F-scores closer than TIE (about two sentences of the corpus) are noise: among them
+    # the highest threshold wins, precision first, then the first setting of the grid.
+    top = max(f for f, *_ in settings)
+    _, l2, threshold, chosen = max(
+        (s for s in settings if s[0] >= top - TIE), key=lambda s: (s[2], -s[1])
+    )
     scores = cross_validated(x, c, l2)
     by_kind = {
         kind: round(float(np.mean(scores[np.array(c.kinds) == kind] >= threshold)), 3)

@@ -37,6 +37,7 @@ _SPEAKER = re.compile(
     re.I,
 )
 TITLE_WORDS = 8
+_NOT_TITLES = frozenset(("that", "this", "these", "those", "them", "the", "and", "yes", "okay"))
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _CLAUSE = re.compile(
     r",?\s+(?:and|but|also)\s+(?=(?:i|i'm|i've|my)\b)|,\s+(?=(?:i|i'm|my)\s)", re.I
@@ -361,7 +362,8 @@ def _title_or_nothing(match: re.Match[str]) -> str:
         return " "  # code
     inner = " ".join(inner.split())
     speech = _SPEAKER.search(inner) or inner.endswith((".", "!", "?", ","))
-    if inner and len(inner.split()) <= TITLE_WORDS and not speech:
+    names = re.search(r"[A-Za-z]{3,}", inner) and inner.lower() not in _NOT_TITLES
+    if names and len(inner.split()) <= TITLE_WORDS and not speech:
         return f'"{inner}"'
     return " "
 

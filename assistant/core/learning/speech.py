@@ -271,32 +271,80 @@ def without_captions(text: str) -> str:
     return _CAPTION.sub(" ", text)
 
 
-# Chat drops the "I": "Just got back from a retreat", "Been busy with the kids",
-# "Hoping to adopt a second dog". The subject is put back, so the gate and the rewrite
-# see who did it.
-_IMPLIED_I_PAST = re.compile(
-    r"^((?:just|finally|recently|also|still) )?(been|got|went|had|did|made|took|bought|"
-    r"finished|started|moved|spent|tried|saw|met|ran|visited|adopted|booked|joined|quit|"
-    r"found|learned|learnt|picked|won|lost|signed|surfed|hiked|baked|painted|climbed)\b",
-    re.I,
+# Chat drops the "I": "Just got back from a retreat", "Been busy with the kids", "Passed
+# the bar exam!!", "Love gardening", "Hoping to adopt a second dog". The
+# subject is put back, so the gate and the rewrite see who did it. Which words may open
+# such a sentence is a closed set or a form (-ed, -ing), so a sentence that opens on a
+# noun or a command keeps no "I".
+_DROPPED_I = re.compile(
+    r"^((?:just|finally|recently|also|still|already|actually|only) )?([A-Za-z]+)\b(?!')(.*)$",
+    re.I | re.S,
+)
+_PAST_IRREGULAR = wordset(
+    "got went had did made took bought found saw met ran won lost spent felt kept left "
+    "began became came grew drew flew threw wore chose sold held paid quit ate drank swam "
+    "sang rode drove fell led slept woke broke spoke caught taught brought built sent sat "
+    "stood heard told wrote gave forgot beat dug shot hid learnt burnt"
+)
+# -ed words that are not a past tense, and -ed states that take "I'm" ("Excited for the
+# weekend!" is "I'm excited…", "Engaged now!" is "I'm engaged now").
+_NOT_PAST_ED = wordset(
+    "need seed speed feed breed bleed weed deed heed greed indeed shed sled bed red wed "
+    "bred embed exceed proceed succeed based related"
+)
+_STATE_ED = wordset(
+    "excited tired stressed bored worried scared thrilled exhausted relieved amazed "
+    "interested obsessed pleased blessed annoyed frustrated overwhelmed confused surprised "
+    "impressed motivated inspired determined devastated engaged married retired divorced "
+    "employed unemployed hooked addicted stuck"
+)
+_LIKING = wordset("love loved hate hated miss missed adore adored enjoy enjoyed prefer")
+# -ing words that open a chat sentence as what the user is doing ("Learning Japanese
+# right now"). A closed list: an -ing opener is as often a subject ("Writing isn't always
+# easy", "Growing up, …") or a name ("Rowling").
+_DOING = wordset(
+    "hoping planning thinking trying heading working learning studying training moving "
+    "flying leaving starting going getting taking registering signing applying saving "
+    "packing preparing"
+)
+_NOT_AN_OBJECT = wordset(
+    "is was are were has had can could will would must might may should makes brings "
+    "the this that these those it it's your you how what when"
 )
 # "Trying new things takes guts": the -ing phrase is the subject of a verb of its own,
 # a saying, not the user's news.
 _GERUND_SUBJECT = re.compile(
-    r"^\w+ing\b[^,;]*?\b(?:takes|is|was|makes|can|gives|helps|keeps|has|means|feels)\b", re.I
-)
-_IMPLIED_I_NOW = re.compile(
-    r"^(gonna|hoping|planning|thinking (?:about|of)|trying|heading|working on)\b", re.I
+    r"^\w+ing\b[^,;]*?\b(?:takes|is|was|are|were|makes|made|can|could|will|would|gives|"
+    r"gave|helps|helped|keeps|kept|has|had|means|feels|felt|gets|got|brings|brought|"
+    r"reminds|reminded|looks|sounds|seems|went|changed|puts|must|might|may|should|shall|"
+    r"let|lets|opens|needs|teaches|shows|matters|costs|adds|isn't|wasn't|aren't|doesn't|"
+    r"hasn't|won't|can't)\b|^\w+ing\b[^,;]*?\w's\b",
+    re.I,
 )
 
 
 def _with_subject(sentence: str) -> str:
-    if past := _IMPLIED_I_PAST.match(sentence):
-        adverb, verb = (past.group(1) or "").lower(), past.group(2).lower()
-        rest = sentence[past.end() :]
-        return f"I've {adverb}been{rest}" if verb == "been" else f"I {adverb}{verb}{rest}"
-    if (now := _IMPLIED_I_NOW.match(sentence)) and not _GERUND_SUBJECT.match(sentence):
-        return f"I'm {now.group(1).lower()}{sentence[now.end() :]}"
+    found = _DROPPED_I.match(sentence)
+    if found is None or len(sentence.split()) < 2:
+        return sentence
+    adverb, word, rest = (found.group(1) or "").lower(), found.group(2), found.group(3)
+    verb = word.lower()
+    if verb == "been":
+        return f"I've {adverb}been{rest}"
+    if verb == "gonna" or (verb in _DOING and not _GERUND_SUBJECT.match(sentence)):
+        return f"I'm {adverb}{verb}{rest}"
+    if verb in _STATE_ED:
+        return f"I'm {adverb}{verb}{rest}"
+    past = verb in _PAST_IRREGULAR or (
+        verb.endswith("ed") and len(verb) > 4 and verb not in _NOT_PAST_ED
+    )
+    if past:
+        return f"I {adverb}{verb}{rest}"
+    # "Love gardening"; not "Love is magic", nor "Love the colours!", which is said of
+    # a photo just shared.
+    after = rest.split(maxsplit=1)[0].lower().strip(",.!") if rest.split() else ""
+    if verb in _LIKING and not adverb and after and after not in _NOT_AN_OBJECT:
+        return f"I {verb}{rest}"
     return sentence
 
 
