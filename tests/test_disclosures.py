@@ -98,6 +98,12 @@ def test_rewrite_makes_the_verb_agree() -> None:
     )
     assert rewrite("I first watched it in 2019", None) == "The user first watched it in 2019."
     assert rewrite("I don't eat meat", None) == "The user doesn't eat meat."
+    assert rewrite("I retook the test and I feel great", None) == (
+        "The user retook the test and the user feels great."
+    )
+    assert (
+        rewrite("My partner and I go hiking", None) == "The user's partner and the user go hiking."
+    )
     assert (
         rewrite("My partner and I don't drink", None)
         == "The user's partner and the user don't drink."

@@ -217,21 +217,35 @@ _PERSON = [
 ]
 # "I go" agrees as "the user goes"; in "my partner and I are" the subject is plural.
 _SUBJECT = re.compile(
-    r"(?<!\band )\bI ((?:\w+ly |just |still |also |often |never |always |really |first |"
+    r"\bI ((?:\w+ly |just |still |also |often |never |always |really |first |"
     r"then |once |sometimes |even |only |ever )?)"
     r"([a-z]+)\b(?!')"
 )
-_NOT_PRESENT = wordset(
-    "was were did had got went made took saw met can could will would should might must "
-    "ran bought found gave won lost became came left wrote read began felt knew thought "
-    "told said heard kept brought taught caught spent sent built sat stood grew drew flew "
-    "threw wore chose forgot sold held paid put let set hit cut quit ate drank swam sang "
-    "rode drove fell fed led slept woke broke spoke stole hung dug lit shot hid bit shook "
-    "understood won't don't didn't can't couldn't wouldn't gotta gonna wanna used "
+_PAST_IRREGULAR = wordset(
+    "got went had did made took saw met ran bought found gave won lost became came left "
+    "wrote began felt knew thought told said heard kept brought taught caught spent sent "
+    "built sat stood grew drew flew threw wore chose forgot sold held paid quit ate drank "
+    "swam sang rode drove fell fed led slept woke broke spoke stole hung dug lit shot hid "
+    "shook understood beat learnt burnt"
+)
+# A past tense with a prefix ("retook", "overslept", "misunderstood") is still past.
+_PREFIXES = ("re", "over", "under", "mis", "out", "with", "fore", "up")
+_NOT_PRESENT = _PAST_IRREGULAR | wordset(
+    "was were can could will would should might must read put let set hit cut bit "
+    "won't don't didn't can't couldn't wouldn't gotta gonna wanna used "
     "may shall also just really still always never often usually recently finally "
     "already actually even only totally definitely absolutely kinda sort kind "
     "been has does is"
 )
+
+
+def _is_past(verb: str) -> bool:
+    """An irregular past tense, prefixed or not ("took", "retook")."""
+    return verb in _PAST_IRREGULAR or any(
+        verb.startswith(p) and verb[len(p) :] in _PAST_IRREGULAR for p in _PREFIXES
+    )
+
+
 _IRREGULAR = {"have": "has", "do": "does", "go": "goes", "am": "is"}
 
 
@@ -247,7 +261,10 @@ def _third(verb: str) -> str:
 
 def _agree(match: re.Match[str]) -> str:
     adverb, verb = match.group(1), match.group(2)
-    if verb in _NOT_PRESENT or verb.endswith(("ed", "s")):
+    before = match.string[: match.start()]
+    # "My partner and I go" has a plural subject; "I ran, and I feel great" does not.
+    plural = re.search(r"\band $", before, re.I) and not re.search(r"\bI\b", before)
+    if plural or verb in _NOT_PRESENT or _is_past(verb) or verb.endswith(("ed", "s")):
         return f"the user {adverb}{verb}"
     return f"the user {adverb}{_third(verb)}"
 
@@ -279,12 +296,6 @@ def without_captions(text: str) -> str:
 _DROPPED_I = re.compile(
     r"^((?:just|finally|recently|also|still|already|actually|only) )?([A-Za-z]+)\b(?!')(.*)$",
     re.I | re.S,
-)
-_PAST_IRREGULAR = wordset(
-    "got went had did made took bought found saw met ran won lost spent felt kept left "
-    "began became came grew drew flew threw wore chose sold held paid quit ate drank swam "
-    "sang rode drove fell led slept woke broke spoke caught taught brought built sent sat "
-    "stood heard told wrote gave forgot beat dug shot hid learnt burnt"
 )
 # -ed words that are not a past tense, and -ed states that take "I'm" ("Excited for the
 # weekend!" is "I'm excited…", "Engaged now!" is "I'm engaged now").
@@ -335,9 +346,7 @@ def _with_subject(sentence: str) -> str:
         return f"I'm {adverb}{verb}{rest}"
     if verb in _STATE_ED:
         return f"I'm {adverb}{verb}{rest}"
-    past = verb in _PAST_IRREGULAR or (
-        verb.endswith("ed") and len(verb) > 4 and verb not in _NOT_PAST_ED
-    )
+    past = _is_past(verb) or (verb.endswith("ed") and len(verb) > 4 and verb not in _NOT_PAST_ED)
     if past:
         return f"I {adverb}{verb}{rest}"
     # "Love gardening"; not "Love is magic", nor "Love the colours!", which is said of
