@@ -174,7 +174,7 @@ def test_llm_extraction_is_grounded_and_counted(
     # The speech extractor takes the sentence first; the model's grounded proposal of
     # the same fact adds nothing, and its ungrounded yacht is dropped.
     learned = [m.text for m in a.learn(first)]
-    assert learned == ["The user and family adopted a puppy called Miso."]
+    assert learned == ["The user and their family adopted a puppy called Miso."]
     second = finished(list(a.send("Tell me a joke", first.conversation.id)))
     assert a.learn(second) == []
     stats = a.learning_loop().llm_stats

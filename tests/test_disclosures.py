@@ -45,7 +45,9 @@ def test_chit_chat_questions_farewells_and_fragments_teach_nothing(
 
 def test_dates_are_resolved_against_the_message_time(extractor: Extractor) -> None:
     [memory] = extractor.extract("We adopted another puppy called Pixie yesterday!", WHEN)
-    assert memory.text == "The user and family adopted another puppy called Pixie on 16 April 2024."
+    assert memory.text == (
+        "The user and their family adopted another puppy called Pixie on 16 April 2024."
+    )
     assert memory.key.startswith("said:")
     assert len(memory.vector) == 384  # stored without a second embedding
 

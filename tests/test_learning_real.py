@@ -118,7 +118,7 @@ def test_natural_speech_is_learned_dated_and_recalled(assistant: Assistant) -> N
     day_before = said.created_at.date().toordinal() - 1
     when = date.fromordinal(day_before)
     assert memory.text == (
-        f"The user and family adopted another puppy called Pixie on {when.day} {when:%B %Y}."
+        f"The user and their family adopted another puppy called Pixie on {when.day} {when:%B %Y}."
     )
     assert memory.source_ids == (said.id,)
     assert assistant.learn(turn(assistant, "Thanks, talk to you later!")) == []
