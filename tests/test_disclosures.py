@@ -93,7 +93,7 @@ def test_gate_reasons() -> None:
 def test_rewrite_makes_the_verb_agree() -> None:
     assert rewrite("I go swimming every morning", None) == "The user goes swimming every morning."
     assert rewrite("I won't let this bring me down", None) == (
-        "The user won't let this bring the user down."
+        "The user won't let this bring them down."
     )
     assert rewrite("My partner and I are moving to Lisbon", None) == (
         "The user's partner and the user are moving to Lisbon."

@@ -513,20 +513,34 @@ def _spelled_out(text: str) -> str:
     return _CHAT_WORD.sub(written, text)
 
 
-def _their_after_first(text: str) -> str:
-    """ "The user is proud of the user's work" reads "… of their work": once the user is
-    named, a later possessive is theirs."""
+# Where "the user" is an object: after a preposition or a verb that takes a person.
+_OBJECT_OF = re.compile(
+    r"\b(?:to|for|with|at|about|from|by|around|without|like|help|helps|helped|make|makes|"
+    r"made|let|lets|give|gives|gave|bring|brings|brought|tell|tells|told|show|shows|showed|"
+    r"remind|reminds|reminded|keep|keeps|kept|guide|guides|guided|motivate|motivates|"
+    r"inspire|inspires|inspired|teach|teaches|taught|take|takes|took|drive|drives|drove|"
+    r"support|supports|supported|encourage|encourages|encouraged|get|gets|got|push|"
+    r"pushes|pushed) the user\b(?!')",
+    re.I,
+)
+
+
+def _pronouns_after_first(text: str) -> str:
+    """ "The user is proud of the user's work" reads "… of their work", and "Books guide
+    the user" after the first mention reads "Books guide them": once the user is named,
+    a later possessive is theirs and a later object is them."""
     first = re.search(r"\bthe user\b", text, re.I)
     if first is None:
         return text
     head, tail = text[: first.end()], text[first.end() :]
-    return head + re.sub(r"\bthe user's\b", "their", tail)
+    tail = re.sub(r"\bthe user's\b", "their", tail)
+    return head + _OBJECT_OF.sub(lambda m: m.group(0)[: -len("the user")] + "them", tail)
 
 
 def rewrite(sentence: str, when: datetime | None) -> str:
     """The memory text: third person, relative times resolved, chat spelling written out,
     one clean sentence."""
-    text = _their_after_first(third_person_natural(_spelled_out(resolve_dates(sentence, when))))
+    text = _pronouns_after_first(third_person_natural(_spelled_out(resolve_dates(sentence, when))))
     text = re.sub(r"\s+([,.!])", r"\1", text).strip(" ,;:-")
     text = re.sub(r"[!.]+$", "", text).replace("!", ".")
     return text[:1].upper() + text[1:] + "." if text else ""
