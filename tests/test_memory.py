@@ -115,3 +115,25 @@ def test_forget_removes_text_from_disk(
     LanceStore(store.db).forget([memory.id], [])
     assert store.list_memories(("active", "superseded", "deleted")) == []
     assert traces([tmp_path / "store"], "zebra-7781", [vector]) == []
+
+
+def test_a_choice_learned_one_way_replaces_the_same_choice_learned_another(
+    book: MemoryBook, store: LanceMemoryStore
+) -> None:
+    """A feedback rule and a statement about units hold one choice between them, and so
+    do two rules about answer length: the later replaces the earlier."""
+    rule = book.propose_rule("Use metric units.", "rule:units:metric", (new_id(),), active=True)
+    changed = teach(book, "I use miles and pounds.")
+    assert changed == ["active:The user uses imperial units.", "superseded:Use metric units."]
+    assert store.get_memory(rule.id).superseded_by == store.list_memories(("active",))[0].id
+    back = book.propose_rule("Use metric units.", "rule:units:metric", (new_id(),), active=True)
+    assert [m.text for m in store.list_memories(("active",))] == [back.text]
+
+    short = book.propose_rule("Keep answers short.", "rule:length:short", (), active=True)
+    fuller = book.propose_rule("Give fuller answers.", "rule:length:long", (), active=False)
+    book.keep_rule(fuller.id)
+    assert store.get_memory(short.id).status == "superseded"
+    # Other slots are untouched by either.
+    teach(book, "I live in Porto")
+    active = sorted(m.text for m in store.list_memories(("active",)))
+    assert active == ["Give fuller answers.", "The user lives in Porto.", "Use metric units."]

@@ -22,6 +22,10 @@ def test_reasons_map_to_causes() -> None:
     assert cause_of("too long").rule == "Keep answers short."  # type: ignore[union-attr]
     assert cause_of("wrong units").rule == "Use metric units."  # type: ignore[union-attr]
     assert cause_of("in Fahrenheit again").key == "rule:units:metric"  # type: ignore[union-attr]
+    # A reason that asks for a system gets that system, not the default.
+    assert cause_of("use miles please").rule == "Use imperial units."  # type: ignore[union-attr]
+    assert cause_of("not kilometres!").key == "rule:units:imperial"  # type: ignore[union-attr]
+    assert cause_of("too many pounds, use kg").rule == "Use metric units."  # type: ignore[union-attr]
     assert cause_of("") is None
     odd = cause_of("it rhymes too much")
     assert odd is not None and odd.key.startswith("rule:reason:")

@@ -116,6 +116,39 @@ def unit_system(preferences: Sequence[str]) -> UnitSystem | None:
     return wanted
 
 
+_UNIT_WORD = re.compile(rf"\b(?:{UNIT_WORDS})\b", re.IGNORECASE)
+_WANT = re.compile(
+    r"\b(?:use|using|want|prefer|give|switch|convert|change|should be|need|rather|"
+    r"think in|only|to)\W+(?:\w+\W+){0,3}$",
+    re.IGNORECASE,
+)
+_UNWANTED = re.compile(
+    r"\b(?:not|no|never|don't|instead of|rather than|stop|without|hate)\W+(?:\w+\W+){0,1}$",
+    re.IGNORECASE,
+)
+_WANTED_AFTER = re.compile(r"\W*(?:please|pls|instead|only)\b", re.IGNORECASE)
+
+
+def asked_system(text: str) -> UnitSystem | None:
+    """The unit system a complaint about units asks for, or None when it names no unit.
+
+    "Use miles please" asks for imperial; "not kilometres!" and a bare "Fahrenheit
+    again?!" ask for the system other than the one named, since a unit named without
+    being asked for is the one that annoyed.
+    """
+    bare: UnitSystem | None = None
+    for match in _UNIT_WORD.finditer(text):
+        named: UnitSystem = "metric" if _METRIC.fullmatch(match.group(0)) else "imperial"
+        other: UnitSystem = "imperial" if named == "metric" else "metric"
+        before = text[: match.start()]
+        if _UNWANTED.search(before):
+            return other
+        if _WANT.search(before) or _WANTED_AFTER.match(text, match.end()):
+            return named
+        bare = bare or other
+    return bare
+
+
 def _pattern(units: Sequence[_Unit]) -> re.Pattern[str]:
     names = "|".join(f"(?P<u{i}>{unit.names})" for i, unit in enumerate(units))
     return re.compile(

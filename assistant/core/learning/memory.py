@@ -4,9 +4,9 @@ Every candidate goes through the same gate:
 - a near-duplicate of an active memory (same kind, cosine >= DUPLICATE, and the same
   numbers: embeddings barely tell "fact 1" from "fact 2" or 3pm from 4pm) only adds
   its source message to the existing memory;
-- a memory for the same slot (`key`), or a negation ("I no longer…") close in meaning
-  to an active memory, *supersedes* it: the old one stays on disk, marked and linked,
-  and can be restored;
+- a memory for the same slot (`key`, or a key of the same choice: `ONE_CHOICE`), or a
+  negation ("I no longer…") close in meaning to an active memory, *supersedes* it: the
+  old one stays on disk, marked and linked, and can be restored;
 - an open-ended fact (`said:` or `has:` slot) that belongs with an active one (cosine >= MERGE and
   a shared content word: "The user has a dog named Max" and, sessions later, "The user
   got a third dog, a beagle named Bailey") is *merged* into it: one memory with both
@@ -40,6 +40,24 @@ NEGATION_MATCH = 0.55
 # one supersedes the older ("a correction of a correction").
 SAME_QUESTION = 0.85
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+# Keys that hold one choice between them, however it was learned: "The user uses
+# imperial units." (said, key `units`) replaces the feedback rule "Use metric units."
+# (`rule:units:metric`), and "Give fuller answers" replaces "Keep answers short". A key
+# ending in ":" stands for every key it starts.
+ONE_CHOICE: tuple[tuple[str, ...], ...] = (
+    ("units", "rule:units:"),
+    ("rule:length:",),
+    ("rule:tone:",),
+)
+
+
+def _in(key: str, family: tuple[str, ...]) -> bool:
+    return any(key.startswith(k) if k.endswith(":") else key == k for k in family)
+
+
+def same_choice(key: str, other: str) -> bool:
+    """Whether two keys hold the same choice (the same slot, or one of ONE_CHOICE)."""
+    return key == other or any(_in(key, f) and _in(other, f) for f in ONE_CHOICE)
 
 
 def restates(text: str, other: str) -> bool:
@@ -97,10 +115,16 @@ class MemoryBook:
             for hit in near:
                 if self._belongs_with(candidate, hit.item, hit.score):
                     return self._merge(candidate, hit.item, sources)
-        old = {m.id: m for m in self.store.active_with_key(candidate.key)}
+        old = {m.id: m for m in self._holding(candidate.key)}
         if candidate.negates and not old:
             old = {h.item.id: h.item for h in near[:1] if h.score >= NEGATION_MATCH}
         return self._add(candidate, vector, sources, old, RULE_CONFIDENCE)
+
+    def _holding(self, key: str) -> list[Memory]:
+        """The active memories that hold the choice `key` makes."""
+        if not any(_in(key, family) for family in ONE_CHOICE):
+            return self.store.active_with_key(key)
+        return [m for m in self.active() if same_choice(key, m.key)]
 
     @staticmethod
     def _belongs_with(candidate: Candidate, memory: Memory, score: float) -> bool:
@@ -257,7 +281,7 @@ class MemoryBook:
         if text is not None and " ".join(text.split()) != memory.text:
             memory = replace(memory, text=" ".join(text.split()))
             vector = self.embedder.embed([memory.text])[0]
-        for current in self.store.active_with_key(memory.key):
+        for current in self._holding(memory.key):
             if current.id != memory.id:
                 self.store.update_memory(
                     replace(current, status="superseded", superseded_by=memory.id, updated_at=now)

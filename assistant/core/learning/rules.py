@@ -14,8 +14,11 @@ from datetime import datetime
 
 from assistant.core.learning.extract import slot
 from assistant.core.records import Memory, Signal
+from assistant.core.reply_units import UNIT_WORDS, asked_system
 
 RULE_AFTER = 3
+# The units cause's key as listed; the system a reason asks for replaces "metric".
+UNITS_KEY = "units:metric"
 
 # (pattern over the reason, cause key, the rule that answers it)
 KNOWN_CAUSES: tuple[tuple[str, str, str], ...] = (
@@ -30,8 +33,8 @@ KNOWN_CAUSES: tuple[tuple[str, str, str], ...] = (
         "Give fuller, more detailed answers.",
     ),
     (
-        r"\bunits?\b|metric|imperial|fahrenheit|celsius|miles|pounds|\blbs?\b|inches",
-        "units:metric",
+        rf"\bunits?\b|\b(?:{UNIT_WORDS})\b",
+        UNITS_KEY,
         "Use metric units.",
     ),
     (r"too formal|stiff|robotic", "tone:casual", "Use a relaxed, friendly tone."),
@@ -70,6 +73,11 @@ def cause_of(reason: str) -> Cause | None:
         return None
     for pattern, key, rule in KNOWN_CAUSES:
         if re.search(pattern, text):
+            if key == UNITS_KEY:
+                # "Use miles please" asks for imperial; "wrong units" names no system,
+                # and metric is the default the rule has always had.
+                system = asked_system(text) or "metric"
+                return Cause(f"rule:units:{system}", f"Use {system} units.")
             return Cause(f"rule:{key}", rule)
     words = slot(text, 6)
     if not words:
