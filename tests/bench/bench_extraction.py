@@ -13,6 +13,9 @@ natural self-disclosures kept by the salience scorer). For each:
 - the salience checks (tests/bench/salience_checks.jsonl, written for the project and
   never trained on): the share of its hard negatives that yield a memory (junk on
   sentences built to pass the speech gate) and of its quiet positives that do;
+- what is stored after every turn was learned through the real MemoryBook and LanceDB
+  (near-duplicates reinforce, related facts merge, slots supersede): the memory list a
+  user would review after `import --learn`;
 - cost per user turn in ms, wall clock and the calling thread's CPU time (other work on
   a shared machine inflates the first, not the second), and how much of it is the
   embedder's forward pass: the new extractor embeds the sentences it scores; the memory's
@@ -28,6 +31,7 @@ Run: `.venv/bin/python -m tests.bench.bench_extraction`.
 import json
 import random
 import statistics
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -37,9 +41,13 @@ import numpy as np
 
 from assistant.core.learning.disclosures import Extractor
 from assistant.core.learning.extract import Candidate, extract_rules
+from assistant.core.learning.memory import MemoryBook
 from assistant.core.learning.salience import WEIGHTS
 from assistant.core.learning.speech import rewrite, sentences
+from assistant.core.records import Memory
 from assistant.embedder import load_embedder
+from assistant.store.lance_db import LanceDatabase
+from assistant.store.memories import LanceMemoryStore
 from tests.bench.observations import HELD, MATCH, TUNE, Matcher, Turn, load
 from tests.bench.report import write_result
 from tests.extraction_cases import CHIT_CHAT, DISCLOSURES, WHEN
@@ -184,6 +192,48 @@ def evaluate(
     }
 
 
+def stored(
+    turns: list[Turn], matcher: Matcher, embedder: object, extractor: Extractor
+) -> dict[str, object]:
+    """What the user's memory list holds after all of it was learned: each conversation
+    family through the real MemoryBook on its own LanceDB on disk, so near-duplicates
+    reinforce, related facts merge (keeping every source) and slots supersede.
+
+    A stored memory may hold several turns' facts. It covers an observation it matches
+    when one of its sources is an evidence turn, and is junk when it matches no
+    observation of any session it was drawn from.
+    """
+    by_id = {turn.id: turn for turn in turns}
+    memories: list[Memory] = []
+    for source in sorted({turn.source for turn in turns}):
+        with tempfile.TemporaryDirectory() as folder:
+            store = LanceMemoryStore(LanceDatabase(Path(folder) / "store"))
+            book = MemoryBook(store, embedder)  # type: ignore[arg-type]
+            for turn in turns:
+                if turn.source == source:
+                    book.learn(extractor.extract(turn.content, turn.when), (turn.id,))
+            memories.extend(store.list_memories(("active",)))
+    vectors = np.array(embedder.embed([m.text for m in memories]))  # type: ignore[attr-defined]
+    evidence: dict[str, list[int]] = defaultdict(list)
+    for i, o in enumerate(matcher.observations):
+        for message_id in o.evidence:
+            evidence[message_id].append(i)
+    covered: set[int] = set()
+    junk = 0
+    for memory, vector in zip(memories, vectors, strict=True):
+        from_evidence = [i for s in memory.source_ids for i in evidence[s]]
+        covered.update(matcher.matches(memory.text, vector, from_evidence))
+        sessions = {by_id[s].session for s in memory.source_ids if s in by_id}
+        among = [i for session in sessions for i in matcher.by_session[session]]
+        junk += not matcher.matches(memory.text, vector, among)
+    return {
+        "coverage": round(len(covered) / len(matcher.observations), 4),
+        "junk": round(junk / max(1, len(memories)), 4),
+        "memories": len(memories),
+        "merged_memories": sum(len(m.source_ids) > 1 for m in memories),
+    }
+
+
 def main() -> None:
     turns, observations = load()
     embedder = load_embedder()
@@ -196,6 +246,7 @@ def main() -> None:
         ("extractor", lambda turn: extractor.extract(turn.content, turn.when)),
     ]
     results = [evaluate(name, fn, turns, matcher, embedder, timed=timed) for name, fn in systems]
+    kept = stored(turns, matcher, embedder, Extractor(embedder))
     trained = json.loads(WEIGHTS.read_text())
     check = threshold_check(turns, matcher, embedder)
     result = {
@@ -205,6 +256,7 @@ def main() -> None:
         "match_cosine": MATCH,
         "match_threshold_check": check,
         "systems": results,
+        "stored_after_learning": kept,
         "salience_scorer": {k: v for k, v in trained.items() if k not in ("weights", "bias")},
         "targets": {"coverage": 0.5, "junk": 0.1, "ms_per_turn": 20},
     }
@@ -228,6 +280,11 @@ def main() -> None:
             f"{'':10} salience checks kept: hard negatives {r['checks_hard_negatives_kept']:.3f}, "
             f"quiet positives {r['checks_quiet_positives_kept']:.3f}"
         )
+    print(
+        f"stored after learning every turn (merged, superseded, reinforced): coverage "
+        f"{kept['coverage']:.3f}, junk {kept['junk']:.3f}, {kept['memories']} memories "
+        f"({kept['merged_memories']} drawn from more than one turn)"
+    )
     corpus = trained["corpus"]
     print(
         f"salience scorer: fitted on {corpus['sentences']} sentences of the project's own "
