@@ -41,6 +41,7 @@ def test_json_turns_continue_one_conversation(cli_env: dict[str, str]) -> None:
     assert one["reply"] and one["message_ids"]["user"] and one["message_ids"]["assistant"]
     assert one["usage"]["completion_tokens"] > 0
     assert one["ended_by"] in {"", "loop", "echo", "brevity"}
+    assert one["converted_units"] == 0  # no unit preference was stated
     assert set(one["context"]) == {"preferences", "memories", "messages", "documents"}
     second = run(["chat", "--json", "--conversation", one["conversation_id"], "and again"], cli_env)
     assert second.returncode == 0, second.stderr

@@ -148,6 +148,8 @@ def _turn_json(turn: TurnFinished, learned: Sequence[Memory]) -> dict[str, objec
         "usage": turn.usage.as_dict(),
         # "loop", "echo" or "brevity" when the app ended the reply (core/reply_shape.py)
         "ended_by": turn.ended_by,
+        # quantities given a conversion into the user's units (core/reply_units.py)
+        "converted_units": turn.converted_units,
         "context": turn.context.as_dict(),
         "learned": [
             {"id": m.id, "kind": m.kind, "text": m.text, "status": m.status} for m in learned
