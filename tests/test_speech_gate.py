@@ -139,6 +139,7 @@ def test_a_saying_with_an_ing_subject_is_not_given_the_user_as_its_subject() -> 
         ("Love the blue vase in the pic!", "Love the blue vase in the pic!"),
         ("Meeting went well.", "Meeting went well."),
         ("Need to finish my thesis by Friday.", "Need to finish my thesis by Friday."),
+        ("Jared and I went to Rome.", "Jared and I went to Rome."),  # a name in -ed
     ],
 )
 def test_a_dropped_i_is_put_back_only_where_the_sentence_is_the_users_news(

@@ -307,8 +307,9 @@ _STATE_ED = wordset(
     "excited tired stressed bored worried scared thrilled exhausted relieved amazed "
     "interested obsessed pleased blessed annoyed frustrated overwhelmed confused surprised "
     "impressed motivated inspired determined devastated engaged married retired divorced "
-    "employed unemployed hooked addicted stuck"
+    "employed unemployed hooked addicted stuck supposed"
 )
+_AFTER_A_NAME = wordset("and is was has had said says told asked thinks")
 _LIKING = wordset("love loved hate hated miss missed adore adored enjoy enjoyed prefer")
 # -ing words that open a chat sentence as what the user is doing ("Learning Japanese
 # right now"). A closed list: an -ing opener is as often a subject ("Writing isn't always
@@ -346,12 +347,13 @@ def _with_subject(sentence: str) -> str:
         return f"I'm {adverb}{verb}{rest}"
     if verb in _STATE_ED:
         return f"I'm {adverb}{verb}{rest}"
+    after = rest.split(maxsplit=1)[0].lower().strip(",.!") if rest.split() else ""
     past = _is_past(verb) or (verb.endswith("ed") and len(verb) > 4 and verb not in _NOT_PAST_ED)
-    if past:
+    # "Jared and I went", "Ahmed is my brother": a name, not a past tense.
+    if past and after not in _AFTER_A_NAME:
         return f"I {adverb}{verb}{rest}"
     # "Love gardening"; not "Love is magic", nor "Love the colours!", which is said of
     # a photo just shared.
-    after = rest.split(maxsplit=1)[0].lower().strip(",.!") if rest.split() else ""
     if verb in _LIKING and not adverb and after and after not in _NOT_AN_OBJECT:
         return f"I {verb}{rest}"
     return sentence
@@ -515,7 +517,7 @@ def _spelled_out(text: str) -> str:
 
 # Where "the user" is an object: after a preposition or a verb that takes a person.
 _OBJECT_OF = re.compile(
-    r"\b(?:to|for|with|at|about|from|by|around|without|like|help|helps|helped|make|makes|"
+    r"\b(?:to|for|with|at|about|from|by|around|without|help|helps|helped|make|makes|"
     r"made|let|lets|give|gives|gave|bring|brings|brought|tell|tells|told|show|shows|showed|"
     r"remind|reminds|reminded|keep|keeps|kept|guide|guides|guided|motivate|motivates|"
     r"inspire|inspires|inspired|teach|teaches|taught|take|takes|took|drive|drives|drove|"
