@@ -125,6 +125,13 @@ def test_rewrite_writes_chat_spelling_out_and_says_their_after_the_first_mention
     )
 
 
+def test_a_rules_memory_reads_like_the_natural_ones(extractor: Extractor) -> None:
+    found = extractor.extract("I like breaking up my studying into smaller parts.", WHEN)
+    assert [c.text for c in found] == [
+        "The user likes breaking up their studying into smaller parts."
+    ]
+
+
 def test_a_quoted_title_stays_and_quoted_speech_goes() -> None:
     said = sentences('Just finished "A Dance with Dragons" and it\'s a really good story!')
     assert rewrite(said[0], None) == (

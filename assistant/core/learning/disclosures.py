@@ -15,6 +15,7 @@ Two passes over the user's own words:
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from assistant.core.learning.extract import Candidate, rules_and_rest
@@ -25,6 +26,7 @@ from assistant.core.learning.speech import (
     feeling_only,
     gate,
     natural_key,
+    pronouns_after_first,
     reacts_to_the_moment,
     rewrite,
     sentences,
@@ -94,7 +96,8 @@ class Extractor:
             rules = [c for c in found if not rule_is_junk(c)]
             for candidate in rules:
                 ruled.pop(candidate.key, None)  # a later statement about a slot wins
-                ruled[candidate.key] = candidate
+                # Read as the natural path's memories read: "…breaking up their studying".
+                ruled[candidate.key] = replace(candidate, text=pronouns_after_first(candidate.text))
             # What no rule understood is read as natural speech: the whole sentence, or,
             # when a rule filled a slot from one clause, the clauses it left.
             for part in rest if rules else [sentence]:

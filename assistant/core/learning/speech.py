@@ -173,12 +173,17 @@ _VAGUE_OBJECT = re.compile(
 # "We want it to spread understanding", "I bought them last week": a pronoun as the
 # object of what the user did points at something only the conversation names.
 _VAGUE_PRONOUN = re.compile(
-    r"\b(?:i|we)(?:'ve| have|'d| had)? (?:really |also |just |finally |already )?"
-    r"(?:want|wanted|need|needed|use|used|buy|bought|try|tried|read|watch|watched|play|"
-    r"played|miss|missed|keep|kept|take|took|give|gave|wear|wore|show|showed|share|"
-    r"shared|sell|sold|fix|fixed|love|loved|hate|hated)s? (?:it|them|him|her|one)\b",
+    r"\b(?:i|we)(?:'ve| have|'d| had|'m| am|'re| are)? (?:really |also |just |finally |"
+    r"already |still )?"
+    r"(?:want|wanted|need|needed|use|used|using|buy|bought|buying|try|tried|trying|read|"
+    r"reading|watch|watched|watching|play|played|playing|miss|missed|keep|kept|keeping|take|"
+    r"took|taking|give|gave|giving|wear|wore|wearing|show|showed|share|shared|sharing|sell|"
+    r"sold|selling|fix|fixed|fixing|love|loved|hate|hated)s? (?:it|them|him|her|one)\b",
     re.I,
 )
+# "Can't wait to experience it for myself", "I'd love to visit them one day": with nothing
+# named before it, what "it" is the conversation said ("…visit Japan to see it" names it).
+_TO_DO_IT = re.compile(r"\bto \w+ (?:it|them|him|her)\b", re.I)
 _STOP = wordset(
     "a an the and or but so to of in on at for with from by about as into than then "
     "i me my mine myself we us our you your he him his she her they them their it its "
@@ -326,8 +331,12 @@ _NOT_AN_OBJECT = wordset(
 # "Trying new things takes guts": the -ing phrase is the subject of a verb of its own,
 # a saying, not the user's news.
 _GERUND_SUBJECT = re.compile(
-    r"^\w+ing\b[^,;]*?\b(?:takes|is|was|are|were|makes|made|can|could|will|would|gives|"
-    r"gave|helps|helped|keeps|kept|has|had|means|feels|felt|gets|got|brings|brought|"
+    # The phrase may run on through a list ("Trying chocolate, raspberry and coconut has
+    # been a blast"), but a verb after a subject of its own ("…, it is going well") is
+    # that subject's.
+    r"^\w+ing\b[^;]*?(?<!\bit )(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!\bi )(?<!\bwe )"
+    r"(?<!\bthat )(?<!\bthis )(?<!\bthere )(?<!\bwhich )(?<!\bwho )"
+    r"\b(?:takes|is|was|are|were|makes|made|can|could|will|would|gives|gave|helps|helped|keeps|kept|has|had|means|feels|felt|gets|got|brings|brought|"
     r"reminds|reminded|looks|sounds|seems|went|changed|puts|must|might|may|should|shall|"
     r"let|lets|opens|needs|teaches|shows|matters|costs|adds|isn't|wasn't|aren't|doesn't|"
     r"hasn't|won't|can't)\b|^\w+ing\b[^,;]*?\w's\b",
@@ -408,6 +417,11 @@ def _points_back(sentence: str, at: int) -> bool:
     return bool(ends) and bool(anchors(sentence[: ends[-1]]))
 
 
+def _named_before(sentence: str, at: int) -> bool:
+    """Whether something a pronoun at `at` can stand for is named before it."""
+    return _points_back(sentence, at) or len(anchors(sentence[:at])) >= MIN_ANCHORS
+
+
 def gate(sentence: str) -> str | None:
     """Why a sentence cannot stand as a memory about the user, or None when it can."""
     words = sentence.split()
@@ -436,9 +450,15 @@ def gate(sentence: str) -> str | None:
         return "about the other party"
     if _POINTING_SUBJECT.match(sentence):
         return "needs its context"
-    for pattern in (_DANGLING, _VAGUE_OBJECT, _VAGUE_PRONOUN):
+    for pattern in (_DANGLING, _VAGUE_OBJECT):
         found = pattern.search(sentence)
         if found and not _points_back(sentence, found.start()):
+            return "needs its context"
+    # The object of a deed can point back within its own clause: "For my son's birthday
+    # we're taking him to Disney", "I want to visit Japan to see it".
+    for pattern in (_VAGUE_PRONOUN, _TO_DO_IT):
+        found = pattern.search(sentence)
+        if found and not _named_before(sentence, found.start()):
             return "needs its context"
     if reacts_to_the_moment(sentence):
         return "a reaction"
@@ -527,7 +547,7 @@ _OBJECT_OF = re.compile(
 )
 
 
-def _pronouns_after_first(text: str) -> str:
+def pronouns_after_first(text: str) -> str:
     """ "The user is proud of the user's work" reads "… of their work", and "Books guide
     the user" after the first mention reads "Books guide them": once the user is named,
     a later possessive is theirs and a later object is them."""
@@ -542,7 +562,7 @@ def _pronouns_after_first(text: str) -> str:
 def rewrite(sentence: str, when: datetime | None) -> str:
     """The memory text: third person, relative times resolved, chat spelling written out,
     one clean sentence."""
-    text = _pronouns_after_first(third_person_natural(_spelled_out(resolve_dates(sentence, when))))
+    text = pronouns_after_first(third_person_natural(_spelled_out(resolve_dates(sentence, when))))
     text = re.sub(r"\s+([,.!])", r"\1", text).strip(" ,;:-")
     text = re.sub(r"[!.]+$", "", text).replace("!", ".")
     return text[:1].upper() + text[1:] + "." if text else ""
