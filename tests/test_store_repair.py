@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.records import Message, utc_now
 from assistant.store.lance import LanceStore
 from assistant.store.lance_db import MEMORIES, MEMORY_EVENTS, MESSAGES, LanceDatabase
 from assistant.store.memories import LanceMemoryStore
+from assistant.store.schema import SIGNALS
 from assistant.system.logs import NOTICES
 from tests.cli_helpers import cli_environment, run
 from tests.store_writer import memory, vector
@@ -121,7 +123,9 @@ def test_the_cli_warns_about_a_repaired_store_and_goes_on(tmp_path: Path, gguf_p
     store = tmp_path / "home" / "data" / "store"
     first = run(["conversations", "list", "--json"], env)
     assert first.returncode == 0, first.stderr
-    LanceStore(LanceDatabase(store)).schema_version()
+    LanceStore(LanceDatabase(store)).add_messages(
+        [Message("m1", "c1", "user", "hello", utc_now())]
+    )  # a table with data: without its version files, that data is what is lost
     damaged = _manifests(store, MESSAGES)
     for manifest in damaged:
         manifest.unlink()
@@ -192,3 +196,26 @@ def test_a_write_cut_short_by_a_full_disk_is_refused_not_committed(
         assert [m.id for m in after.list_messages("old")] == ["first"]
     assert caplog.text == ""  # rolled back: the next open needs no repair
     assert not _aside(store)
+
+
+def test_a_table_whose_creation_was_cut_short_is_created_again_without_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A kill between LanceDB's transaction file and a new table's first version file
+    (the first start after an upgrade creates tables) commits nothing: it is not damage,
+    so no warning and no copy of the store."""
+    store = tmp_path / "store"
+    batches = _store_with_three_batches(store)
+    folder = store / f"{SIGNALS}.lance"
+    assert not any((folder / "data").glob("*"))  # the table was created and stayed empty
+    for version_file in (folder / "_versions").iterdir():
+        version_file.unlink()
+    assert any((folder / "_transactions").iterdir())  # what the cut-short creation left
+
+    with caplog.at_level(logging.WARNING, logger=NOTICES):
+        db = LanceDatabase(store)
+        assert db.table(SIGNALS).count_rows() == 0
+        assert _ids(store, MEMORIES) == {i for batch in batches for i in batch}
+    assert caplog.text == ""
+    assert _aside(store) == []
+    assert any((folder / "_versions").glob("*.manifest"))  # created again, whole

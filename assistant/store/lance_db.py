@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.core.errors import AssistantError, StoreError
 from assistant.store.lazy_client import defer_namespace_client
-from assistant.store.repair import check_table, repair
+from assistant.store.repair import check_table, clear_unborn, repair
 from assistant.store.schema import (
     CONVERSATIONS,
     DOC_CHUNKS,
@@ -277,6 +277,8 @@ class LanceDatabase:
                 self._tables[META] = db.open_table(META)
                 self._refuse_newer()
             tables = schemas()
+            if [name for name in tables if clear_unborn(self.path, name)]:
+                existing = set(db.list_tables(limit=1000).tables)
             damage = [d for name in tables if (d := check_table(db, self.path, name, existing))]
             if damage:
                 repair(db, self.path, damage, tables)

@@ -42,6 +42,23 @@ def _newest_version_hint(folder: Path) -> int | None:
         return None
 
 
+def clear_unborn(path: Path, name: str) -> bool:
+    """Remove table `name`'s folder if its creation was cut short; True when it was.
+
+    LanceDB creates a table by writing a transaction file, then its first version file.
+    A process killed in between (the first start after an upgrade creates new tables)
+    leaves a folder with no version file and no data: nothing was committed, so nothing
+    is lost, and the table is simply created again. With data files it is damage.
+    """
+    folder = path / f"{name}.lance"
+    if not folder.exists() or any((folder / "_versions").glob("*.manifest")):
+        return False
+    if any((folder / "data").glob("*")):
+        return False
+    shutil.rmtree(folder)
+    return True
+
+
 def check_table(connection: Any, path: Path, name: str, listed: set[str]) -> Damage | None:
     """Whether table `name` opens and reads; None when it is sound (or absent)."""
     folder = path / f"{name}.lance"
