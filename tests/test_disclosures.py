@@ -119,6 +119,9 @@ def test_rewrite_writes_chat_spelling_out_and_says_their_after_the_first_mention
     assert rewrite("My bff and I got pics of my kiddos", None) == (
         "The user's best friend and the user got pictures of their kids."
     )
+    assert rewrite("My mom made me feel better, and the support I got was huge", None) == (
+        "The user's mom made them feel better, and the support the user got was huge."
+    )
     # Words that only look like chat spelling are left alone.
     assert rewrite("I defined the info-box in my uniform", None) == (
         "The user defined the info-box in their uniform."

@@ -542,7 +542,10 @@ _OBJECT_OF = re.compile(
     r"remind|reminds|reminded|keep|keeps|kept|guide|guides|guided|motivate|motivates|"
     r"inspire|inspires|inspired|teach|teaches|taught|take|takes|took|drive|drives|drove|"
     r"support|supports|supported|encourage|encourages|encouraged|get|gets|got|push|"
-    r"pushes|pushed) the user\b(?!')",
+    r"pushes|pushed) the user\b(?!')"
+    # …unless a verb follows, whose subject it is ("the help the user got", "the support
+    # the user needed"): "help" and "support" are nouns as often as verbs.
+    rf"(?!\s+(?:\w+ed|\w+s|{'|'.join(sorted(_PAST_IRREGULAR | _NOT_PRESENT))})\b)",
     re.I,
 )
 
