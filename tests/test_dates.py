@@ -21,6 +21,11 @@ SAID = datetime(2023, 5, 8, 13, 56)  # a Monday
         ("I quit smoking 3 years ago", "I quit smoking in 2020"),
         ("We went to Rome last summer", "We went to Rome in summer 2022"),
         ("I have a dog", "I have a dog"),
+        (
+            "I went to a poetry reading last Fri.",
+            "I went to a poetry reading on Friday, 5 May 2023.",
+        ),
+        ("I last sat there in May", "I last sat there in May"),  # "sat" is not Saturday
     ],
 )
 def test_relative_times_become_dates(text: str, resolved: str) -> None:

@@ -122,6 +122,12 @@ def test_rewrite_writes_chat_spelling_out_and_says_their_after_the_first_mention
     assert rewrite("My mom made me feel better, and the support I got was huge", None) == (
         "The user's mom made them feel better, and the support the user got was huge."
     )
+    assert rewrite("Our dog Max died last week", None) == (
+        "The user and their family's dog Max died last week."
+    )
+    assert (
+        rewrite("We love our new house", None) == "The user and their family love their new house."
+    )
     # Words that only look like chat spelling are left alone.
     assert rewrite("I defined the info-box in my uniform", None) == (
         "The user defined the info-box in their uniform."

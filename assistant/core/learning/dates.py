@@ -11,6 +11,17 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Chat's short names ("last Fri"); not "sat", "sun" or "wed", which are words too ("I
+# last sat there").
+_SHORT_DAYS = {
+    "mon": "monday",
+    "tue": "tuesday",
+    "tues": "tuesday",
+    "thu": "thursday",
+    "thur": "thursday",
+    "thurs": "thursday",
+    "fri": "friday",
+}
 _NUMBERS = {
     "a": 1,
     "an": 1,
@@ -50,7 +61,8 @@ def _week_of(d: date) -> str:
 
 
 def _weekday(today: date, name: str, which: str) -> str:
-    target = _WEEKDAYS.index(name.lower())
+    name = _SHORT_DAYS.get(name.lower(), name.lower())
+    target = _WEEKDAYS.index(name)
     back = (today.weekday() - target) % 7 or 7
     if which == "next":
         when = today + timedelta(days=(target - today.weekday()) % 7 or 7)
@@ -124,7 +136,7 @@ _RULES: list[tuple[re.Pattern[str], _Resolver]] = [
         lambda m, t: f"in {t.year + {'last': -1, 'this': 0, 'next': 1}[m[1].lower()]}",
     ),
     (
-        re.compile(rf"\b(?:on )?(last|this|next) ({'|'.join(_WEEKDAYS)})\b", re.I),
+        re.compile(rf"\b(?:on )?(last|this|next) ({'|'.join((*_WEEKDAYS, *_SHORT_DAYS))})\b", re.I),
         lambda m, t: _weekday(t, m[2], m[1].lower()),
     ),
     (

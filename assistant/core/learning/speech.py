@@ -274,8 +274,14 @@ def _agree(match: re.Match[str]) -> str:
     return f"the user {adverb}{_third(verb)}"
 
 
+_OUR_FIRST = re.compile(r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*?)\bour\b", re.I)
+
+
 def third_person_natural(sentence: str) -> str:
-    """First person to "the user", with the verb made to agree ("I go" -> "the user goes")."""
+    """First person to "the user", with the verb made to agree ("I go" -> "the user goes").
+    An "our" before any other first-person word says whose ("Our dog Max died" -> "The
+    user and their family's dog Max died"); a later one is "their"."""
+    sentence = _OUR_FIRST.sub(r"\1the user and their family's", sentence, count=1)
     sentence = _SUBJECT.sub(_agree, sentence)
     for pattern, replacement in _PERSON:
         sentence = pattern.sub(replacement, sentence)
