@@ -149,6 +149,12 @@ def test_a_quoted_title_stays_and_quoted_speech_goes() -> None:
     assert sentences('My dad always said "you can do it!" when I ran.') == [
         "My dad always said when I ran."
     ]
+    # American quotes hold the full stop: the title stays, and so does the sentence end.
+    assert sentences('We wrote a play called "Finding Home." It opens in May.') == [
+        'We wrote a play called "Finding Home".',
+        "It opens in May.",
+    ]
+    assert sentences('My mom said "go home." Then I left.') == ["My mom said.", "Then I left."]
 
 
 def test_related_facts_merge_and_keep_every_source(

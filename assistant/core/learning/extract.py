@@ -361,18 +361,30 @@ def _title_or_nothing(match: re.Match[str]) -> str:
     if inner is None:
         return " "  # code
     inner = " ".join(inner.split())
+    mark = ""
+    if inner.endswith((".", ",")) and _title_case(inner[:-1]):
+        # 'called "Finding Home."': American quotes hold the sentence's full stop.
+        inner, mark = inner[:-1], inner[-1]
     speech = _SPEAKER.search(inner) or inner.endswith((".", "!", "?", ","))
     names = re.search(r"[A-Za-z]{3,}", inner) and inner.lower() not in _NOT_TITLES
     if names and len(inner.split()) <= TITLE_WORDS and not speech:
-        return f'"{inner}"'
+        return f'"{inner}"{mark}'
+    # Speech that ended its sentence ('said "go home." Then…') leaves the full stop.
+    if inner.endswith((".", "!", "?")) and re.match(r"\s+[A-Z]", match.string[match.end() :]):
+        return inner[-1]
     return " "
+
+
+def _title_case(text: str) -> bool:
+    words = text.split()
+    return bool(words) and all(w[:1].isupper() for w in words if len(w) > 3 or w is words[0])
 
 
 def unquoted(text: str) -> str:
     """`text` without quoted speech and code, which are someone else's words ("my dad
     always said "you can do it!""). A short quote that names something stays, as a
     title: in 'Just finished "A Dance with Dragons"' the title is the fact."""
-    return _QUOTED.sub(_title_or_nothing, text)
+    return re.sub(r"\s+(?=[.!?](?:\s|$))", "", _QUOTED.sub(_title_or_nothing, text))
 
 
 def _clauses(text: str) -> list[str]:
