@@ -26,12 +26,11 @@ from assistant.core.learning.speech import (
     feeling_only,
     gate,
     natural_key,
-    pronouns_after_first,
     reacts_to_the_moment,
     rewrite,
     sentences,
-    wordset,
 )
+from assistant.core.learning.wording import pronouns_after_first, wordset
 from assistant.core.ports.embedder import Embedder
 
 # What a standing instruction can start with: a verb the assistant can follow.

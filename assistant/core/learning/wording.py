@@ -1,0 +1,195 @@
+"""How a memory is worded: the user's first person as "the user", with verbs that agree,
+chat spelling written out and pronouns after the first mention.
+
+The speech path (`speech.rewrite`) and the rules' memories (`disclosures.Extractor`)
+both read through it, so a memory in the list reads as a person would write it down:
+"The user is going to continue their education", not "The user is gonna continue the
+user's edu".
+"""
+
+import re
+
+
+def wordset(words: str) -> frozenset[str]:
+    """A set of words written as one space-separated string (long lists stay readable)."""
+    return frozenset(words.split())
+
+
+_PERSON = [
+    (re.compile(r"\bI'm\b|\bI am\b", re.I), "the user is"),
+    (re.compile(r"\bI've\b", re.I), "the user has"),
+    (re.compile(r"\bI'll\b", re.I), "the user will"),
+    (re.compile(r"\bI'd\b", re.I), "the user would"),
+    (re.compile(r"\bI was\b", re.I), "the user was"),
+    (re.compile(r"(?<!\band )\bI don't\b", re.I), "the user doesn't"),
+    (re.compile(r"(?<!\band )\bI haven't\b", re.I), "the user hasn't"),
+    (re.compile(r"\bwe're\b|\bwe are\b", re.I), "the user and their family are"),
+    (re.compile(r"\bwe've\b", re.I), "the user and their family have"),
+    (re.compile(r"\bwe'll\b", re.I), "the user and their family will"),
+    (re.compile(r"\bwe'd\b", re.I), "the user and their family would"),
+    (re.compile(r"\bwe\b", re.I), "the user and their family"),
+    (re.compile(r"\bour\b", re.I), "their"),
+    (re.compile(r"\bours\b", re.I), "theirs"),
+    (re.compile(r"\bourselves\b", re.I), "themselves"),
+    (re.compile(r"\bmyself\b", re.I), "themself"),
+    (re.compile(r"\bmine\b", re.I), "the user's"),
+    (re.compile(r"\bmy\b", re.I), "the user's"),
+    (re.compile(r"\bme\b", re.I), "the user"),
+    (re.compile(r"\bus\b"), "them"),
+    (re.compile(r"\bI\b"), "the user"),
+]
+# "I go" agrees as "the user goes"; in "my partner and I are" the subject is plural.
+_SUBJECT = re.compile(
+    r"\bI ((?:\w+ly |just |still |also |often |never |always |really |first |"
+    r"then |once |sometimes |even |only |ever )?)"
+    r"([a-z]+)\b(?!')"
+)
+_PAST_IRREGULAR = wordset(
+    "got went had did made took saw met ran bought found gave won lost became came left "
+    "wrote began felt knew thought told said heard kept brought taught caught spent sent "
+    "built sat stood grew drew flew threw wore chose forgot sold held paid quit ate drank "
+    "swam sang rode drove fell fed led slept woke broke spoke stole hung dug lit shot hid "
+    "shook understood beat learnt burnt"
+)
+# A past tense with a prefix ("retook", "overslept", "misunderstood") is still past.
+_PREFIXES = ("re", "over", "under", "mis", "out", "with", "fore", "up")
+_NOT_PRESENT = _PAST_IRREGULAR | wordset(
+    "was were can could will would should might must read put let set hit cut bit "
+    "won't don't didn't can't couldn't wouldn't gotta gonna wanna used "
+    "may shall also just really still always never often usually recently finally "
+    "already actually even only totally definitely absolutely kinda sort kind "
+    "been has does is"
+)
+
+
+def is_past(verb: str) -> bool:
+    """An irregular past tense, prefixed or not ("took", "retook")."""
+    return verb in _PAST_IRREGULAR or any(
+        verb.startswith(p) and verb[len(p) :] in _PAST_IRREGULAR for p in _PREFIXES
+    )
+
+
+_IRREGULAR = {"have": "has", "do": "does", "go": "goes", "am": "is"}
+
+
+def _third(verb: str) -> str:
+    if verb in _IRREGULAR:
+        return _IRREGULAR[verb]
+    if verb.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def _agree(match: re.Match[str]) -> str:
+    adverb, verb = match.group(1), match.group(2)
+    before = match.string[: match.start()]
+    # "My partner and I go" has a plural subject; "I ran, and I feel great" does not.
+    plural = re.search(r"\band $", before, re.I) and not re.search(r"\bI\b", before)
+    if plural or verb in _NOT_PRESENT or is_past(verb) or verb.endswith(("ed", "s")):
+        return f"the user {adverb}{verb}"
+    return f"the user {adverb}{_third(verb)}"
+
+
+_OUR_FIRST = re.compile(r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*?)\bour\b", re.I)
+
+
+def third_person_natural(sentence: str) -> str:
+    """First person to "the user", with the verb made to agree ("I go" -> "the user goes").
+    An "our" before any other first-person word says whose ("Our dog Max died" -> "The
+    user and their family's dog Max died"); a later one is "their"."""
+    sentence = _OUR_FIRST.sub(r"\1the user and their family's", sentence, count=1)
+    sentence = _SUBJECT.sub(_agree, sentence)
+    for pattern, replacement in _PERSON:
+        sentence = pattern.sub(replacement, sentence)
+    return sentence
+
+
+# Chat spelling, written out as a memory should read it ("gonna continue my edu" ->
+# "going to continue their education"): the memory list reads better, and so does the
+# embedding a later question is matched against.
+_CHAT_WORDS = {
+    "gonna": "going to",
+    "wanna": "want to",
+    "gotta": "got to",
+    "kinda": "kind of",
+    "sorta": "sort of",
+    "dunno": "don't know",
+    "lemme": "let me",
+    "cuz": "because",
+    "coz": "because",
+    "'cause": "because",
+    "tho": "though",
+    "thru": "through",
+    "fave": "favorite",
+    "fav": "favorite",
+    "faves": "favorites",
+    "favs": "favorites",
+    "pic": "picture",
+    "pics": "pictures",
+    "biz": "business",
+    "peeps": "people",
+    "ppl": "people",
+    "edu": "education",
+    "uni": "university",
+    "vacay": "vacation",
+    "convo": "conversation",
+    "bday": "birthday",
+    "hubby": "husband",
+    "missus": "wife",
+    "kiddos": "kids",
+    "kiddo": "kid",
+    "bff": "best friend",
+    "gf": "girlfriend",
+    "bf": "boyfriend",
+    "info": "information",
+    "defo": "definitely",
+    "totes": "totally",
+    "w/": "with",
+    "b/c": "because",
+    "rn": "right now",
+}
+_CHAT_WORD = re.compile(
+    r"(?<![\w'/-])("
+    + "|".join(re.escape(w) for w in sorted(_CHAT_WORDS, key=len, reverse=True))
+    + r")(?![\w'/-])",
+    re.I,
+)
+
+
+def spelled_out(text: str) -> str:
+    """`text` with chat spelling written out, keeping a capital where there was one."""
+
+    def written(match: re.Match[str]) -> str:
+        word = _CHAT_WORDS[match.group(1).lower()]
+        return word[:1].upper() + word[1:] if match.group(1)[:1].isupper() else word
+
+    return _CHAT_WORD.sub(written, text)
+
+
+# Where "the user" is an object: after a preposition or a verb that takes a person.
+_OBJECT_OF = re.compile(
+    r"\b(?:to|for|with|at|about|from|by|around|without|help|helps|helped|make|makes|"
+    r"made|let|lets|give|gives|gave|bring|brings|brought|tell|tells|told|show|shows|showed|"
+    r"remind|reminds|reminded|keep|keeps|kept|guide|guides|guided|motivate|motivates|"
+    r"inspire|inspires|inspired|teach|teaches|taught|take|takes|took|drive|drives|drove|"
+    r"support|supports|supported|encourage|encourages|encouraged|get|gets|got|push|"
+    r"pushes|pushed) the user\b(?!')"
+    # …unless a verb follows, whose subject it is ("the help the user got", "the support
+    # the user needed"): "help" and "support" are nouns as often as verbs.
+    rf"(?!\s+(?:\w+ed|\w+s|{'|'.join(sorted(_PAST_IRREGULAR | _NOT_PRESENT))})\b)",
+    re.I,
+)
+
+
+def pronouns_after_first(text: str) -> str:
+    """ "The user is proud of the user's work" reads "… of their work", and "Books guide
+    the user" after the first mention reads "Books guide them": once the user is named,
+    a later possessive is theirs and a later object is them."""
+    first = re.search(r"\bthe user\b", text, re.I)
+    if first is None:
+        return text
+    head, tail = text[: first.end()], text[first.end() :]
+    tail = re.sub(r"\bthe user's\b", "their", tail)
+    return head + _OBJECT_OF.sub(lambda m: m.group(0)[: -len("the user")] + "them", tail)
