@@ -2,7 +2,8 @@
 
 import pytest
 
-from assistant.core.learning.extract import extract_rules, third_person
+from assistant.core.learning.extract import extract_rules
+from assistant.core.learning.wording import third_person
 
 POSITIVE = [
     ("I'm vegetarian", "fact", "The user is vegetarian.", "diet"),
@@ -122,7 +123,13 @@ def test_love_then_hate_share_a_slot() -> None:
 
 
 def test_third_person() -> None:
-    assert third_person("I think my car is mine") == "the user think the user's car is the user's"
+    assert third_person("I think my car is mine") == "the user thinks the user's car is the user's"
+    # In a rule's free text too: the verb agrees, and "we" (the user and the assistant,
+    # in an instruction) is left alone.
+    assert [c.text for c in extract_rules("My favorite song is a theme from a film I enjoy.")] == [
+        "The user's favorite song is a theme from a film the user enjoys."
+    ]
+    assert third_person("when we talk about code") == "when we talk about code"
 
 
 def test_a_quoted_title_is_part_of_the_fact_and_quoted_speech_is_not() -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assistant.core.learning.wording import third_person
 from assistant.core.records import MemoryKind
 from assistant.core.reply_units import UNIT_WORDS, unit_system
 
@@ -76,17 +77,6 @@ _JOBS = re.compile(
     re.I,
 )
 _STOPWORDS = {"a", "an", "the", "to", "of", "my", "some", "really", "very", "much", "it"}
-_PERSON = [
-    (re.compile(r"\bI'm\b|\bI am\b", re.I), "the user is"),
-    (re.compile(r"\bI've\b", re.I), "the user has"),
-    (re.compile(r"\bI'll\b", re.I), "the user will"),
-    (re.compile(r"\bI'd\b", re.I), "the user would"),
-    (re.compile(r"\bmyself\b", re.I), "themself"),
-    (re.compile(r"\bmine\b", re.I), "the user's"),
-    (re.compile(r"\bmy\b", re.I), "the user's"),
-    (re.compile(r"\bme\b", re.I), "the user"),
-    (re.compile(r"\bI\b"), "the user"),
-]
 _VERB_3RD = {
     "prefer": "prefers",
     "like": "likes",
@@ -101,13 +91,6 @@ _VERB_3RD = {
     "don't like": "doesn't like",
     "do not like": "does not like",
 }
-
-
-def third_person(text: str) -> str:
-    """Rewrite first-person words as "the user"; leaves "you" (the assistant) alone."""
-    for pattern, replacement in _PERSON:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def _sentence(text: str) -> str:

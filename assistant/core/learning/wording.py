@@ -15,7 +15,7 @@ def wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_PERSON = [
+_SINGULAR = [
     (re.compile(r"\bI'm\b|\bI am\b", re.I), "the user is"),
     (re.compile(r"\bI've\b", re.I), "the user has"),
     (re.compile(r"\bI'll\b", re.I), "the user will"),
@@ -23,6 +23,16 @@ _PERSON = [
     (re.compile(r"\bI was\b", re.I), "the user was"),
     (re.compile(r"(?<!\band )\bI don't\b", re.I), "the user doesn't"),
     (re.compile(r"(?<!\band )\bI haven't\b", re.I), "the user hasn't"),
+    (re.compile(r"\bmyself\b", re.I), "themself"),
+    (re.compile(r"\bmine\b", re.I), "the user's"),
+    (re.compile(r"\bmy\b", re.I), "the user's"),
+    (re.compile(r"\bme\b", re.I), "the user"),
+    (re.compile(r"\bI\b"), "the user"),
+]
+# In what the user tells about their life, "we" is the user and the people they live
+# with; in an instruction ("when we talk about code") it is the user and the assistant,
+# so the rules' wording (`third_person`) leaves it alone.
+_PLURAL = [
     (re.compile(r"\bwe're\b|\bwe are\b", re.I), "the user and their family are"),
     (re.compile(r"\bwe've\b", re.I), "the user and their family have"),
     (re.compile(r"\bwe'll\b", re.I), "the user and their family will"),
@@ -31,12 +41,7 @@ _PERSON = [
     (re.compile(r"\bour\b", re.I), "their"),
     (re.compile(r"\bours\b", re.I), "theirs"),
     (re.compile(r"\bourselves\b", re.I), "themselves"),
-    (re.compile(r"\bmyself\b", re.I), "themself"),
-    (re.compile(r"\bmine\b", re.I), "the user's"),
-    (re.compile(r"\bmy\b", re.I), "the user's"),
-    (re.compile(r"\bme\b", re.I), "the user"),
     (re.compile(r"\bus\b"), "them"),
-    (re.compile(r"\bI\b"), "the user"),
 ]
 # "I go" agrees as "the user goes"; in "my partner and I are" the subject is plural.
 _SUBJECT = re.compile(
@@ -95,15 +100,23 @@ def _agree(match: re.Match[str]) -> str:
 _OUR_FIRST = re.compile(r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*?)\bour\b", re.I)
 
 
+def third_person(text: str) -> str:
+    """The user's "I", "me" and "my" as "the user", with the verb made to agree ("I go"
+    -> "the user goes"); "you" (the assistant) and "we" are left alone."""
+    text = _SUBJECT.sub(_agree, text)
+    for pattern, replacement in _SINGULAR:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def third_person_natural(sentence: str) -> str:
-    """First person to "the user", with the verb made to agree ("I go" -> "the user goes").
-    An "our" before any other first-person word says whose ("Our dog Max died" -> "The
-    user and their family's dog Max died"); a later one is "their"."""
+    """`third_person`, and "we" as the user and their family. An "our" before any other
+    first-person word says whose ("Our dog Max died" -> "The user and their family's dog
+    Max died"); a later one is "their"."""
     sentence = _OUR_FIRST.sub(r"\1the user and their family's", sentence, count=1)
-    sentence = _SUBJECT.sub(_agree, sentence)
-    for pattern, replacement in _PERSON:
+    for pattern, replacement in _PLURAL:
         sentence = pattern.sub(replacement, sentence)
-    return sentence
+    return third_person(sentence)
 
 
 # Chat spelling, written out as a memory should read it ("gonna continue my edu" ->
