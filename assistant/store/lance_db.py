@@ -277,7 +277,8 @@ class LanceDatabase:
                 self._tables[META] = db.open_table(META)
                 self._refuse_newer()
             tables = schemas()
-            if [name for name in tables if clear_unborn(self.path, name)]:
+            unborn = [name for name in tables if clear_unborn(self.path, name)]
+            if unborn:
                 existing = set(db.list_tables(limit=1000).tables)
             damage = [d for name in tables if (d := check_table(db, self.path, name, existing))]
             if damage:

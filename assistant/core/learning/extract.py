@@ -360,7 +360,7 @@ def _title_or_nothing(match: re.Match[str]) -> str:
 
 def _title_case(text: str) -> bool:
     words = text.split()
-    return bool(words) and all(w[:1].isupper() for w in words if len(w) > 3 or w is words[0])
+    return bool(words) and all(w[:1].isupper() for i, w in enumerate(words) if i == 0 or len(w) > 3)
 
 
 def unquoted(text: str) -> str:

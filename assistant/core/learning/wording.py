@@ -191,7 +191,7 @@ _OBJECT_OF = re.compile(
     r"pushes|pushed) the user\b(?!')"
     # …unless a verb follows, whose subject it is ("the help the user got", "the support
     # the user needed"): "help" and "support" are nouns as often as verbs.
-    rf"(?!\s+(?:\w+ed|\w+s|{'|'.join(sorted(_PAST_IRREGULAR | _NOT_PRESENT))})\b)",
+    rf"(?!\s+(?:\w+ed|\w+s|{'|'.join(sorted(_NOT_PRESENT))})\b)",
     re.I,
 )
 
