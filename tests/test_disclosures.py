@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.learning.disclosures import Extractor, rule_is_junk
+from assistant.core.learning.disclosures import Extractor, readable, rule_is_junk
 from assistant.core.learning.extract import extract_rules
 from assistant.core.learning.memory import MemoryBook
 from assistant.core.learning.salience import WEIGHTS, load_salience
 from assistant.core.learning.speech import gate, rewrite, sentences
+from assistant.core.learning.wording import they_after_first
 from assistant.core.records import new_id
 from assistant.embedder import SentenceEmbedder
 from assistant.store.lance_db import LanceDatabase
@@ -132,6 +133,66 @@ def test_rewrite_writes_chat_spelling_out_and_says_their_after_the_first_mention
     assert rewrite("I defined the info-box in my uniform", None) == (
         "The user defined the info-box in their uniform."
     )
+
+
+def test_chat_lower_case_i_and_dropped_apostrophes_are_the_users_first_person() -> None:
+    assert gate("i adopted a puppy named Pixie") is None
+    assert rewrite("i adopted a puppy named Pixie", None) == "The user adopted a puppy named Pixie."
+    assert rewrite("im moving to Berlin and ive found a flat", None) == (
+        "The user is moving to Berlin and the user has found a flat."
+    )
+    assert rewrite("i dont eat meat", None) == "The user doesn't eat meat."
+
+
+def test_a_later_subject_reads_they_where_no_one_else_could_be_meant() -> None:
+    assert they_after_first(
+        "The user remembers when the user did their first play, the user was so nervous "
+        "the user forgot their lines."
+    ) == (
+        "The user remembers when they did their first play, they were so nervous they forgot "
+        "their lines."
+    )
+    assert they_after_first("The user tries hard and the user really misses home.") == (
+        "The user tries hard and they really miss home."
+    )
+    # Someone else in the sentence: "they" could be either of them.
+    for sentence in (
+        "The user's sister visited and the user cooked dinner.",
+        "When Sam called the user was out.",
+        "The user's colleagues and the user went to a convention.",
+    ):
+        assert they_after_first(sentence) == sentence
+    # Not a subject: the object of a preposition, or a "the user" before a non-verb.
+    assert they_after_first("It was hard for the user to go, but the user kept going.") == (
+        "It was hard for the user to go, but they kept going."
+    )
+
+
+def test_a_memory_says_they_for_a_later_subject(extractor: Extractor) -> None:
+    [memory] = extractor.extract(
+        "I was out walking in my neighborhood when I came across a rainbow sidewalk in Ohio.",
+        WHEN,
+    )
+    assert memory.text == (
+        "The user was out walking in their neighborhood when they came across a rainbow "
+        "sidewalk in Ohio."
+    )
+
+
+def test_a_clause_about_the_user_is_kept_from_a_sentence_about_the_other_party(
+    extractor: Extractor,
+) -> None:
+    said = "I'm taking your advice, I'm sprucing up my business plan for the bakery."
+    assert gate(said) == "about the other party"
+    assert readable(said) == ["I'm sprucing up my business plan for the bakery"]
+    found = extractor.extract(said, WHEN)
+    assert [c.text for c in found] == [
+        "The user is sprucing up their business plan for the bakery."
+    ]
+    # A phrase joined by "and my" is not a clause of its own, and a clause still passes
+    # the gate on its own merits.
+    assert readable("It was inspired by my trips and my own journey of self-discovery") == []
+    assert readable("Thanks for the tip, I tried it and it worked") == []
 
 
 def test_a_rules_memory_reads_like_the_natural_ones(extractor: Extractor) -> None:

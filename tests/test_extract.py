@@ -124,6 +124,8 @@ def test_love_then_hate_share_a_slot() -> None:
 
 def test_third_person() -> None:
     assert third_person("I think my car is mine") == "the user thinks the user's car is the user's"
+    # Chat's lower-case "i" is the same "I"; "i.e." is not.
+    assert third_person("i went home, i.e. i left") == "the user went home, i.e. the user left"
     # In a rule's free text too: the verb agrees, and "we" (the user and the assistant,
     # in an instruction) is left alone.
     assert [c.text for c in extract_rules("My favorite song is a theme from a film I enjoy.")] == [

@@ -42,6 +42,11 @@ DROPPED = [
     ("Can't wait to experience it for myself!", "needs its context"),
     ("I'm using it to stay organized.", "needs its context"),
     ("I'd love to visit them one day.", "needs its context"),
+    ("Moments like these remind me to appreciate my family.", "needs its context"),
+    ("We're lucky to have places like that near our homes.", "needs its context"),
+    ("I had a little doll like this as a kid.", "needs its context"),
+    ("We both have so much potential!", "about the other party"),
+    ("I'll bring my recipes so we can both share desserts!", "about the other party"),
 ]
 
 KEPT = [
@@ -58,6 +63,9 @@ KEPT = [
     "I want to visit Japan to see it for myself",
     "For my son's 10th birthday we're taking him to Disney.",
     "My car broke down, so I need to fix it.",
+    "I love hiking, camping and things like that.",
+    "My wife and I both love jazz.",
+    "Jo and I both work at the hospital.",
 ]
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from assistant.core.learning.extract import Candidate, rules_and_rest
+from assistant.core.learning.extract import Candidate, clauses, rules_and_rest
 from assistant.core.learning.salience import Salience, load_salience
 from assistant.core.learning.speech import (
     addresses_the_other_party,
@@ -30,7 +30,7 @@ from assistant.core.learning.speech import (
     rewrite,
     sentences,
 )
-from assistant.core.learning.wording import pronouns_after_first, wordset
+from assistant.core.learning.wording import pronouns_after_first, they_after_first, wordset
 from assistant.core.ports.embedder import Embedder
 
 # What a standing instruction can start with: a verb the assistant can follow.
@@ -74,6 +74,21 @@ def rule_is_junk(candidate: Candidate) -> bool:
     )
 
 
+_SPEAKER = re.compile(r"i(?:'m|'ve|'d|'ll)?\b", re.I)
+
+
+def readable(sentence: str) -> list[str]:
+    """The parts of a sentence that can stand as a memory: the whole sentence when the
+    speech gate lets it through, else those of its clauses that it lets through."""
+    if gate(sentence) is None:
+        return [sentence]
+    parts = clauses(sentence)
+    if len(parts) < 2:
+        return []
+    # Only a clause with the speaker as its subject: "…and my own journey" is a phrase.
+    return [part for part in parts if _SPEAKER.match(part) and gate(part) is None]
+
+
 class Extractor:
     """Explicit rules plus natural self-disclosures, behind one junk gate."""
 
@@ -89,19 +104,19 @@ class Extractor:
         clauses it did not understand are read as natural speech.
         """
         ruled: dict[str, Candidate] = {}
-        drafts = []
+        drafts: list[str] = []
         for sentence in sentences(text):
             found, rest = rules_and_rest(sentence)
             rules = [c for c in found if not rule_is_junk(c)]
             for candidate in rules:
                 ruled.pop(candidate.key, None)  # a later statement about a slot wins
                 # Read as the natural path's memories read: "…breaking up their studying".
-                ruled[candidate.key] = replace(candidate, text=pronouns_after_first(candidate.text))
+                text = they_after_first(pronouns_after_first(candidate.text))
+                ruled[candidate.key] = replace(candidate, text=text)
             # What no rule understood is read as natural speech: the whole sentence, or,
             # when a rule filled a slot from one clause, the clauses it left.
             for part in rest if rules else [sentence]:
-                if gate(part) is None:
-                    drafts.append(rewrite(part, when))
+                drafts.extend(rewrite(clause, when) for clause in readable(part))
         return [*ruled.values(), *self._memorable(drafts)]
 
     def _memorable(self, drafts: Sequence[str]) -> list[Candidate]:
@@ -112,7 +127,9 @@ class Extractor:
         kept = [(d, v) for d, v in zip(unique, vectors, strict=True) if self.salience.memorable(v)]
         if not kept:
             return []
-        text, vector = join([d for d, _ in kept], [v for _, v in kept])
+        # "They" for a later subject is for the reader; the scorer read (and was trained
+        # on) the plain rewrite, whose vector the memory keeps.
+        text, vector = join([they_after_first(d) for d, _ in kept], [v for _, v in kept])
         return [Candidate("fact", text, natural_key(text), vector=vector)]
 
 

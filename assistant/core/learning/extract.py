@@ -384,6 +384,12 @@ def _clauses(text: str) -> list[str]:
     return out
 
 
+def clauses(sentence: str) -> list[str]:
+    """A sentence's clauses that start with the speaker: "Thanks for the tip, I tried the
+    recipe" has two, and only the second is about the speaker."""
+    return [c.strip(" ,.;!") for c in _CLAUSE.split(sentence) if c.strip(" ,.;!")]
+
+
 def rules_and_rest(text: str) -> tuple[list[Candidate], list[str]]:
     """The memories the rules find in `text`, and the clauses no rule understood.
 

@@ -74,7 +74,9 @@ _HYPOTHETICAL = re.compile(
     r"let's say|in a story|i wish|i would have|i'd have|i could have|maybe someday)\b",
     re.I,
 )
-_FIRST = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|our|us)\b", re.I)
+_FIRST = re.compile(
+    r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself|we|we're|we've|our|us)\b", re.I
+)
 _SECOND = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya|u)\b", re.I)
 # A named time ("this October", "this morning", "these days") is resolved by the dates,
 # not by the conversation.
@@ -149,7 +151,7 @@ _WE_EXHORT = re.compile(
 # The only first-person words are "us", "our", "ourselves" ("Pets are the best for lifting
 # our spirits", "Taking care of ourselves is key"): a saying about people in general.
 _GENERAL_FIRST = wordset("us our ourselves")
-_SINGULAR_FIRST = wordset("i i'm i've i'd i'll me my mine myself")
+_SINGULAR_FIRST = wordset("i i'm im i've ive i'd i'll me my mine myself")
 # A sentence whose subject points back into the conversation ("It was so powerful",
 # "They've been there through everything", "Their support keeps me going", "Her stories
 # still inspire me") says nothing on its own.
@@ -186,6 +188,18 @@ _VAGUE_PRONOUN = re.compile(
 # "Can't wait to experience it for myself", "I'd love to visit them one day": with nothing
 # named before it, what "it" is the conversation said ("…visit Japan to see it" names it).
 _TO_DO_IT = re.compile(r"\bto \w+ (?:it|them|him|her)\b", re.I)
+# "Moments like these remind me…", "We're lucky to have places like that", "I had a
+# little doll like this": a comparison with what was just said or shown. ("Hiking and
+# things like that" is a list's "and so on", and stays.)
+_LIKE_THAT = re.compile(
+    r"\b(?:(?:moments?|places?|times|days|people|nights|mornings)|(?:a|an) \w+(?: \w+)?) "
+    r"like (?:this|that|these|those)\b",
+    re.I,
+)
+# "We both have so much potential", "both of us": the two people talking, not the user's
+# household, unless the sentence names the pair ("My wife and I both love jazz").
+_BOTH_OF_US = re.compile(r"\bwe (?:\w+ )?both\b|\bboth of us\b", re.I)
+_A_NAMED_PAIR = re.compile(r"\band (?:i|me)\b|\bmy \w+ and\b", re.I)
 _STOP = wordset(
     "a an the and or but so to of in on at for with from by about as into than then "
     "i me my mine myself we us our you your he him his she her they them their it its "
@@ -365,9 +379,13 @@ def gate(sentence: str) -> str | None:
         return "about people in general"
     if _WE_EXHORT.search(sentence) and not firsts & _SINGULAR_FIRST:
         return "about people in general"
-    if addresses_the_other_party(sentence):
+    if addresses_the_other_party(sentence) or (
+        _BOTH_OF_US.search(sentence) and not _A_NAMED_PAIR.search(sentence)
+    ):
         return "about the other party"
     if _POINTING_SUBJECT.match(sentence):
+        return "needs its context"
+    if _LIKE_THAT.search(sentence):
         return "needs its context"
     for pattern in (_DANGLING, _VAGUE_OBJECT):
         found = pattern.search(sentence)

@@ -100,10 +100,96 @@ def _agree(match: re.Match[str]) -> str:
 _OUR_FIRST = re.compile(r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*?)\bour\b", re.I)
 
 
+# Once the user is named, a later subject reads "they": "The user was out walking when
+# they came across…", not "…when the user came across…". The plural's verb drops the
+# singular's -s: "the user feels" -> "they feel".
+_PLURAL_VERB = {
+    "is": "are",
+    "was": "were",
+    "has": "have",
+    "does": "do",
+    "isn't": "aren't",
+    "wasn't": "weren't",
+    "hasn't": "haven't",
+    "doesn't": "don't",
+}
+_LATER_SUBJECT = re.compile(
+    # Not the object of a preposition ("hard for the user to…", "proud of the user").
+    r"(?<!\bfor )(?<!\bto )(?<!\bwith )(?<!\bof )(?<!\bfrom )(?<!\bby )(?<!\blike )\bthe user "
+    r"((?:\w+ly |just |still |also |often |never |always |really |first |then |once |"
+    r"sometimes |even |only |ever )?)([a-z']+)\b(?!')"
+)
+# …but only where "they" can mean no one else: with another person in the sentence ("The
+# user's sister visited and the user cooked"), "they" could be either, and "the user" stays.
+_OTHER_PEOPLE = re.compile(
+    r"\b(?:he|she|him|her|his|hers|he's|she's|they|they're|they've|them|theirs|we|"
+    r"we're|we've|us|our|ours|you|your|yours|you're|u|ya|mom|mum|dad|mother|father|"
+    r"parents?|sisters?|brothers?|siblings?|sons?|daughters?|kids?|child|children|bab(?:y|ies)|"
+    r"wife|husband|partners?|boyfriend|girlfriend|fianc[eé]e?|friends?|buddy|buddies|bestie|"
+    r"colleagues?|coworkers?|co-workers?|boss|team|teammates?|group|gang|crew|club|class|"
+    r"grand(?:ma|pa|mother|father|parents?)|aunts?|uncles?|cousins?|nieces?|nephews?|"
+    r"family|people|folks|guys|everyone|everybody|someone|somebody|anyone|students?|"
+    r"teachers?|mentors?|neighbou?rs?|doctors?|community|others)\b",
+    re.I,
+)
+_NOT_A_NAME = wordset(
+    "The I January February March April May June July August September October November "
+    "December Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
+)
+
+
+def _names_someone_else(sentence: str) -> bool:
+    """Whether a sentence mentions anyone besides the user: a person word or a name."""
+    if _OTHER_PEOPLE.search(sentence):
+        return True
+    # A capital after "in", "at", "near" is a place ("in Ohio"), not a person.
+    words = re.findall(
+        r"(?<!^)(?<!\bin )(?<!\bat )(?<!\bnear )(?<!\baround )\b[A-Z][\w'-]*", sentence.strip()
+    )
+    return any(w not in _NOT_A_NAME for w in words)
+
+
+def _plural(verb: str) -> str:
+    if verb in _PLURAL_VERB:
+        return _PLURAL_VERB[verb]
+    if verb in _NOT_PRESENT or is_past(verb) or verb.endswith(("ed", "ss")) or len(verb) < 4:
+        return verb
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    if verb.endswith(("sses", "shes", "ches", "xes", "zes", "oes")):
+        return verb[:-2]
+    return verb[:-1] if verb.endswith("s") else verb
+
+
+def they_after_first(sentence: str) -> str:
+    """One memory sentence with each later "the user" that is a subject as "they", where no
+    one else in it could be meant: "The user remembers when they did their first play"."""
+    first = re.search(r"\bthe user\b", sentence, re.I)
+    if first is None or _names_someone_else(sentence):
+        return sentence
+    head, tail = sentence[: first.end()], sentence[first.end() :]
+
+    def plural(match: re.Match[str]) -> str:
+        adverb, verb = match.group(1), match.group(2)
+        finite = (
+            verb in _PLURAL_VERB
+            or verb in _NOT_PRESENT
+            or is_past(verb)
+            or verb.endswith(("ed", "s", "n't"))
+        )
+        return f"they {adverb}{_plural(verb)}" if finite else match.group(0)
+
+    return head + _LATER_SUBJECT.sub(plural, tail)
+
+
+# Chat's lower-case "i" ("i adopted a puppy") is the same "I"; "i.e." is not.
+_LOWER_I = re.compile(r"(?<![\w'/.-])i(?=(?:'m|'ve|'ll|'d)?(?![\w/-]|\.\w))")
+
+
 def third_person(text: str) -> str:
     """The user's "I", "me" and "my" as "the user", with the verb made to agree ("I go"
     -> "the user goes"); "you" (the assistant) and "we" are left alone."""
-    text = _SUBJECT.sub(_agree, text)
+    text = _SUBJECT.sub(_agree, _LOWER_I.sub("I", text))
     for pattern, replacement in _SINGULAR:
         text = pattern.sub(replacement, text)
     return text
@@ -124,6 +210,14 @@ def third_person_natural(sentence: str) -> str:
 # embedding a later question is matched against.
 _CHAT_WORDS = {
     "gonna": "going to",
+    "im": "I'm",
+    "ive": "I've",
+    "dont": "don't",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "isnt": "isn't",
+    "wasnt": "wasn't",
+    "havent": "haven't",
     "wanna": "want to",
     "gotta": "got to",
     "kinda": "kind of",
