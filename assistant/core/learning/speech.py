@@ -92,7 +92,11 @@ _DANGLING = re.compile(
     r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|something|someone|"
     r"(?:this|that|these|those|such) "
     rf"(?!(?:{_NAMED_TIME})\b)\w+|"
-    r"(?:it|this|that)(?:'s| is| was))\W*$",
+    r"(?:it|this|that)(?:'s| is| was)|"
+    # "I just submitted a few more": more of what the conversation was about.
+    r"(?:a few|a couple|some|one|two|three|several|many|lots|a lot|plenty) more)"
+    # …also when a time follows: "I told him yesterday", "I bought one last week".
+    rf"(?:\s+(?:yesterday|today|tonight|(?:last|this|next) (?:{_NAMED_TIME})))?\W*$",
     re.I,
 )
 # Where a clause ends: a pronoun after one may point back at what the earlier clause
@@ -187,7 +191,7 @@ _VAGUE_PRONOUN = re.compile(
 )
 # "Can't wait to experience it for myself", "I'd love to visit them one day": with nothing
 # named before it, what "it" is the conversation said ("…visit Japan to see it" names it).
-_TO_DO_IT = re.compile(r"\bto \w+ (?:it|them|him|her)\b", re.I)
+_TO_DO_IT = re.compile(r"\b(?:to \w+|\w+ing) (?:it|them|him|her)\b", re.I)
 # "Moments like these remind me…", "We're lucky to have places like that", "I had a
 # little doll like this": a comparison with what was just said or shown. ("Hiking and
 # things like that" is a list's "and so on", and stays.)
