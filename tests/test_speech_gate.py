@@ -50,6 +50,9 @@ DROPPED = [
     ("I dream of visiting them one day.", "needs its context"),
     ("I actually just submitted a few more last week.", "needs its context"),
     ("I told him yesterday.", "needs its context"),
+    ("I would recommend visiting some castles, they're magical!", "about the other party"),
+    ("I reccomend finding a fantasy series to read through.", "about the other party"),
+    ("I really like the idea and the acting.", "a reaction"),
 ]
 
 KEPT = [
@@ -72,6 +75,8 @@ KEPT = [
     "My son loves dinosaurs and I enjoy reading about them.",
     "I want to travel more.",
     "I moved to Lisbon last week.",
+    "I recommend Dune to everyone I meet.",
+    "I love the smell of rain after a storm.",
 ]
 
 

@@ -47,11 +47,7 @@ _RULE_DANGLING = re.compile(
     # "The user is a huge fan of it, that's why…": what "it" is, the conversation said.
     r"\b(?:of|about|with|for|into) (?:it|this|that|them|him)\b|"
     # "The user loves their work": whose, the conversation said.
-    r"\b(?:their|his)\b|"
-    # "The user loves the color and texture": of what was just shown or said.
-    r"^The user (?:\w+ )?(?:likes|loves|enjoys|hates|dislikes|adores) the (?:idea|colou?rs?|"
-    r"texture|acting|structure|look|looks|sound|vibes?|design|concept|plot|story|ending|style|"
-    r"details?|shape|smell|taste|feel|message|lyrics|view|energy|atmosphere|theme)\b(?! of)",
+    r"\b(?:their|his)\b",
     re.I,
 )
 

@@ -109,7 +109,12 @@ _CLAUSE_END = re.compile(
 # that you chose pottery", "…, it looks so cozy") is about the moment, not the user.
 _REACTION = re.compile(
     r"\b(?:i|we|the user)(?: really| just| totally| so| also)? "
-    r"(?:love|like|enjoy|hate|adore|appreciate)s? (?:that|how|when|the way)\b|"
+    r"(?:love|like|enjoy|hate|adore|appreciate)s? (?:that|how|when|the way|"
+    # "I love the color and texture", "I like the idea": of what was just shown or said
+    # (not "the smell of rain").
+    r"the (?:idea|colou?rs?|texture|acting|structure|look|looks|sound|vibes?|design|concept|"
+    r"plot|story|ending|style|details?|shape|smell|taste|feel|message|lyrics|view|energy|"
+    r"atmosphere|theme)\b(?! of))\b|"
     r",\s*(?:it|this|that|they) (?:looks|sounds|seems)\b|"
     # "I bet the nerves were quite a rush": a guess at the other party's experience.
     r"^i bet\b",
@@ -187,6 +192,13 @@ _VAGUE_PRONOUN = re.compile(
     r"reading|watch|watched|watching|play|played|playing|miss|missed|keep|kept|keeping|take|"
     r"took|taking|give|gave|giving|wear|wore|wearing|show|showed|share|shared|sharing|sell|"
     r"sold|selling|fix|fixed|fixing|love|loved|hate|hated)s? (?:it|them|him|her|one)\b",
+    re.I,
+)
+# "I'd recommend visiting some castles", "I recommend finding a series to read": advice
+# to the listener on what to do, not a fact about the user ("I recommend Dune" stays).
+_ADVICE = re.compile(
+    r"^i(?:'d| would)? (?:really |highly |definitely |totally )?"
+    r"(?:rec{1,2}om{1,2}end|suggest|advise) \w+ing\b",
     re.I,
 )
 # "Can't wait to experience it for myself", "I'd love to visit them one day": with nothing
@@ -383,6 +395,8 @@ def gate(sentence: str) -> str | None:
         return "about people in general"
     if _WE_EXHORT.search(sentence) and not firsts & _SINGULAR_FIRST:
         return "about people in general"
+    if _ADVICE.match(sentence):
+        return "about the other party"
     if addresses_the_other_party(sentence) or (
         _BOTH_OF_US.search(sentence) and not _A_NAMED_PAIR.search(sentence)
     ):
