@@ -53,6 +53,9 @@ DROPPED = [
     ("I would recommend visiting some castles, they're magical!", "about the other party"),
     ("I reccomend finding a fantasy series to read through.", "about the other party"),
     ("I really like the idea and the acting.", "a reaction"),
+    ("All my hard work is paying off.", "pep talk"),
+    ("I'm gonna keep trying new things.", "pep talk"),
+    ("to have this outlet to share my stories.", "no subject"),
 ]
 
 KEPT = [
@@ -77,6 +80,9 @@ KEPT = [
     "I moved to Lisbon last week.",
     "I recommend Dune to everyone I meet.",
     "I love the smell of rain after a storm.",
+    "I'm working hard on my thesis about coral reefs.",
+    "To celebrate, I went to Paris with my sister.",
+    "I'm signing up for a pottery class that starts next month.",
 ]
 
 
@@ -96,6 +102,10 @@ def test_talk_preambles_and_names_of_the_listener_are_cut_not_the_fact() -> None
         "I could help.",
     ]
     assert sentences("Since our last chat, I've started pottery!") == ["I've started pottery!"]
+    assert sentences("To be honest my job is boring. Tbh I hate mornings.") == [
+        "my job is boring.",
+        "I hate mornings.",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ _LEADING = re.compile(
     r"ok|okay|well|so|and|but|plus|also|anyway|anyways|honestly|actually|totally|"
     r"sure|right|aw+|ah|um|uh|hmm|btw|by the way|thanks|thank you|cool|nice|great|"
     r"awesome|exactly|true|indeed|definitely|absolutely|agreed|same|good|glad|sweet|"
-    r"man|dude|guys|oh man|oh wow|you know|i mean|guess what)\b[\s,!.:]*)+",
+    r"man|dude|guys|oh man|oh wow|you know|i mean|guess what|to be honest|tbh)\b[\s,!.:]*)+",
     re.I,
 )
 _PREAMBLE = re.compile(
@@ -94,9 +94,12 @@ _DANGLING = re.compile(
     rf"(?!(?:{_NAMED_TIME})\b)\w+|"
     r"(?:it|this|that)(?:'s| is| was)|"
     # "I just submitted a few more": more of what the conversation was about.
-    r"(?:a few|a couple|some|one|two|three|several|many|lots|a lot|plenty) more)"
-    # …also when a time follows: "I told him yesterday", "I bought one last week".
-    rf"(?:\s+(?:yesterday|today|tonight|(?:last|this|next) (?:{_NAMED_TIME})))?\W*$",
+    r"(?:a few|a couple|some|one|two|three|several|many|lots|a lot|plenty) more)\W*$|"
+    # …also a bare one before a time: "I told him yesterday", "I bought one last week"
+    # (not "a class that starts next month").
+    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|"
+    r"(?:a few|a couple|some|several|many|lots|a lot|plenty) more)"
+    rf"\s+(?:yesterday|today|tonight|(?:last|this|next) (?:{_NAMED_TIME}))\W*$",
     re.I,
 )
 # Where a clause ends: a pronoun after one may point back at what the earlier clause
@@ -139,7 +142,9 @@ _ABOUT_THE_TALK = re.compile(
 _PEP_TALK = re.compile(
     r"\b(?:give up|keep (?:on )?going|make (?:a|an) (?:real |big |huge |positive )?"
     r"(?:difference|impact)|keep (?:on )?believing|quit on|stay(?:ing)? (?:positive|determined|"
-    r"focused|strong)|make it work|worth it|hold (?:me|us) back|keep (?:on )?pushing)\b",
+    r"focused|strong)|make it work|worth it|hold (?:me|us) back|keep (?:on )?pushing|"
+    # "All my hard work is paying off", "I'm gonna keep trying new things"
+    r"hard work|keep (?:on )?trying)\b",
     re.I,
 )
 # Words that name a passing feeling: "I'm so excited", "I'm super thankful" say how the
@@ -160,6 +165,7 @@ _WE_EXHORT = re.compile(
 # The only first-person words are "us", "our", "ourselves" ("Pets are the best for lifting
 # our spirits", "Taking care of ourselves is key"): a saying about people in general.
 _GENERAL_FIRST = wordset("us our ourselves")
+_SUBJECT_WORD = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|we|we're|we've)\b", re.I)
 _SINGULAR_FIRST = wordset("i i'm im i've ive i'd i'll me my mine myself")
 # A sentence whose subject points back into the conversation ("It was so powerful",
 # "They've been there through everything", "Their support keeps me going", "Her stories
@@ -386,7 +392,11 @@ def gate(sentence: str) -> str | None:
         return "run-on"
     if _HYPOTHETICAL.search(sentence):
         return "hypothetical"
-    if _NO_SUBJECT.match(sentence):
+    if _NO_SUBJECT.match(sentence) or (
+        # "To have this outlet to share my stories": a purpose with no one doing it
+        # ("To celebrate, I went to Paris" has its "I").
+        re.match(r"to \w+", sentence, re.I) and not _SUBJECT_WORD.search(sentence)
+    ):
         return "no subject"
     firsts = {word.lower() for word in _FIRST.findall(sentence)}
     if not firsts:
