@@ -56,6 +56,9 @@ DROPPED = [
     ("All my hard work is paying off.", "pep talk"),
     ("I'm gonna keep trying new things.", "pep talk"),
     ("to have this outlet to share my stories.", "no subject"),
+    ("I completely encourage it, it's such a blessing.", "needs its context"),
+    ("I haven't seen pictures of them in a while!", "needs its context"),
+    ("when are you coming back", "question"),
 ]
 
 KEPT = [
@@ -83,6 +86,9 @@ KEPT = [
     "I'm working hard on my thesis about coral reefs.",
     "To celebrate, I went to Paris with my sister.",
     "I'm signing up for a pottery class that starts next month.",
+    "When I was 10, I broke my arm falling off a horse.",
+    "Where I grew up, everyone fished for trout.",
+    "I haven't seen my brother in ages.",
 ]
 
 

@@ -54,8 +54,10 @@ _TRAILING_VOCATIVE = re.compile(r",\s+[A-Z][a-z]+(?=[.!]*$)")
 _QUESTION_START = re.compile(
     r"^(?:do|does|did|can|could|would|will|what|why|how|where|when|who|which|is|are|"
     r"should|shall|may|might|have you|has|any|anything|ever)\b(?!')"
-    # "What I really want is…", "Ever since the move…" start statements, not questions.
-    r"(?! (?:i|we) (?:really |most |truly )?(?:want|need|love|like|miss)\b| since\b)",
+    # "What I really want is…", "Ever since the move…", "When I was 10, I broke my arm"
+    # (a clause before the statement) start statements, not questions.
+    r"(?! (?:i|we) (?:really |most |truly )?(?:want|need|love|like|miss)\b| since\b|"
+    r" (?:i|i'm|we|my|our)\b[^?]*,)",
     re.I,
 )
 _SOCIAL = re.compile(
@@ -99,7 +101,8 @@ _DANGLING = re.compile(
     # (not "a class that starts next month").
     r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|"
     r"(?:a few|a couple|some|several|many|lots|a lot|plenty) more)"
-    rf"\s+(?:yesterday|today|tonight|(?:last|this|next) (?:{_NAMED_TIME}))\W*$",
+    r"\s+(?:yesterday|today|tonight|lately|recently|again|anymore|(?:in|for) (?:a while|"
+    rf"ages|years|months)|(?:last|this|next) (?:{_NAMED_TIME}))\W*$",
     re.I,
 )
 # Where a clause ends: a pronoun after one may point back at what the earlier clause
@@ -183,9 +186,9 @@ _GENERIC_TRAITS = wordset(
     "wild random little huge small fresh whole certain"
 )
 _VAGUE_OBJECT = re.compile(
-    r"\b(?:i|we)(?:'m| am| are|'re)? (?:really |also |totally |so |just )?"
+    r"\b(?:i|we)(?:'m| am| are|'re)? (?:\w+ly |really |also |so |just )?"
     r"(?:love|like|enjoy|hate|have|had|got|get|do|did|feel|felt|know|knew|think|mean|"
-    r"agree|understand|see|saw|remember|appreciate|find|found)s? "
+    r"agree|understand|see|saw|remember|appreciate|find|found|encourage|recommend|support)s? "
     r"(?:it|this|that|these|those|one|them|him|her|so|too)\b",
     re.I,
 )
