@@ -189,6 +189,9 @@ def test_a_saying_with_an_ing_subject_is_not_given_the_user_as_its_subject() -> 
             "Trying chocolate, raspberry, and coconut has been a blast.",
         ),
         ("Working on my novel, it is going well.", "I'm working on my novel, it is going well."),
+        ("Gonna be a dad in May!", "I'm gonna be a dad in May!"),
+        ("Gonna be a great night!", "Gonna be a great night!"),  # "it", not "I"
+        ("Gonna be fun.", "Gonna be fun."),
     ],
 )
 def test_a_dropped_i_is_put_back_only_where_the_sentence_is_the_users_news(

@@ -302,6 +302,16 @@ _GERUND_SUBJECT = re.compile(
 )
 
 
+# "Gonna be a great night", "Gonna be fun": what the event will be like, not who.
+_IT_WILL_BE = re.compile(
+    r"gonna be (?:(?:a|an|such an?|the|one)\b.*\b(?:night|day|time|week|weekend|year|party|"
+    r"trip|blast|ride|game|show|event|season|summer|one|evening|morning)\b|(?:so |really |"
+    r"super |a lot of )?(?:fun|great|awesome|amazing|epic|wild|tough|hard|interesting|cool|"
+    r"nice|good|lit|crazy|intense|emotional)\b)",
+    re.I,
+)
+
+
 def _with_subject(sentence: str) -> str:
     found = _DROPPED_I.match(sentence)
     if found is None or len(sentence.split()) < 2:
@@ -310,6 +320,8 @@ def _with_subject(sentence: str) -> str:
     verb = word.lower()
     if verb == "been":
         return f"I've {adverb}been{rest}"
+    if verb == "gonna" and _IT_WILL_BE.match(sentence):
+        return sentence  # "Gonna be a great night!" is "it", not "I"
     if verb == "gonna" or (verb in _DOING and not _GERUND_SUBJECT.match(sentence)):
         return f"I'm {adverb}{verb}{rest}"
     if verb in _STATE_ED:
