@@ -192,6 +192,8 @@ def test_a_saying_with_an_ing_subject_is_not_given_the_user_as_its_subject() -> 
         ("Gonna be a dad in May!", "I'm gonna be a dad in May!"),
         ("Gonna be a great night!", "Gonna be a great night!"),  # "it", not "I"
         ("Gonna be fun.", "Gonna be fun."),
+        ("Was super nervous before my talk.", "I was super nervous before my talk."),
+        ("Was a great show.", "Was a great show."),
     ],
 )
 def test_a_dropped_i_is_put_back_only_where_the_sentence_is_the_users_news(

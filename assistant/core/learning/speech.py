@@ -312,6 +312,13 @@ _IT_WILL_BE = re.compile(
 )
 
 
+# "Was super nervous before the talk": a feeling is the speaker's ("Was a great show" is not).
+_FELT = re.compile(
+    r" (?:(?:so|super|really|very|pretty|kinda|a bit|a little|totally) )?(\w+)",
+    re.I,
+)
+
+
 def _with_subject(sentence: str) -> str:
     found = _DROPPED_I.match(sentence)
     if found is None or len(sentence.split()) < 2:
@@ -320,6 +327,9 @@ def _with_subject(sentence: str) -> str:
     verb = word.lower()
     if verb == "been":
         return f"I've {adverb}been{rest}"
+    felt = _FELT.match(rest)
+    if verb == "was" and felt and felt.group(1).lower() in _FEELINGS:
+        return f"I {adverb}was{rest}"  # "Was super nervous before the talk"
     if verb == "gonna" and _IT_WILL_BE.match(sentence):
         return sentence  # "Gonna be a great night!" is "it", not "I"
     if verb == "gonna" or (verb in _DOING and not _GERUND_SUBJECT.match(sentence)):
