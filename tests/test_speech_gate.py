@@ -59,6 +59,7 @@ DROPPED = [
     ("I completely encourage it, it's such a blessing.", "needs its context"),
     ("I haven't seen pictures of them in a while!", "needs its context"),
     ("when are you coming back", "question"),
+    ("I'm a huge fan!", "needs its context"),
 ]
 
 KEPT = [
@@ -89,6 +90,7 @@ KEPT = [
     "When I was 10, I broke my arm falling off a horse.",
     "Where I grew up, everyone fished for trout.",
     "I haven't seen my brother in ages.",
+    "I'm a huge fan of Lord of the Rings!",
 ]
 
 
@@ -125,6 +127,8 @@ def test_talk_preambles_and_names_of_the_listener_are_cut_not_the_fact() -> None
         "I'm the same.",
         "I'm a huge fan of it, that's why I go!",  # "it" is only named earlier
         "I love their work.",  # whose work, only the conversation says
+        "I'm a huge fan.",  # of what?
+        "I love it and that'll keep my confidence up.",
         "I love the color and texture!",  # of what was just shown
         "I like the idea and the acting.",
     ],
@@ -194,6 +198,10 @@ def test_a_saying_with_an_ing_subject_is_not_given_the_user_as_its_subject() -> 
         ("Gonna be fun.", "Gonna be fun."),
         ("Was super nervous before my talk.", "I was super nervous before my talk."),
         ("Was a great show.", "Was a great show."),
+        (
+            "Always been interested in other cultures.",
+            "I've always been interested in other cultures.",
+        ),
     ],
 )
 def test_a_dropped_i_is_put_back_only_where_the_sentence_is_the_users_news(

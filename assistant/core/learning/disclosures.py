@@ -42,12 +42,15 @@ _INSTRUCTION_VERBS = wordset(
     "capitalize spell round convert stop swear curse lie guess interrupt repeat"
 )
 _RULE_DANGLING = re.compile(
-    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|so|too|"
+    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|so|too|fans?|"
     r"(?:this|that|these|those|such) \w+)\W*$|^The user has to go\b|"
     # "The user is a huge fan of it, that's why…": what "it" is, the conversation said.
     r"\b(?:of|about|with|for|into) (?:it|this|that|them|him)\b|"
     # "The user loves their work": whose, the conversation said.
-    r"\b(?:their|his)\b",
+    r"\b(?:their|his)\b|"
+    # "The user loves it and that'll keep their confidence up": loves what?
+    r"^The user (?:\w+ )?(?:loves|likes|enjoys|hates|adores) (?:it|this|that|these|those|them|"
+    r"him|her)\b",
     re.I,
 )
 

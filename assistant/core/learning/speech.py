@@ -96,7 +96,9 @@ _DANGLING = re.compile(
     rf"(?!(?:{_NAMED_TIME})\b)\w+|"
     r"(?:it|this|that)(?:'s| is| was)|"
     # "I just submitted a few more": more of what the conversation was about.
-    r"(?:a few|a couple|some|one|two|three|several|many|lots|a lot|plenty) more)\W*$|"
+    r"(?:a few|a couple|some|one|two|three|several|many|lots|a lot|plenty) more|"
+    # "I'm a huge fan": of what, the conversation said.
+    r"fans?)\W*$|"
     # …also a bare one before a time: "I told him yesterday", "I bought one last week"
     # (not "a class that starts next month").
     r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|"
@@ -257,7 +259,8 @@ def without_captions(text: str) -> str:
 # such a sentence is a closed set or a form (-ed, -ing), so a sentence that opens on a
 # noun or a command keeps no "I".
 _DROPPED_I = re.compile(
-    r"^((?:just|finally|recently|also|still|already|actually|only) )?([A-Za-z]+)\b(?!')(.*)$",
+    r"^((?:just|finally|recently|also|still|already|actually|only|always) )?"
+    r"([A-Za-z]+)\b(?!')(.*)$",
     re.I | re.S,
 )
 # -ed words that are not a past tense, and -ed states that take "I'm" ("Excited for the
