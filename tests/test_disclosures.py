@@ -101,6 +101,9 @@ def test_rewrite_makes_the_verb_agree() -> None:
     )
     assert rewrite("I first watched it in 2019", None) == "The user first watched it in 2019."
     assert rewrite("I don't eat meat", None) == "The user doesn't eat meat."
+    assert rewrite("I definitely don't eat meat", None) == "The user definitely doesn't eat meat."
+    assert rewrite("I really haven't been to Rome", None) == "The user really hasn't been to Rome."
+    assert rewrite("I just can't stop", None) == "The user just can't stop."
     assert rewrite("I retook the test and I feel great", None) == (
         "The user retook the test and the user feels great."
     )

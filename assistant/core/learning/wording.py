@@ -47,7 +47,7 @@ _PLURAL = [
 _SUBJECT = re.compile(
     r"\bI ((?:\w+ly |just |still |also |often |never |always |really |first |"
     r"then |once |sometimes |even |only |ever )?)"
-    r"([a-z]+)\b(?!')"
+    r"([a-z]+(?:n't)?)\b(?!')"
 )
 _PAST_IRREGULAR = wordset(
     "got went had did made took saw met ran bought found gave won lost became came left "
@@ -87,11 +87,17 @@ def _third(verb: str) -> str:
     return verb + "s"
 
 
+# "I definitely don't" -> "the user definitely doesn't".
+_NEGATED = {"don't": "doesn't", "haven't": "hasn't"}
+
+
 def _agree(match: re.Match[str]) -> str:
     adverb, verb = match.group(1), match.group(2)
     before = match.string[: match.start()]
     # "My partner and I go" has a plural subject; "I ran, and I feel great" does not.
     plural = re.search(r"\band $", before, re.I) and not re.search(r"\bI\b", before)
+    if verb.endswith("n't"):
+        return f"the user {adverb}{verb if plural else _NEGATED.get(verb, verb)}"
     if plural or verb in _NOT_PRESENT or is_past(verb) or verb.endswith(("ed", "s")):
         return f"the user {adverb}{verb}"
     return f"the user {adverb}{_third(verb)}"
