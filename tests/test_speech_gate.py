@@ -91,6 +91,7 @@ KEPT = [
     "Where I grew up, everyone fished for trout.",
     "I haven't seen my brother in ages.",
     "I'm a huge fan of Lord of the Rings!",
+    "I'm a huge Liverpool fan.",
 ]
 
 

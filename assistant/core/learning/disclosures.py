@@ -42,7 +42,8 @@ _INSTRUCTION_VERBS = wordset(
     "capitalize spell round convert stop swear curse lie guess interrupt repeat"
 )
 _RULE_DANGLING = re.compile(
-    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|so|too|fans?|"
+    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|so|too|"
+    r"(?:a|huge|big|massive|great|total|real|biggest) fans?|"
     r"(?:this|that|these|those|such) \w+)\W*$|^The user has to go\b|"
     # "The user is a huge fan of it, that's why…": what "it" is, the conversation said.
     r"\b(?:of|about|with|for|into) (?:it|this|that|them|him)\b|"

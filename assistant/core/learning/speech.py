@@ -97,8 +97,8 @@ _DANGLING = re.compile(
     r"(?:it|this|that)(?:'s| is| was)|"
     # "I just submitted a few more": more of what the conversation was about.
     r"(?:a few|a couple|some|one|two|three|several|many|lots|a lot|plenty) more|"
-    # "I'm a huge fan": of what, the conversation said.
-    r"fans?)\W*$|"
+    # "I'm a huge fan": of what, the conversation said ("a Liverpool fan" names it).
+    r"(?:a|huge|big|massive|great|total|real|biggest) fans?)\W*$|"
     # …also a bare one before a time: "I told him yesterday", "I bought one last week"
     # (not "a class that starts next month").
     r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|"
