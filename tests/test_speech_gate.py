@@ -60,6 +60,7 @@ DROPPED = [
     ("I haven't seen pictures of them in a while!", "needs its context"),
     ("when are you coming back", "question"),
     ("I'm a huge fan!", "needs its context"),
+    ("I'm feeling hopeful and inspired about the future!", "a passing feeling"),
 ]
 
 KEPT = [
@@ -92,6 +93,7 @@ KEPT = [
     "I haven't seen my brother in ages.",
     "I'm a huge fan of Lord of the Rings!",
     "I'm a huge Liverpool fan.",
+    "I'm excited about the future of my bakery.",
 ]
 
 

@@ -160,6 +160,8 @@ _FEELINGS = wordset(
     "sorry bummed overwhelmed amazed impressed speechless jealous curious determined "
     "motivated positive hopeful ready fine okay bad tired feeling"
 )
+# What a feeling can be about without saying anything: "I'm hopeful about the future".
+_VAGUE_CAUSES = wordset("future life today tonight lately right everything")
 # "We can tackle life's challenges together", "We gotta push ourselves": what "we" (people,
 # the two speakers, a team) can or should do is encouragement, not something that happened
 # ("We'll move to Denver" is a plan, and stays).
@@ -380,7 +382,7 @@ def names_nothing(text: str) -> bool:
 def feeling_only(text: str) -> bool:
     """Whether a sentence's only content is a passing feeling ("The user is so excited")."""
     words = anchors(text)
-    return bool(words) and all(word in _FEELINGS for word in words)
+    return bool(words) and all(word in _FEELINGS or word in _VAGUE_CAUSES for word in words)
 
 
 def addresses_the_other_party(text: str) -> bool:
