@@ -104,6 +104,9 @@ def test_rewrite_makes_the_verb_agree() -> None:
     assert rewrite("I definitely don't eat meat", None) == "The user definitely doesn't eat meat."
     assert rewrite("I really haven't been to Rome", None) == "The user really hasn't been to Rome."
     assert rewrite("I just can't stop", None) == "The user just can't stop."
+    # A word in -ed is not always a past tense.
+    assert rewrite("I need a better way to focus", None) == "The user needs a better way to focus."
+    assert rewrite("I moved to Oslo", None) == "The user moved to Oslo."
     assert rewrite("I retook the test and I feel great", None) == (
         "The user retook the test and the user feels great."
     )

@@ -19,6 +19,7 @@ from assistant.core.learning.dates import resolve_dates
 from assistant.core.learning.extract import slot, unquoted
 from assistant.core.learning.wording import (
     is_past,
+    is_past_ed,
     pronouns_after_first,
     spelled_out,
     third_person_natural,
@@ -265,12 +266,8 @@ _DROPPED_I = re.compile(
     r"([A-Za-z]+)\b(?!')(.*)$",
     re.I | re.S,
 )
-# -ed words that are not a past tense, and -ed states that take "I'm" ("Excited for the
-# weekend!" is "I'm excited…", "Engaged now!" is "I'm engaged now").
-_NOT_PAST_ED = wordset(
-    "need seed speed feed breed bleed weed deed heed greed indeed shed sled bed red wed "
-    "bred embed exceed proceed succeed based related"
-)
+# -ed states that take "I'm" ("Excited for the weekend!" is "I'm excited…", "Engaged
+# now!" is "I'm engaged now").
 _STATE_ED = wordset(
     "excited tired stressed bored worried scared thrilled exhausted relieved amazed "
     "interested obsessed pleased blessed annoyed frustrated overwhelmed confused surprised "
@@ -342,7 +339,7 @@ def _with_subject(sentence: str) -> str:
     if verb in _STATE_ED:
         return f"I'm {adverb}{verb}{rest}"
     after = rest.split(maxsplit=1)[0].lower().strip(",.!") if rest.split() else ""
-    past = is_past(verb) or (verb.endswith("ed") and len(verb) > 4 and verb not in _NOT_PAST_ED)
+    past = is_past(verb) or (len(verb) > 4 and is_past_ed(verb))
     # "Jared and I went", "Ahmed is my brother": a name, not a past tense.
     if past and after not in _AFTER_A_NAME:
         return f"I {adverb}{verb}{rest}"

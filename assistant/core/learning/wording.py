@@ -67,6 +67,18 @@ _NOT_PRESENT = _PAST_IRREGULAR | wordset(
 )
 
 
+# Words in -ed that are not a past tense: "I need" is present ("the user needs").
+NOT_PAST_ED = wordset(
+    "need seed speed feed breed bleed weed deed heed greed indeed shed sled bed red wed "
+    "bred embed exceed proceed succeed based related"
+)
+
+
+def is_past_ed(word: str) -> bool:
+    """A regular past tense ("moved"), not a word that merely ends in -ed ("need")."""
+    return word.endswith("ed") and word not in NOT_PAST_ED
+
+
 def is_past(verb: str) -> bool:
     """An irregular past tense, prefixed or not ("took", "retook")."""
     return verb in _PAST_IRREGULAR or any(
@@ -98,7 +110,7 @@ def _agree(match: re.Match[str]) -> str:
     plural = re.search(r"\band $", before, re.I) and not re.search(r"\bI\b", before)
     if verb.endswith("n't"):
         return f"the user {adverb}{verb if plural else _NEGATED.get(verb, verb)}"
-    if plural or verb in _NOT_PRESENT or is_past(verb) or verb.endswith(("ed", "s")):
+    if plural or verb in _NOT_PRESENT or is_past(verb) or is_past_ed(verb) or verb.endswith("s"):
         return f"the user {adverb}{verb}"
     return f"the user {adverb}{_third(verb)}"
 
@@ -158,7 +170,9 @@ def _names_someone_else(sentence: str) -> bool:
 def _plural(verb: str) -> str:
     if verb in _PLURAL_VERB:
         return _PLURAL_VERB[verb]
-    if verb in _NOT_PRESENT or is_past(verb) or verb.endswith(("ed", "ss")) or len(verb) < 4:
+    if verb in _NOT_PRESENT or is_past(verb) or is_past_ed(verb) or verb.endswith("ss"):
+        return verb
+    if len(verb) < 4:  # "was", "has" are above; "is" and "as" are not verbs in -s
         return verb
     if verb.endswith("ies"):
         return verb[:-3] + "y"
@@ -181,7 +195,8 @@ def they_after_first(sentence: str) -> str:
             verb in _PLURAL_VERB
             or verb in _NOT_PRESENT
             or is_past(verb)
-            or verb.endswith(("ed", "s", "n't"))
+            or is_past_ed(verb)
+            or verb.endswith(("s", "n't"))
         )
         return f"they {adverb}{_plural(verb)}" if finite else match.group(0)
 
