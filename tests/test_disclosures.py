@@ -107,6 +107,11 @@ def test_rewrite_makes_the_verb_agree() -> None:
     # A word in -ed is not always a past tense.
     assert rewrite("I need a better way to focus", None) == "The user needs a better way to focus."
     assert rewrite("I moved to Oslo", None) == "The user moved to Oslo."
+    # "…and I" after a thing, not a person, starts a clause of the user's own.
+    assert rewrite("We need better schools and I know it firsthand", None) == (
+        "The user and their family need better schools and the user knows it firsthand."
+    )
+    assert rewrite("Jo and I work at the hospital", None) == "Jo and the user work at the hospital."
     assert rewrite("I retook the test and I feel great", None) == (
         "The user retook the test and the user feels great."
     )

@@ -99,6 +99,17 @@ def _third(verb: str) -> str:
     return verb + "s"
 
 
+# Words for people: "my sister and I go" has a plural subject, "…infrastructure and I know"
+# does not; and a later "I" reads "they" only where no one else could be meant.
+_PEOPLE = (
+    r"mom|mum|dad|mother|father|parents?|sisters?|brothers?|siblings?|sons?|daughters?|kids?|"
+    r"child|children|bab(?:y|ies)|wife|husband|partners?|boyfriend|girlfriend|fianc[eé]e?|"
+    r"friends?|buddy|buddies|bestie|colleagues?|coworkers?|co-workers?|boss|team|teammates?|"
+    r"grand(?:ma|pa|mother|father|parents?)|aunts?|uncles?|cousins?|nieces?|nephews?|"
+    r"students?|teachers?|mentors?|neighbou?rs?|doctors?|him|her|them|he|she|they"
+)
+_WITH_SOMEONE = re.compile(rf"\b(?:{_PEOPLE}) and $", re.I)
+_WITH_A_NAME = re.compile(r"\b(?!I\b)[A-Z][a-z]+ and $")
 # "I definitely don't" -> "the user definitely doesn't".
 _NEGATED = {"don't": "doesn't", "haven't": "hasn't"}
 
@@ -107,7 +118,9 @@ def _agree(match: re.Match[str]) -> str:
     adverb, verb = match.group(1), match.group(2)
     before = match.string[: match.start()]
     # "My partner and I go" has a plural subject; "I ran, and I feel great" does not.
-    plural = re.search(r"\band $", before, re.I) and not re.search(r"\bI\b", before)
+    plural = (
+        _WITH_SOMEONE.search(before) is not None or _WITH_A_NAME.search(before) is not None
+    ) and not re.search(r"\bI\b", before)
     if verb.endswith("n't"):
         return f"the user {adverb}{verb if plural else _NEGATED.get(verb, verb)}"
     if plural or verb in _NOT_PRESENT or is_past(verb) or is_past_ed(verb) or verb.endswith("s"):
@@ -141,13 +154,9 @@ _LATER_SUBJECT = re.compile(
 # user's sister visited and the user cooked"), "they" could be either, and "the user" stays.
 _OTHER_PEOPLE = re.compile(
     r"\b(?:he|she|him|her|his|hers|he's|she's|they|they're|they've|them|theirs|we|"
-    r"we're|we've|us|our|ours|you|your|yours|you're|u|ya|mom|mum|dad|mother|father|"
-    r"parents?|sisters?|brothers?|siblings?|sons?|daughters?|kids?|child|children|bab(?:y|ies)|"
-    r"wife|husband|partners?|boyfriend|girlfriend|fianc[eé]e?|friends?|buddy|buddies|bestie|"
-    r"colleagues?|coworkers?|co-workers?|boss|team|teammates?|group|gang|crew|club|class|"
-    r"grand(?:ma|pa|mother|father|parents?)|aunts?|uncles?|cousins?|nieces?|nephews?|"
-    r"family|people|folks|guys|everyone|everybody|someone|somebody|anyone|students?|"
-    r"teachers?|mentors?|neighbou?rs?|doctors?|community|others)\b",
+    rf"we're|we've|us|our|ours|you|your|yours|you're|u|ya|{_PEOPLE}|group|gang|crew|club|"
+    r"class|family|people|folks|guys|everyone|everybody|someone|somebody|anyone|community|"
+    r"others)\b",
     re.I,
 )
 _NOT_A_NAME = wordset(
