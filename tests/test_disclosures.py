@@ -177,6 +177,9 @@ def test_a_later_subject_reads_they_where_no_one_else_could_be_meant() -> None:
     assert they_after_first("It was hard for the user to go, but the user kept going.") == (
         "It was hard for the user to go, but they kept going."
     )
+    assert they_after_first("The user's dance moves get the user pumped.") == (
+        "The user's dance moves get the user pumped."
+    )
 
 
 def test_a_memory_says_they_for_a_later_subject(extractor: Extractor) -> None:

@@ -190,6 +190,14 @@ def _plural(verb: str) -> str:
     return verb[:-1] if verb.endswith("s") else verb
 
 
+# Verbs whose object a person is, followed by what they do or feel: "get the user pumped",
+# "made the user smile".
+_PERSON_VERBS = wordset(
+    "get gets got make makes made let lets have has had keep keeps kept help helps helped "
+    "see saw watch watched want wanted leave left find found"
+)
+
+
 def they_after_first(sentence: str) -> str:
     """One memory sentence with each later "the user" that is a subject as "they", where no
     one else in it could be meant: "The user remembers when they did their first play"."""
@@ -200,6 +208,9 @@ def they_after_first(sentence: str) -> str:
 
     def plural(match: re.Match[str]) -> str:
         adverb, verb = match.group(1), match.group(2)
+        before = re.findall(r"[\w']+", tail[: match.start()])
+        if before and before[-1].lower() in _PERSON_VERBS:
+            return match.group(0)  # "…moves get the user pumped": the object, not a subject
         finite = (
             verb in _PLURAL_VERB
             or verb in _NOT_PRESENT
