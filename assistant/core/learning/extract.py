@@ -385,8 +385,8 @@ def _clauses(text: str) -> list[str]:
 
 
 def clauses(sentence: str) -> list[str]:
-    """A sentence's clauses that start with the speaker: "Thanks for the tip, I tried the
-    recipe" has two, and only the second is about the speaker."""
+    """A sentence cut where a new clause starts with the speaker: "Thanks for the tip, I
+    tried the recipe" has two parts, and only the second is about the speaker."""
     return [c.strip(" ,.;!") for c in _CLAUSE.split(sentence) if c.strip(" ,.;!")]
 
 

@@ -68,7 +68,7 @@ _NOT_PRESENT = _PAST_IRREGULAR | wordset(
 
 
 # Words in -ed that are not a past tense: "I need" is present ("the user needs").
-NOT_PAST_ED = wordset(
+_NOT_PAST_ED = wordset(
     "need seed speed feed breed bleed weed deed heed greed indeed shed sled bed red wed "
     "bred embed exceed proceed succeed based related"
 )
@@ -76,7 +76,7 @@ NOT_PAST_ED = wordset(
 
 def is_past_ed(word: str) -> bool:
     """A regular past tense ("moved"), not a word that merely ends in -ed ("need")."""
-    return word.endswith("ed") and word not in NOT_PAST_ED
+    return word.endswith("ed") and word not in _NOT_PAST_ED
 
 
 def is_past(verb: str) -> bool:
@@ -183,7 +183,7 @@ def _plural(verb: str) -> str:
         return verb
     if len(verb) < 4:  # "was", "has" are above; "is" and "as" are not verbs in -s
         return verb
-    if verb.endswith("ies"):
+    if verb.endswith("ies") and len(verb) > 4:  # "tries" -> "try", "lies" -> "lie"
         return verb[:-3] + "y"
     if verb.endswith(("sses", "shes", "ches", "xes", "zes", "oes")):
         return verb[:-2]
