@@ -91,19 +91,19 @@ _NAMED_TIME = (
 )
 # A sentence that ends on a word pointing back at the conversation ("I have one",
 # "I love this genre", "I told him") means nothing once it is lifted out of it.
+_POINTERS = "it|this|that|these|those|one|ones|him|her|them|there|here"
+# "I just submitted a few more": more of what the conversation was about.
+_MORE = "(?:a few|a couple|some|several|many|lots|a lot|plenty) more"
 _DANGLING = re.compile(
-    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|something|someone|"
+    rf"\b(?:{_POINTERS}|something|someone|{_MORE}|(?:one|two|three) more|"
     r"(?:this|that|these|those|such) "
     rf"(?!(?:{_NAMED_TIME})\b)\w+|"
     r"(?:it|this|that)(?:'s| is| was)|"
-    # "I just submitted a few more": more of what the conversation was about.
-    r"(?:a few|a couple|some|one|two|three|several|many|lots|a lot|plenty) more|"
     # "I'm a huge fan": of what, the conversation said ("a Liverpool fan" names it).
     r"(?:a|huge|big|massive|great|total|real|biggest) fans?)\W*$|"
     # …also a bare one before a time: "I told him yesterday", "I bought one last week"
     # (not "a class that starts next month").
-    r"\b(?:it|this|that|these|those|one|ones|him|her|them|there|here|"
-    r"(?:a few|a couple|some|several|many|lots|a lot|plenty) more)"
+    rf"\b(?:{_POINTERS}|{_MORE})"
     r"\s+(?:yesterday|today|tonight|lately|recently|again|anymore|(?:in|for) (?:a while|"
     rf"ages|years|months)|(?:last|this|next) (?:{_NAMED_TIME}))\W*$",
     re.I,
@@ -173,6 +173,8 @@ _WE_EXHORT = re.compile(
 # The only first-person words are "us", "our", "ourselves" ("Pets are the best for lifting
 # our spirits", "Taking care of ourselves is key"): a saying about people in general.
 _GENERAL_FIRST = wordset("us our ourselves")
+# "To have this outlet to share my stories": a purpose, with or without its subject.
+_PURPOSE = re.compile(r"to \w+", re.I)
 _SUBJECT_WORD = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|we|we're|we've)\b", re.I)
 _SINGULAR_FIRST = wordset("i i'm im i've ive i'd i'll me my mine myself")
 # A sentence whose subject points back into the conversation ("It was so powerful",
@@ -329,8 +331,7 @@ def _with_subject(sentence: str) -> str:
     verb = word.lower()
     if verb == "been":
         return f"I've {adverb}been{rest}"
-    felt = _FELT.match(rest)
-    if verb == "was" and felt and felt.group(1).lower() in _FEELINGS:
+    if verb == "was" and (felt := _FELT.match(rest)) and felt.group(1).lower() in _FEELINGS:
         return f"I {adverb}was{rest}"  # "Was super nervous before the talk"
     if verb == "gonna" and _IT_WILL_BE.match(sentence):
         return sentence  # "Gonna be a great night!" is "it", not "I"
@@ -422,7 +423,7 @@ def gate(sentence: str) -> str | None:
     if _NO_SUBJECT.match(sentence) or (
         # "To have this outlet to share my stories": a purpose with no one doing it
         # ("To celebrate, I went to Paris" has its "I").
-        re.match(r"to \w+", sentence, re.I) and not _SUBJECT_WORD.search(sentence)
+        _PURPOSE.match(sentence) and not _SUBJECT_WORD.search(sentence)
     ):
         return "no subject"
     firsts = {word.lower() for word in _FIRST.findall(sentence)}

@@ -43,12 +43,13 @@ _PLURAL = [
     (re.compile(r"\bourselves\b", re.I), "themselves"),
     (re.compile(r"\bus\b"), "them"),
 ]
-# "I go" agrees as "the user goes"; in "my partner and I are" the subject is plural.
-_SUBJECT = re.compile(
-    r"\bI ((?:\w+ly |just |still |also |often |never |always |really |first |"
-    r"then |once |sometimes |even |only |ever )?)"
-    r"([a-z]+(?:n't)?)\b(?!')"
+# An adverb between a subject and its verb ("I really go", "the user just feels").
+_ADVERB = (
+    r"((?:\w+ly |just |still |also |often |never |always |really |first |then |once |"
+    r"sometimes |even |only |ever )?)"
 )
+# "I go" agrees as "the user goes"; in "my partner and I are" the subject is plural.
+_SUBJECT = re.compile(rf"\bI {_ADVERB}([a-z]+(?:n't)?)\b(?!')")
 _PAST_IRREGULAR = wordset(
     "got went had did made took saw met ran bought found gave won lost became came left "
     "wrote began felt knew thought told said heard kept brought taught caught spent sent "
@@ -110,8 +111,21 @@ _PEOPLE = (
 )
 _WITH_SOMEONE = re.compile(rf"\b(?:{_PEOPLE}) and $", re.I)
 _WITH_A_NAME = re.compile(r"\b(?!I\b)[A-Z][a-z]+ and $")
-# "I definitely don't" -> "the user definitely doesn't".
-_NEGATED = {"don't": "doesn't", "haven't": "hasn't"}
+# Once the user is named, a later subject reads "they": "The user was out walking when
+# they came across…", not "…when the user came across…". The plural's verb drops the
+# singular's -s: "the user feels" -> "they feel".
+_PLURAL_VERB = {
+    "is": "are",
+    "was": "were",
+    "has": "have",
+    "does": "do",
+    "isn't": "aren't",
+    "wasn't": "weren't",
+    "hasn't": "haven't",
+    "doesn't": "don't",
+}
+# "I definitely don't" -> "the user definitely doesn't": the plural's negations, reversed.
+_NEGATED = {plural: third for third, plural in _PLURAL_VERB.items() if plural.endswith("n't")}
 
 
 def _agree(match: re.Match[str]) -> str:
@@ -131,29 +145,15 @@ def _agree(match: re.Match[str]) -> str:
 _OUR_FIRST = re.compile(r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*?)\bour\b", re.I)
 
 
-# Once the user is named, a later subject reads "they": "The user was out walking when
-# they came across…", not "…when the user came across…". The plural's verb drops the
-# singular's -s: "the user feels" -> "they feel".
-_PLURAL_VERB = {
-    "is": "are",
-    "was": "were",
-    "has": "have",
-    "does": "do",
-    "isn't": "aren't",
-    "wasn't": "weren't",
-    "hasn't": "haven't",
-    "doesn't": "don't",
-}
 _LATER_SUBJECT = re.compile(
     # Not the object of a preposition ("hard for the user to…", "proud of the user").
     r"(?<!\bfor )(?<!\bto )(?<!\bwith )(?<!\bof )(?<!\bfrom )(?<!\bby )(?<!\blike )\bthe user "
-    r"((?:\w+ly |just |still |also |often |never |always |really |first |then |once |"
-    r"sometimes |even |only |ever )?)([a-z']+)\b(?!')"
+    rf"{_ADVERB}([a-z']+)\b(?!')"
 )
 # …but only where "they" can mean no one else: with another person in the sentence ("The
 # user's sister visited and the user cooked"), "they" could be either, and "the user" stays.
 _OTHER_PEOPLE = re.compile(
-    r"\b(?:he|she|him|her|his|hers|he's|she's|they|they're|they've|them|theirs|we|"
+    r"\b(?:his|hers|he's|she's|they're|they've|theirs|we|"
     rf"we're|we've|us|our|ours|you|your|yours|you're|u|ya|{_PEOPLE}|group|gang|crew|club|"
     r"class|family|people|folks|guys|everyone|everybody|someone|somebody|anyone|community|"
     r"others)\b",
@@ -208,8 +208,8 @@ def they_after_first(sentence: str) -> str:
 
     def plural(match: re.Match[str]) -> str:
         adverb, verb = match.group(1), match.group(2)
-        before = re.findall(r"[\w']+", tail[: match.start()])
-        if before and before[-1].lower() in _PERSON_VERBS:
+        before = tail[: match.start()].split()
+        if before and before[-1].strip(",;").lower() in _PERSON_VERBS:
             return match.group(0)  # "…moves get the user pumped": the object, not a subject
         finite = (
             verb in _PLURAL_VERB
