@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.core.learning.disclosures import Extractor, readable, rule_is_junk
@@ -15,7 +16,7 @@ from assistant.core.records import new_id
 from assistant.embedder import SentenceEmbedder
 from assistant.store.lance_db import LanceDatabase
 from assistant.store.memories import LanceMemoryStore
-from tests.bench.train_salience import train
+from tests.bench.train_salience import figures, fit, train
 from tests.extraction_cases import CHIT_CHAT, DISCLOSURES, WHEN
 
 pytestmark = pytest.mark.real
@@ -313,3 +314,25 @@ def test_the_shipped_salience_scorer_is_what_its_corpus_trains(embedder: Sentenc
     assert "LoCoMo is only measured on, never trained on" in shipped["about"]
     assert abs(fresh["bias"] - shipped["bias"]) < 1e-3
     assert max(abs(a - b) for a, b in zip(fresh["weights"], shipped["weights"], strict=True)) < 1e-3
+
+
+def test_the_threshold_is_chosen_on_class_balanced_precision() -> None:
+    """Past the gate the training corpus is mostly memorable, so raw precision is high
+    whatever is kept; balanced precision charges each kept negative at its class's
+    weight, as if chat held as many of them as of memorable sentences."""
+    labels = np.array([True] * 90 + [False] * 10)
+    everything = figures(np.ones(100, dtype=bool), labels)
+    assert everything["recall"] == 1.0
+    assert everything["precision"] == pytest.approx(0.5)  # raw precision would be 0.9
+    half_the_negatives = figures(np.array([True] * 95 + [False] * 5), labels)
+    assert half_the_negatives["precision"] == pytest.approx(1 / 1.5)
+
+
+def test_the_scorer_fit_stops_when_newtons_steps_vanish() -> None:
+    """Stopping early must not change the weights the full number of steps reaches."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 8))
+    y = (x[:, 0] + 0.3 * rng.normal(size=200) > 0).astype(float)
+    w_early, b_early = fit(x, y, 1.0)
+    w_many, b_many = fit(x, y, 1.0, steps=200)
+    assert np.allclose(w_early, w_many, atol=1e-9) and abs(b_early - b_many) < 1e-9

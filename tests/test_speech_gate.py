@@ -61,6 +61,10 @@ DROPPED = [
     ("when are you coming back", "question"),
     ("I'm a huge fan!", "needs its context"),
     ("I'm feeling hopeful and inspired about the future!", "a passing feeling"),
+    # Every content word is general: effort, praise, plans, people in the abstract.
+    ("I've been working really hard lately.", "names nothing"),
+    ("I had quite the experience.", "names nothing"),
+    ("I always try to do the right thing.", "names nothing"),
 ]
 
 KEPT = [
@@ -94,6 +98,10 @@ KEPT = [
     "I'm a huge fan of Lord of the Rings!",
     "I'm a huge Liverpool fan.",
     "I'm excited about the future of my bakery.",
+    "I've been working really hard on my garden lately.",
+    "I had quite the experience at the dentist.",
+    "I want to help people with disabilities.",
+    "I always try to be home for dinner.",
 ]
 
 

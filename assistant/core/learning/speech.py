@@ -192,6 +192,27 @@ _GENERIC_TRAITS = wordset(
     "new exciting excited special big crazy cool fun different interesting important "
     "wild random little huge small fresh whole certain"
 )
+# Words that carry no fact of their own: light verbs, praise, general nouns and the
+# function words _STOP leaves out. A sentence made only of them ("I'm working hard to make
+# everything just right", "I try to do the right thing", "I've had quite the adventure")
+# tells a listener nothing to keep; one specific word ("I'm still working on my business")
+# is enough.
+_GENERAL_WORDS = wordset(
+    "try trying tried work working worked keep keeping kept want wanted need needed take "
+    "took taking give gave find found finding see saw seen seeing help helped helping let "
+    "start started stay staying put come came look looking bring brought hope hoping enjoy "
+    "enjoyed appreciate appreciated seem seems believe remember doing "
+    "hard tough fun cool special important new little big best better real whole right "
+    "happy glad excited proud lucky grateful thankful stoked keen incredible wonderful "
+    "fantastic "
+    "life people everyone everything something anything moment moments memories memory "
+    "plan plans journey adventure experience feeling feelings world others part idea ideas "
+    "effort progress support encouragement "
+    "quite rather enough though although because while since until maybe probably perhaps "
+    "actually literally basically seriously especially lately recently already anymore "
+    "either whether without within through during before after around across toward "
+    "towards upon onto"
+)
 _VAGUE_OBJECT = re.compile(
     r"\b(?:i|we)(?:'m| am| are|'re)? (?:\w+ly |really |also |so |just )?"
     r"(?:love|like|enjoy|hate|have|had|got|get|do|did|feel|felt|know|knew|think|mean|"
@@ -377,6 +398,12 @@ def names_nothing(text: str) -> bool:
     return len(named) < MIN_ANCHORS
 
 
+def says_nothing_specific(text: str) -> bool:
+    """Whether every content word is general: effort, praise, plans and people in the
+    abstract, with nothing that names what the user does, has or likes."""
+    return all(word in _GENERAL_WORDS for word in anchors(text))
+
+
 def feeling_only(text: str) -> bool:
     """Whether a sentence's only content is a passing feeling ("The user is so excited")."""
     words = anchors(text)
@@ -463,7 +490,7 @@ def gate(sentence: str) -> str | None:
         return "a passing feeling"
     if len(anchors(sentence)) < MIN_ANCHORS:
         return "needs its context"
-    if names_nothing(sentence):
+    if names_nothing(sentence) or says_nothing_specific(sentence):
         return "names nothing"
     return None
 
