@@ -186,6 +186,35 @@ def test_a_later_subject_reads_they_where_no_one_else_could_be_meant() -> None:
     )
 
 
+def test_a_later_we_reads_they_them_or_their_where_no_one_else_could_be_meant() -> None:
+    assert (
+        they_after_first(
+            "The user and their family love the feast and what the user and their family are "
+            "thankful for."
+        )
+        == "The user and their family love the feast and what they are thankful for."
+    )
+    assert (
+        they_after_first(
+            "The user and their family went out, and it was good for the user and their family "
+            "and the user and their family's dog."
+        )
+        == "The user and their family went out, and it was good for them and their dog."
+    )
+    # Sam could be "they" too.
+    sentence = "The user and their family hiked with Sam, and the user and their family swam."
+    assert they_after_first(sentence) == sentence
+
+
+def test_the_missus_is_the_users_own_wife() -> None:
+    assert rewrite("Me, the missus and the kids went camping", None) == (
+        "The user, their wife and the kids went camping."
+    )
+    assert rewrite("The hubby and I went to Rome", None) == (
+        "The user's husband and the user went to Rome."
+    )
+
+
 def test_a_memory_says_they_for_a_later_subject(extractor: Extractor) -> None:
     [memory] = extractor.extract(
         "I was out walking in my neighborhood when I came across a rainbow sidewalk in Ohio.",

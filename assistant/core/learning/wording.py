@@ -198,9 +198,35 @@ _PERSON_VERBS = wordset(
 )
 
 
+_FAMILY = re.compile(r"\bthe user and their family('s)?", re.I)
+_AFTER_A_PREPOSITION = re.compile(r"\b(?:for|to|with|of|from|by|like|about|at|around)\s+$", re.I)
+
+
+def _family_after_first(sentence: str) -> str:
+    """Each later "the user and their family" (what "we" became) as "they", "them" or
+    "their": "The user and their family love prepping the feast and talking about what
+    they are thankful for". With anyone else in the sentence, "they" could be them."""
+    found = list(_FAMILY.finditer(sentence))
+    if len(found) < 2 or _names_someone_else(_FAMILY.sub("", sentence).replace("family", "")):
+        return sentence
+    out, at = [sentence[: found[0].end()]], found[0].end()
+    for match in found[1:]:
+        before = sentence[at : match.start()]
+        if match.group(1):
+            word = "their"
+        elif _AFTER_A_PREPOSITION.search(before):
+            word = "them"
+        else:
+            word = "they"
+        out += [before, word]
+        at = match.end()
+    return "".join([*out, sentence[at:]])
+
+
 def they_after_first(sentence: str) -> str:
     """One memory sentence with each later "the user" that is a subject as "they", where no
     one else in it could be meant: "The user remembers when they did their first play"."""
+    sentence = _family_after_first(sentence)
     first = re.search(r"\bthe user\b", sentence, re.I)
     if first is None or _names_someone_else(sentence):
         return sentence
@@ -286,6 +312,9 @@ _CHAT_WORDS = {
     "bday": "birthday",
     "hubby": "husband",
     "missus": "wife",
+    # "Me, the missus and the kids": said of one's own spouse.
+    "the hubby": "my husband",
+    "the missus": "my wife",
     "kiddos": "kids",
     "kiddo": "kid",
     "bff": "best friend",
