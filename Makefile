@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	@# [train] (peft, gguf: ~15 MB, seconds) so `make test` also trains a LoRA adapter
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	@# The embedder's ONNX graph, exported once from the packaged model (~10 s): each
+	@# start then embeds on onnxruntime without importing torch (assistant/onnx_encoder.py)
+	$(BIN)/python -m assistant.embedder
 	@touch $(STAMP)
 
 setup: $(STAMP)

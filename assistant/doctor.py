@@ -59,8 +59,12 @@ def run_checks(env: Environment) -> list[Check]:
     def embedder() -> str:
         from assistant.embedder import load_embedder, packaged_model_dir
 
-        vector = load_embedder().embed(["doctor check"])[0]
-        return f"all-MiniLM-L6-v2 from {packaged_model_dir()}, {len(vector)} dimensions"
+        embedder = load_embedder()
+        vector = embedder.embed(["doctor check"])[0]
+        return (
+            f"all-MiniLM-L6-v2 from {packaged_model_dir()}, {len(vector)} dimensions, "
+            f"on {embedder.backend}"
+        )
 
     def server() -> str:
         from assistant.llm.remote import ESTIMATE, RemoteBackend

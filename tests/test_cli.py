@@ -124,6 +124,7 @@ def test_doctor_passes_on_the_real_stack(cli_env: dict[str, str]) -> None:
     for name in ("model", "store", "embedder", "gpu", "disk"):
         assert any(line.startswith("ok") and name in line for line in result.stdout.splitlines())
     assert "384 dimensions" in result.stdout
+    assert "on onnxruntime" in result.stdout  # `make setup` exported the graph
     [disk] = [line for line in result.stdout.splitlines() if "disk" in line]
     assert "store " in disk and "log " in disk and "free" in disk  # sizes a user can act on
 
