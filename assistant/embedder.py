@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant import onnx_encoder
 from assistant.core.errors import AssistantError
 from assistant.core.ports.embedder import Embedder
 from assistant.system.offline import enforce_offline
@@ -79,6 +78,8 @@ def model_version() -> str:
 def graph_paths() -> list[Path]:
     """Where an exported graph may be, in the order they are tried: the environment's
     (built by `make setup`), then this home's cache (built on first use)."""
+    from assistant import onnx_encoder  # numpy: not before the TUI has painted
+
     name = onnx_encoder.file_name(model_version())
     return [onnx_encoder.shared_dir() / name, resolve_paths().cache / "embedder" / name]
 
@@ -87,6 +88,8 @@ def load_embedder() -> SentenceEmbedder:
     """Load the packaged embedder offline: on ONNX Runtime when its graph was exported
     (a fraction of a second), else through sentence-transformers (seconds: imports torch),
     exporting the graph into the cache so the next start is fast."""
+    from assistant import onnx_encoder
+
     enforce_offline()
     path = packaged_model_dir()
     for graph in graph_paths():
@@ -132,6 +135,8 @@ def load_sentence_transformer(path: Path) -> Any:
 
 def build_shared_graph() -> Path:
     """Export the graph into the environment (`make setup` runs this once)."""
+    from assistant import onnx_encoder
+
     enforce_offline()
     path = packaged_model_dir()
     target = graph_paths()[0]
