@@ -102,12 +102,15 @@ def load_embedder() -> SentenceEmbedder:
                 )
                 continue
             return SentenceEmbedder(encoder.encode, encoder.dimension, "onnxruntime")
+    if getattr(sys, "frozen", False):  # the bundle has no torch: its graph is all it has
+        raise EmbedderError(
+            "the embedder's ONNX graph is missing from this bundle", "rebuild it: make package"
+        )
     model = load_sentence_transformer(path)
-    if not getattr(sys, "frozen", False):
-        try:
-            onnx_encoder.export(model, path, graph_paths()[-1])
-        except Exception as error:  # best effort: this start still has its embedder
-            log.warning("could not export the embedder graph: %s", error)
+    try:
+        onnx_encoder.export(model, path, graph_paths()[-1])
+    except Exception as error:  # best effort: this start still has its embedder
+        log.warning("could not export the embedder graph: %s", error)
 
     def encode(texts: list[str]) -> Any:
         return model.encode(

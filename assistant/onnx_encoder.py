@@ -47,8 +47,9 @@ def file_name(model_version: str) -> str:
 
 def shared_dir() -> Path:
     """Where `make setup` puts the graph: inside the virtual environment, beside the
-    packages it was derived from, so every home (and every test's) finds it."""
-    return Path(sys.prefix) / "share" / "assistant"
+    packages it was derived from, so every home (and every test's) finds it. In the
+    PyInstaller bundle, its own folder (packaging/assistant.spec puts it there)."""
+    return Path(getattr(sys, "_MEIPASS", sys.prefix)) / "share" / "assistant"
 
 
 class OnnxEncoder:
