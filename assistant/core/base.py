@@ -137,7 +137,8 @@ class AssistantBase:
         return self.settings.learning != "off"
 
     def learning_loop(self, progress: Callable[[str], None] = lambda _: None) -> LearningLoop:
-        """The learning loop, loading the embedder on first use (seconds: imports torch)."""
+        """The learning loop, loading the embedder on first use (a fraction of a second on
+        ONNX Runtime, seconds when it must fall back to sentence-transformers and torch)."""
         with self._load_lock:
             if self._loop is None:
                 progress("Loading the embedder…")
