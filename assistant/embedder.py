@@ -144,7 +144,7 @@ def build_shared_graph() -> Path:
     path = packaged_model_dir()
     target = graph_paths()[0]
     if not target.is_file():
-        onnx_encoder.export(load_sentence_transformer(path), path, target)
+        onnx_encoder.export(load_sentence_transformer(path), path, target, mode=0o644)
     return target
 
 

@@ -100,9 +100,11 @@ class OnnxEncoder:
         return unit
 
 
-def export(model: Any, model_dir: Path, target: Path) -> None:
+def export(model: Any, model_dir: Path, target: Path, mode: int = 0o600) -> None:
     """Write `model`'s transformer (a loaded SentenceTransformer) to `target` as ONNX,
-    atomically, and only if the graph reproduces the model's own vectors on PROBES."""
+    atomically, and only if the graph reproduces the model's own vectors on PROBES.
+    `mode`: private in a home's cache; readable by all beside an environment's packages,
+    which every user of that environment reads."""
     import warnings
 
     import torch
@@ -143,6 +145,7 @@ def export(model: Any, model_dir: Path, target: Path) -> None:
         gap = float(np.abs(got - want).max())
         if gap > PARITY:
             raise RuntimeError(f"the ONNX graph's vectors differ from the model's by {gap:.1e}")
+        os.chmod(scratch, mode)
         os.replace(scratch, target)
     finally:
         Path(scratch).unlink(missing_ok=True)

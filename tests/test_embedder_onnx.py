@@ -39,6 +39,8 @@ def test_make_setup_built_the_graph_so_the_app_embeds_on_onnxruntime(
 ) -> None:
     assert embedder.backend == "onnxruntime"
     assert embedder.dimension == 384
+    shared = module.graph_paths()[0]
+    assert shared.stat().st_mode & 0o777 == 0o644  # every user of the environment reads it
     got = np.array(embedder.embed(TEXTS))
     assert got.shape == reference.shape
     assert float(np.abs(got - reference).max()) < 1e-5  # same vectors, same order
@@ -53,6 +55,7 @@ def test_without_a_graph_it_embeds_through_sentence_transformers_and_exports_one
     first = load_embedder()
     assert first.backend == "sentence-transformers"
     assert graph.is_file()  # exported for the next start
+    assert graph.stat().st_mode & 0o777 == 0o600  # a home's cache stays private
     second = load_embedder()
     assert second.backend == "onnxruntime"
     for loaded in (first, second):
