@@ -170,6 +170,9 @@ def test_a_later_subject_reads_they_where_no_one_else_could_be_meant() -> None:
     assert they_after_first("The user hates it when the user lies awake.") == (
         "The user hates it when they lie awake."
     )
+    assert they_after_first("The user feels like the user can't stop writing.") == (
+        "The user feels like they can't stop writing."
+    )
     # Someone else in the sentence: "they" could be either of them.
     for sentence in (
         "The user's sister visited and the user cooked dinner.",

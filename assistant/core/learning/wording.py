@@ -146,8 +146,10 @@ _OUR_FIRST = re.compile(r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*
 
 
 _LATER_SUBJECT = re.compile(
-    # Not the object of a preposition ("hard for the user to…", "proud of the user").
-    r"(?<!\bfor )(?<!\bto )(?<!\bwith )(?<!\bof )(?<!\bfrom )(?<!\bby )(?<!\blike )\bthe user "
+    # Not the object of a preposition ("hard for the user to…", "proud of the user"); after
+    # "feel like", "like" joins a clause ("feels like they can't stop writing").
+    r"(?<!\bfor )(?<!\bto )(?<!\bwith )(?<!\bof )(?<!\bfrom )(?<!\bby )"
+    r"(?:(?<!\blike )|(?<=\bfeel like )|(?<=\bfeels like )|(?<=\bfelt like ))\bthe user "
     rf"{_ADVERB}([a-z']+)\b(?!')"
 )
 # …but only where "they" can mean no one else: with another person in the sentence ("The
