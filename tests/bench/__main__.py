@@ -8,6 +8,7 @@ BENCHMARKS = [
     "bench_learning_ttft",
     "bench_locomo",
     "bench_extraction",
+    "bench_embedder",
     "bench_corrections",
     "bench_forget",
     "bench_train",
