@@ -67,6 +67,8 @@ class SentenceEmbedder:
 
 
 def model_version() -> str:
+    """The embedder package's version: it names the exported graph, so a new model
+    release is exported afresh rather than read from an old graph."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

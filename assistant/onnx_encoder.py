@@ -42,6 +42,8 @@ PROBES = (
 
 
 def file_name(model_version: str) -> str:
+    """The graph's file name: the model's version and the export's, so either changing
+    makes a new export."""
     return f"all-minilm-l6-v2-{model_version}-v{EXPORT_VERSION}.onnx"
 
 
