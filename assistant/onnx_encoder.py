@@ -73,20 +73,17 @@ class OnnxEncoder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest
-        self.dimension = int(self.encode(["dimension probe"]).shape[1])
+        self.dimension = int(self._session.get_outputs()[0].shape[-1])  # hidden size: 384
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector per text, in order."""
         # sentence-transformers strips each text before tokenizing it.
         stripped = [text.strip() for text in texts]
         order = sorted(range(len(stripped)), key=lambda i: -len(stripped[i]))
-        out = np.zeros((len(stripped), 0), dtype=np.float32)
+        out = np.zeros((len(stripped), self.dimension), dtype=np.float32)
         for start in range(0, len(order), BATCH):
             chunk = order[start : start + BATCH]
-            vectors = self._forward([stripped[i] for i in chunk])
-            if out.shape[1] == 0:
-                out = np.zeros((len(stripped), vectors.shape[1]), dtype=np.float32)
-            out[chunk] = vectors
+            out[chunk] = self._forward([stripped[i] for i in chunk])
         return out
 
     def _forward(self, texts: list[str]) -> np.ndarray:
