@@ -219,3 +219,31 @@ def test_a_dropped_i_is_put_back_only_where_the_sentence_is_the_users_news(
     said: str, read: str
 ) -> None:
     assert sentences(said) == [read]
+
+
+@pytest.mark.parametrize(
+    ("said", "read"),
+    [
+        # A piece after a dash goes on about the piece before it, in its tense.
+        (
+            "It was hard work - getting sponsors and coordinating with the city.",
+            ["It was hard work", "I was getting sponsors and coordinating with the city."],
+        ),
+        (
+            "Last year was rough \u2014 working two jobs.",
+            ["Last year was rough", "I was working two jobs."],
+        ),
+        # The same shape in the present stays the user's news now.
+        ("Been busy - moving house.", ["I've been busy", "I'm moving house."]),
+        ("Life is hectic - working two jobs.", ["Life is hectic", "I'm working two jobs."]),
+        # A past tense without a dash does not reach the next sentence.
+        (
+            "It was hard work. Working on my novel now.",
+            ["It was hard work.", "I'm working on my novel now."],
+        ),
+    ],
+)
+def test_a_piece_after_a_dash_takes_the_tense_of_what_it_goes_on_about(
+    said: str, read: list[str]
+) -> None:
+    assert sentences(said) == read

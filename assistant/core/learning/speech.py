@@ -34,6 +34,8 @@ NATURAL_PREFIX = "said:"
 
 _CAPTION = re.compile(r"\[shares? [^\]]*\]", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s+|(?<=[.!?])(?=[A-Z])")
+_DASH = re.compile(r"\s+[-\u2013\u2014]+\s+")
+_PAST = re.compile(r"\b(?:was|were|had)\b", re.I)
 _LEADING = re.compile(
     r"^(?:(?:yeah|yep|yes|yup|no|nope|oh|ooh|wow|whoa|haha|hah|ha|lol|omg|hey|hi|hello|"
     r"ok|okay|well|so|and|but|plus|also|anyway|anyways|honestly|actually|totally|"
@@ -377,14 +379,24 @@ def sentences(text: str) -> list[str]:
     interjections, with a dropped "I" put back."""
     text = unquoted(without_captions(text))
     out = []
-    for raw in _SENTENCE.split(text):
+    after_past, at = False, 0
+    for found in [*_SENTENCE.finditer(text), None]:
+        end = found.start() if found else len(text)
+        raw, at = text[at:end], found.end() if found else end
         sentence = " ".join(raw.split()).strip(" ,;:")
         for _ in range(3):
             sentence = _PREAMBLE.sub("", _LEADING.sub("", sentence))
             if _FIRST.search(sentence):
                 sentence = _TRAILING_VOCATIVE.sub("", _VOCATIVE.sub("", sentence))
         if sentence:
-            out.append(_with_subject(sentence))
+            repaired = _with_subject(sentence)
+            # After a dash, a piece with no subject goes on about what came before it, in
+            # its tense: "It was hard work - getting sponsors, …" is what the user was
+            # doing then, not news ("Been busy - moving house" stays "I'm moving house").
+            if after_past and repaired.startswith("I'm ") and not sentence.startswith("I'm "):
+                repaired = "I was " + repaired[4:]
+            out.append(repaired)
+        after_past = bool(found and _DASH.fullmatch(found.group()) and _PAST.search(raw))
     return out
 
 
