@@ -368,3 +368,18 @@ def test_the_scorer_fit_stops_when_newtons_steps_vanish() -> None:
     w_early, b_early = fit(x, y, 1.0)
     w_many, b_many = fit(x, y, 1.0, steps=200)
     assert np.allclose(w_early, w_many, atol=1e-9) and abs(b_early - b_many) < 1e-9
+
+
+def test_a_them_written_for_the_user_is_not_someone_else() -> None:
+    # The memory is written with the user named each time; the pronouns put in for the
+    # user do not count as another person who "they" could mean.
+    assert they_after_first(
+        "Books guide the user, motivate the user and help the user discover who the user is."
+    ) == ("Books guide the user, motivate them and help them discover who they are.")
+    # Someone else's "them" still could be meant by "they".
+    sentence = "The user took them to the zoo and the user loved the lions."
+    assert they_after_first(sentence) == sentence
+    # A later "the user and their family" is one "them", not "them and their family".
+    assert they_after_first(
+        "The user and their family went out, and it was good for the user and their family."
+    ) == ("The user and their family went out, and it was good for them.")

@@ -25,9 +25,9 @@ from assistant.core.learning.speech import (
     anchors,
     feeling_only,
     gate,
+    named_rewrite,
     natural_key,
     reacts_to_the_moment,
-    rewrite,
     sentences,
 )
 from assistant.core.learning.wording import pronouns_after_first, they_after_first, wordset
@@ -115,24 +115,25 @@ class Extractor:
             for candidate in rules:
                 ruled.pop(candidate.key, None)  # a later statement about a slot wins
                 # Read as the natural path's memories read: "…breaking up their studying".
-                text = they_after_first(pronouns_after_first(candidate.text))
+                text = they_after_first(candidate.text)
                 ruled[candidate.key] = replace(candidate, text=text)
             # What no rule understood is read as natural speech: the whole sentence, or,
             # when a rule filled a slot from one clause, the clauses it left.
             for part in rest if rules else [sentence]:
-                drafts.extend(rewrite(clause, when) for clause in readable(part))
+                drafts.extend(named_rewrite(clause, when) for clause in readable(part))
         return [*ruled.values(), *self._memorable(drafts)]
 
     def _memorable(self, drafts: Sequence[str]) -> list[Candidate]:
+        """The memory of the drafts (the user named each time) the scorer keeps."""
         unique = list(dict.fromkeys(drafts))
         if not unique:
             return []
-        vectors = self.embedder.embed(unique)
+        # The scorer reads (and was trained on) `rewrite`'s text, whose vector the memory
+        # keeps; "they" for a later subject is for the reader.
+        vectors = self.embedder.embed([pronouns_after_first(d) for d in unique])
         kept = [(d, v) for d, v in zip(unique, vectors, strict=True) if self.salience.memorable(v)]
         if not kept:
             return []
-        # "They" for a later subject is for the reader; the scorer read (and was trained
-        # on) the plain rewrite, whose vector the memory keeps.
         text, vector = join([they_after_first(d) for d, _ in kept], [v for _, v in kept])
         return [Candidate("fact", text, natural_key(text), vector=vector)]
 

@@ -507,13 +507,20 @@ def gate(sentence: str) -> str | None:
     return None
 
 
-def rewrite(sentence: str, when: datetime | None) -> str:
-    """The memory text: third person, relative times resolved, chat spelling written out,
-    one clean sentence."""
-    text = pronouns_after_first(third_person_natural(spelled_out(resolve_dates(sentence, when))))
+def named_rewrite(sentence: str, when: datetime | None) -> str:
+    """The memory text with the user named each time ("the user", "the user's"): third
+    person, relative times resolved, chat spelling written out, one clean sentence.
+    `wording.they_after_first` turns it into what a reader sees."""
+    text = third_person_natural(spelled_out(resolve_dates(sentence, when)))
     text = re.sub(r"\s+([,.!])", r"\1", text).strip(" ,;:-")
     text = re.sub(r"[!.]+$", "", text).replace("!", ".")
     return text[:1].upper() + text[1:] + "." if text else ""
+
+
+def rewrite(sentence: str, when: datetime | None) -> str:
+    """The memory text as the salience scorer reads it: `named_rewrite` with a later
+    possessive as "their" and a later object as "them"."""
+    return pronouns_after_first(named_rewrite(sentence, when))
 
 
 def natural_key(text: str) -> str:

@@ -204,12 +204,13 @@ _FAMILY = re.compile(r"\bthe user and their family('s)?", re.I)
 _AFTER_A_PREPOSITION = re.compile(r"\b(?:for|to|with|of|from|by|like|about|at|around)\s+$", re.I)
 
 
-def _family_after_first(sentence: str) -> str:
+def _family_after_first(sentence: str, alone: bool) -> str:
     """Each later "the user and their family" (what "we" became) as "they", "them" or
     "their": "The user and their family love prepping the feast and talking about what
-    they are thankful for". With anyone else in the sentence, "they" could be them."""
+    they are thankful for". With anyone else in the sentence (not `alone`), "they" could
+    be them."""
     found = list(_FAMILY.finditer(sentence))
-    if len(found) < 2 or _names_someone_else(_FAMILY.sub("", sentence).replace("family", "")):
+    if len(found) < 2 or not alone:
         return sentence
     out, at = [sentence[: found[0].end()]], found[0].end()
     for match in found[1:]:
@@ -225,12 +226,21 @@ def _family_after_first(sentence: str) -> str:
     return "".join([*out, sentence[at:]])
 
 
-def they_after_first(sentence: str) -> str:
-    """One memory sentence with each later "the user" that is a subject as "they", where no
-    one else in it could be meant: "The user remembers when they did their first play"."""
-    sentence = _family_after_first(sentence)
+def they_after_first(named: str) -> str:
+    """One memory sentence, written with "the user" each time, as a reader wants it: a
+    later possessive as "their", a later object as "them" (`pronouns_after_first`), and a
+    later subject as "they" where no one else in it could be meant ("The user remembers
+    when they did their first play").
+
+    Whether anyone else is meant is read before any pronoun is put in: a "them" written
+    for the user ("Books guide the user, motivate them and help them discover who they
+    are") is not someone else. A later "the user and their family" is a unit, made
+    "they", "them" or "their" before the user alone is ("good for them and their dog",
+    not "good for them and their family")."""
+    family_alone = not _names_someone_else(_FAMILY.sub("", named).replace("family", ""))
+    sentence = pronouns_after_first(_family_after_first(named, alone=family_alone))
     first = re.search(r"\bthe user\b", sentence, re.I)
-    if first is None or _names_someone_else(sentence):
+    if first is None or _names_someone_else(named):
         return sentence
     head, tail = sentence[: first.end()], sentence[first.end() :]
 
