@@ -383,3 +383,28 @@ def test_a_them_written_for_the_user_is_not_someone_else() -> None:
     assert they_after_first(
         "The user and their family went out, and it was good for the user and their family."
     ) == ("The user and their family went out, and it was good for them.")
+
+
+def test_a_verb_ending_in_ss_or_us_takes_the_third_persons_es() -> None:
+    assert rewrite("Being abroad gets lonely, I miss home", None) == (
+        "Being abroad gets lonely, the user misses home."
+    )
+    assert rewrite("I focus on my patients", None) == "The user focuses on their patients."
+    # A verb that has its -s already, and a plural subject, are left as they are.
+    assert rewrite("I always loves a good pun", None) == "The user always loves a good pun."
+    assert rewrite("My partner and I miss Rome", None) == (
+        "The user's partner and the user miss Rome."
+    )
+
+
+def test_a_we_after_a_named_companion_is_the_user_and_that_companion() -> None:
+    assert rewrite("I run a bakery with my best friend, we open at six", None) == (
+        "The user runs a bakery with their best friend, the user and their best friend open at six."
+    )
+    assert rewrite("My sister and I got tickets, we're going in May", None) == (
+        "The user's sister and the user got tickets, the user and their sister are going in May."
+    )
+    # A "we" before anyone is named is still the user's household.
+    assert rewrite("We went camping with my brother", None) == (
+        "The user and their family went camping with their brother."
+    )

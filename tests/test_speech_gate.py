@@ -204,6 +204,11 @@ def test_a_saying_with_an_ing_subject_is_not_given_the_user_as_its_subject() -> 
             "Trying chocolate, raspberry, and coconut has been a blast.",
         ),
         ("Working on my novel, it is going well.", "I'm working on my novel, it is going well."),
+        # The verb after a comma has a subject of its own: the training is the user's news.
+        (
+            "Training for the Berlin marathon, my knees are sore.",
+            "I'm training for the Berlin marathon, my knees are sore.",
+        ),
         ("Gonna be a dad in May!", "I'm gonna be a dad in May!"),
         ("Gonna be a great night!", "Gonna be a great night!"),  # "it", not "I"
         ("Gonna be fun.", "Gonna be fun."),

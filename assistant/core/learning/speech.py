@@ -321,12 +321,25 @@ _GERUND_SUBJECT = re.compile(
     # that subject's.
     r"^\w+ing\b[^;]*?(?<!\bit )(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!\bi )(?<!\bwe )"
     r"(?<!\bthat )(?<!\bthis )(?<!\bthere )(?<!\bwhich )(?<!\bwho )"
-    r"\b(?:takes|is|was|are|were|makes|made|can|could|will|would|gives|gave|helps|helped|keeps|kept|has|had|means|feels|felt|gets|got|brings|brought|"
+    r"\b(?P<verb>takes|is|was|are|were|makes|made|can|could|will|would|gives|gave|helps|helped|keeps|kept|has|had|means|feels|felt|gets|got|brings|brought|"
     r"reminds|reminded|looks|sounds|seems|went|changed|puts|must|might|may|should|shall|"
     r"let|lets|opens|needs|teaches|shows|matters|costs|adds|isn't|wasn't|aren't|doesn't|"
     r"hasn't|won't|can't)\b|^\w+ing\b[^,;]*?\w's\b",
     re.I,
 )
+# …nor a verb whose own subject follows a comma: in "Training for the Berlin marathon,
+# my knees are sore" the knees are, and the training is the user's news.
+_OWN_SUBJECT = re.compile(
+    r",\s+(?:and\s+)?(?:my|our|the|his|her|their|your|a|an)\s+(?:[\w'-]+\s+){1,3}$", re.I
+)
+
+
+def _gerund_subject(sentence: str) -> bool:
+    """Whether a sentence's opening -ing phrase is the subject of a verb of its own."""
+    found = _GERUND_SUBJECT.match(sentence)
+    if found is None:
+        return False
+    return not (found.group("verb") and _OWN_SUBJECT.search(sentence[: found.start("verb")]))
 
 
 # "Gonna be a great night", "Gonna be fun": what the event will be like, not who.
@@ -358,7 +371,7 @@ def _with_subject(sentence: str) -> str:
         return f"I {adverb}was{rest}"  # "Was super nervous before the talk"
     if verb == "gonna" and _IT_WILL_BE.match(sentence):
         return sentence  # "Gonna be a great night!" is "it", not "I"
-    if verb == "gonna" or (verb in _DOING and not _GERUND_SUBJECT.match(sentence)):
+    if verb == "gonna" or (verb in _DOING and not _gerund_subject(sentence)):
         return f"I'm {adverb}{verb}{rest}"
     if verb in _STATE_ED:
         return f"I'm {adverb}{verb}{rest}"

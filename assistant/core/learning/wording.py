@@ -37,7 +37,7 @@ _PLURAL = [
     (re.compile(r"\bwe've\b", re.I), "the user and their family have"),
     (re.compile(r"\bwe'll\b", re.I), "the user and their family will"),
     (re.compile(r"\bwe'd\b", re.I), "the user and their family would"),
-    (re.compile(r"\bwe\b", re.I), "the user and their family"),
+    (re.compile(r"\bwe\b", re.I), "the user and their family"),  # the forms of "we" end here
     (re.compile(r"\bour\b", re.I), "their"),
     (re.compile(r"\bours\b", re.I), "theirs"),
     (re.compile(r"\bourselves\b", re.I), "themselves"),
@@ -102,13 +102,14 @@ def _third(verb: str) -> str:
 
 # Words for people: "my sister and I go" has a plural subject, "…infrastructure and I know"
 # does not; and a later "I" reads "they" only where no one else could be meant.
-_PEOPLE = (
+_PERSON_NOUNS = (
     r"mom|mum|dad|mother|father|parents?|sisters?|brothers?|siblings?|sons?|daughters?|kids?|"
     r"child|children|bab(?:y|ies)|wife|husband|partners?|boyfriend|girlfriend|fianc[eé]e?|"
     r"friends?|buddy|buddies|bestie|colleagues?|coworkers?|co-workers?|boss|team|teammates?|"
     r"grand(?:ma|pa|mother|father|parents?)|aunts?|uncles?|cousins?|nieces?|nephews?|"
-    r"students?|teachers?|mentors?|neighbou?rs?|doctors?|him|her|them|he|she|they"
+    r"students?|teachers?|mentors?|neighbou?rs?|doctors?"
 )
+_PEOPLE = _PERSON_NOUNS + r"|him|her|them|he|she|they"
 _WITH_SOMEONE = re.compile(rf"\b(?:{_PEOPLE}) and $", re.I)
 _WITH_A_NAME = re.compile(r"\b(?!I\b)[A-Z][a-z]+ and $")
 # Once the user is named, a later subject reads "they": "The user was out walking when
@@ -128,6 +129,11 @@ _PLURAL_VERB = {
 _NEGATED = {plural: third for third, plural in _PLURAL_VERB.items() if plural.endswith("n't")}
 
 
+def _has_s(verb: str) -> bool:
+    """Whether a verb already has the third person's -s: "loves", not "miss" or "focus"."""
+    return verb.endswith("s") and not verb.endswith(("ss", "us"))
+
+
 def _agree(match: re.Match[str]) -> str:
     adverb, verb = match.group(1), match.group(2)
     before = match.string[: match.start()]
@@ -137,7 +143,7 @@ def _agree(match: re.Match[str]) -> str:
     ) and not re.search(r"\bI\b", before)
     if verb.endswith("n't"):
         return f"the user {adverb}{verb if plural else _NEGATED.get(verb, verb)}"
-    if plural or verb in _NOT_PRESENT or is_past(verb) or is_past_ed(verb) or verb.endswith("s"):
+    if plural or verb in _NOT_PRESENT or is_past(verb) or is_past_ed(verb) or _has_s(verb):
         return f"the user {adverb}{verb}"
     return f"the user {adverb}{_third(verb)}"
 
@@ -274,14 +280,31 @@ def third_person(text: str) -> str:
     return text
 
 
+# Someone the user just said they are with: "with my best friend", "my wife and I", "me
+# and my sister". A "we" after it is the two of them, not the user's family.
+_COMPANION = re.compile(
+    rf"\b(?:with|and|&) my ((?:[a-z]+ )?(?:{_PERSON_NOUNS}))\b|"
+    rf"\bmy ((?:[a-z]+ )?(?:{_PERSON_NOUNS})) (?:and|&) (?:i|me)\b",
+    re.I,
+)
+
+
 def third_person_natural(sentence: str) -> str:
     """`third_person`, and "we" as the user and their family. An "our" before any other
     first-person word says whose ("Our dog Max died" -> "The user and their family's dog
-    Max died"); a later one is "their"."""
+    Max died"); a later one is "their". After a companion is named, "we" is the user and
+    that companion: "I run a bakery with my best friend, the user and their best friend
+    open at six"."""
     sentence = _OUR_FIRST.sub(r"\1the user and their family's", sentence, count=1)
+    head, tail = sentence, ""
+    if companion := _COMPANION.search(sentence):
+        head, tail = sentence[: companion.end()], sentence[companion.end() :]
+        who = f"the user and their {(companion.group(1) or companion.group(2)).lower()}"
+        for pattern, replacement in _PLURAL[:5]:  # the forms of "we"
+            tail = pattern.sub(replacement.replace("the user and their family", who), tail)
     for pattern, replacement in _PLURAL:
-        sentence = pattern.sub(replacement, sentence)
-    return third_person(sentence)
+        head, tail = pattern.sub(replacement, head), pattern.sub(replacement, tail)
+    return third_person(head + tail)
 
 
 # Chat spelling, written out as a memory should read it ("gonna continue my edu" ->
