@@ -138,6 +138,11 @@ def test_rewrite_writes_chat_spelling_out_and_says_their_after_the_first_mention
     assert rewrite("Our dog Max died last week", None) == (
         "The user and their family's dog Max died last week."
     )
+    # A child is the user's own: "Our son Leo" is not "the user and their family's son".
+    assert rewrite("Our son Leo turns seven", None) == "The user's son Leo turns seven."
+    assert rewrite("Our little ones love the beach", None) == (
+        "The user's little ones love the beach."
+    )
     assert (
         rewrite("We love our new house", None) == "The user and their family love their new house."
     )

@@ -149,6 +149,15 @@ def _agree(match: re.Match[str]) -> str:
 
 
 _OUR_FIRST = re.compile(r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*?)\bour\b", re.I)
+# "Our son Leo turns seven": the user's child ("the user and their family's son" is no one's
+# way of saying it). A pet or a house stays the household's.
+_OUR_CHILD = re.compile(
+    r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*?)\bour "
+    r"((?:(?:little|baby|eldest|oldest|youngest|middle|two|three|new|newborn) )?"
+    r"(?:sons?|daughters?|kids?|child|children|bab(?:y|ies)|twins|boys?|girls?|"
+    r"grandkids?|grandchildren|grand(?:son|daughter)s?|little ones?)\b)",
+    re.I,
+)
 
 
 _LATER_SUBJECT = re.compile(
@@ -295,6 +304,7 @@ def third_person_natural(sentence: str) -> str:
     Max died"); a later one is "their". After a companion is named, "we" is the user and
     that companion: "I run a bakery with my best friend, the user and their best friend
     open at six"."""
+    sentence = _OUR_CHILD.sub(lambda m: f"{m.group(1)}the user's {m.group(2)}", sentence, count=1)
     sentence = _OUR_FIRST.sub(r"\1the user and their family's", sentence, count=1)
     head, tail = sentence, ""
     if companion := _COMPANION.search(sentence):
