@@ -74,6 +74,13 @@ def test_a_stuck_digit_and_a_phrase_said_three_times_are_loops() -> None:
     assert (reply, why) == ("To reach your dentist, dial", "loop")
     _, reply, why = shaped("door type name " * 6)
     assert why == "loop" and reply.count("door") <= 4  # unpunctuated: not held back
+    # A long phrase, with only commas in it, said over and over.
+    phrase = "and a side of spicy BBQ sauce, crispy on the outside and tender on the inside, "
+    _, reply, why = shaped("Grill some chicken, " + phrase * 8)
+    assert why == "loop" and reply.count("crispy") <= 3
+    # Said twice is not yet a loop: a reply may restate a long phrase once.
+    _, reply, why = shaped("Grill some chicken, " + phrase * 2 + "then serve.")
+    assert why == ""
 
 
 @pytest.mark.parametrize(
