@@ -13,6 +13,11 @@ in a fresh home per case, the real embedder. Reported per model:
   a check that can fail, with learning on against learning off. Where the core
   converted a quantity into the user's units (core/reply_units.py), the reply counts as
   it was shown; the figure without those probes is reported beside it;
+- recall of what was said in ordinary speech: a fact told the way people tell it ("We
+  adopted another puppy called Pixie"), learned by the natural-speech extractor, then
+  asked about in new conversations; the share of replies that hold it with learning on
+  against off, and the share of those turns whose recalled notes held it (so a miss
+  shows whether recall or the model missed);
 - median TTFT and tok/s, and the model process's RSS.
 
 The models take turns case by case (both processes stay loaded), so a busy moment of a
@@ -24,6 +29,7 @@ Targets (issue 22): >= 90% end on their own and no system-prompt echo; adoption 
 adherence on - off >= 30 points; TTFT and tok/s no worse than Gemma 3 270M.
 
     python -m tests.bench.bench_answers [--models smollm2-135m-instruct,gemma-3-270m] [--quick]
+        [--kinds chat,correction,preference,fact]
 """
 
 import argparse
@@ -100,6 +106,11 @@ class Arm:
     adherence_unconverted: list[bool] = field(default_factory=list)
     learned: dict[str, list[str]] = field(default_factory=dict)
     adherence_misses: list[dict[str, str]] = field(default_factory=list)
+    # Facts told in ordinary speech: per learning level, per probe, whether the reply held it.
+    recall: dict[str, list[bool]] = field(default_factory=lambda: {"full": [], "off": []})
+    recall_in_context: list[bool] = field(default_factory=list)
+    learned_from_speech: list[str] = field(default_factory=list)
+    recall_misses: list[dict[str, str]] = field(default_factory=list)
     examples: list[dict[str, str]] = field(default_factory=list)
     rss_mib: float = 0.0
     seconds: float = 0.0
@@ -186,6 +197,33 @@ class Bench:
                         )
             self.arm.adherence[case["kind"]] = scores
 
+    def facts(self, cases: list[dict[str, Any]]) -> None:
+        for case in cases:
+            for learning in ("full", "off"):
+                assistant = self.fresh(learning)
+                self.ask(assistant, case["statement"], learn=learning != "off")
+                if learning != "off":
+                    self.arm.learned_from_speech += [m.text for m in assistant.memories()]
+                for probe in case["probes"]:
+                    turn = self.ask(assistant, probe["ask"])
+                    held = contains(turn.reply.content, probe["present"])
+                    self.arm.recall[learning].append(held)
+                    if learning == "off":
+                        continue
+                    notes = " ".join(
+                        m.text for m in [*turn.context.preferences, *turn.context.memories]
+                    )
+                    in_notes = contains(notes, probe["present"])
+                    self.arm.recall_in_context.append(in_notes)
+                    if not held:
+                        self.arm.recall_misses.append(
+                            {
+                                "asked": probe["ask"],
+                                "reply": turn.reply.content,
+                                "in_notes": str(in_notes).lower(),
+                            }
+                        )
+
     def chats(self, cases: list[dict[str, Any]]) -> None:
         if self._chat is None:
             self._chat = self.fresh("memory")
@@ -193,11 +231,15 @@ class Bench:
             self.ask(self._chat, case["prompt"])
 
     def run(self, kind: str, case: dict[str, Any]) -> None:
-        """One case of one kind ("chat", "correction", "preference"), timed."""
+        """One case of one kind ("chat", "correction", "preference", "fact"), timed."""
         start = time.perf_counter()
-        {"chat": self.chats, "correction": self.corrections, "preference": self.preferences}[kind](
-            [case]
-        )
+        run = {
+            "chat": self.chats,
+            "correction": self.corrections,
+            "preference": self.preferences,
+            "fact": self.facts,
+        }[kind]
+        run([case])
         self.arm.seconds += time.perf_counter() - start
 
 
@@ -272,6 +314,10 @@ def summary(arm: Arm) -> dict[str, Any]:
             for kind, v in arm.adherence.items()
         },
         "learned_from_statements": arm.learned,
+        "recall_learning_on": share(arm.recall["full"]),
+        "recall_learning_off": share(arm.recall["off"]),
+        "recall_in_context": share(arm.recall_in_context),
+        "learned_from_speech": arm.learned_from_speech,
         "ttft_ms_median": round(1000 * statistics.median(r.usage.ttft_s for r in replies), 1),
         "tok_per_s_median": round(statistics.median(speeds), 1) if speeds else 0.0,
         "rss_model_process_mib": round(arm.rss_mib, 1),
@@ -279,6 +325,7 @@ def summary(arm: Arm) -> dict[str, Any]:
         "examples_after_correction": arm.examples,
         "replies_not_ended_or_echoing": missed,
         "adherence_misses": arm.adherence_misses,
+        "recall_misses": arm.recall_misses,
     }
 
 
@@ -324,6 +371,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a third of the cases")
     parser.add_argument("--temperature", type=float, default=TEMPERATURE)
     parser.add_argument(
+        "--kinds", default="chat,correction,preference,fact", help="which kinds of case to run"
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=0,
@@ -332,7 +382,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     TEMPERATURE = args.temperature
-    cases = tomllib.loads(CASES.read_text("utf-8"))
+    kinds = args.kinds.split(",")
+    cases = {k: v for k, v in tomllib.loads(CASES.read_text("utf-8")).items() if k in kinds}
     if args.quick:
         cases = {name: rows[::3] for name, rows in cases.items()}
     embedder = load_embedder()
@@ -340,7 +391,7 @@ def main() -> None:
     root = Path(scratch.name)
     models = args.models.split(",")
     benches = [Bench(m, load_backend(m, root, args.threads), embedder, root) for m in models]
-    for kind in ("chat", "correction", "preference"):
+    for kind in kinds:
         for number, case in enumerate(cases[kind], 1):
             for bench in benches:
                 bench.run(kind, case)
@@ -383,6 +434,9 @@ def main() -> None:
         ("  on, no unit converted", "adherence_learning_on_without_conversions"),
         ("adherence: learning off", "adherence_learning_off"),
         ("replies units converted", "replies_with_units_converted"),
+        ("told in speech: on", "recall_learning_on"),
+        ("  in recalled notes", "recall_in_context"),
+        ("told in speech: off", "recall_learning_off"),
         ("TTFT median (ms)", "ttft_ms_median"),
         ("tok/s median", "tok_per_s_median"),
         ("model RSS (MiB)", "rss_model_process_mib"),
