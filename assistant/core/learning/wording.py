@@ -219,13 +219,12 @@ _FAMILY = re.compile(r"\bthe user and their family('s)?", re.I)
 _AFTER_A_PREPOSITION = re.compile(r"\b(?:for|to|with|of|from|by|like|about|at|around)\s+$", re.I)
 
 
-def _family_after_first(sentence: str, alone: bool) -> str:
+def _family_after_first(sentence: str) -> str:
     """Each later "the user and their family" (what "we" became) as "they", "them" or
     "their": "The user and their family love prepping the feast and talking about what
-    they are thankful for". With anyone else in the sentence (not `alone`), "they" could
-    be them."""
+    they are thankful for". With anyone else in the sentence, "they" could be them."""
     found = list(_FAMILY.finditer(sentence))
-    if len(found) < 2 or not alone:
+    if len(found) < 2 or _names_someone_else(_FAMILY.sub("", sentence).replace("family", "")):
         return sentence
     out, at = [sentence[: found[0].end()]], found[0].end()
     for match in found[1:]:
@@ -252,8 +251,7 @@ def they_after_first(named: str) -> str:
     are") is not someone else. A later "the user and their family" is a unit, made
     "they", "them" or "their" before the user alone is ("good for them and their dog",
     not "good for them and their family")."""
-    family_alone = not _names_someone_else(_FAMILY.sub("", named).replace("family", ""))
-    sentence = pronouns_after_first(_family_after_first(named, alone=family_alone))
+    sentence = pronouns_after_first(_family_after_first(named))
     first = re.search(r"\bthe user\b", sentence, re.I)
     if first is None or _names_someone_else(named):
         return sentence
@@ -304,17 +302,19 @@ def third_person_natural(sentence: str) -> str:
     Max died"); a later one is "their". After a companion is named, "we" is the user and
     that companion: "I run a bakery with my best friend, the user and their best friend
     open at six"."""
-    sentence = _OUR_CHILD.sub(lambda m: f"{m.group(1)}the user's {m.group(2)}", sentence, count=1)
-    sentence = _OUR_FIRST.sub(r"\1the user and their family's", sentence, count=1)
-    head, tail = sentence, ""
-    if companion := _COMPANION.search(sentence):
+    lowered = sentence.lower()
+    if "our" in lowered:
+        sentence = _OUR_CHILD.sub(lambda m: f"{m.group(1)}the user's {m.group(2)}", sentence, 1)
+        sentence = _OUR_FIRST.sub(r"\1the user and their family's", sentence, count=1)
+    if "we" in lowered and (companion := _COMPANION.search(sentence)):
         head, tail = sentence[: companion.end()], sentence[companion.end() :]
         who = f"the user and their {(companion.group(1) or companion.group(2)).lower()}"
         for pattern, replacement in _PLURAL[:5]:  # the forms of "we"
             tail = pattern.sub(replacement.replace("the user and their family", who), tail)
+        sentence = head + tail
     for pattern, replacement in _PLURAL:
-        head, tail = pattern.sub(replacement, head), pattern.sub(replacement, tail)
-    return third_person(head + tail)
+        sentence = pattern.sub(replacement, sentence)
+    return third_person(sentence)
 
 
 # Chat spelling, written out as a memory should read it ("gonna continue my edu" ->
