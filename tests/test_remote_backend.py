@@ -168,7 +168,8 @@ def test_stop_after_the_first_piece_ends_the_stream(remote: RemoteBackend) -> No
     again = "".join(remote.stream(prompt, GenerationParams(max_tokens=8), lambda: False))
     assert again
     assert not remote.last_usage().stopped
-    assert remote.last_usage().completion_tokens == 8
+    # Sampled, the model may end its reply on its own before the limit (it once did at 6).
+    assert 0 < remote.last_usage().completion_tokens <= 8
 
 
 @pytest.mark.real
