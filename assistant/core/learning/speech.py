@@ -359,7 +359,9 @@ _FELT = re.compile(
 )
 
 
-def _with_subject(sentence: str) -> str:
+def _with_subject(sentence: str, be: str = "I'm") -> str:
+    """`sentence` with the "I" chat drops put back; `be` is the "I'm" it may need ("I
+    was" where the sentence goes on about a past one)."""
     found = _DROPPED_I.match(sentence)
     if found is None or len(sentence.split()) < 2:
         return sentence
@@ -372,9 +374,9 @@ def _with_subject(sentence: str) -> str:
     if verb == "gonna" and _IT_WILL_BE.match(sentence):
         return sentence  # "Gonna be a great night!" is "it", not "I"
     if verb == "gonna" or (verb in _DOING and not _gerund_subject(sentence)):
-        return f"I'm {adverb}{verb}{rest}"
+        return f"{be} {adverb}{verb}{rest}"
     if verb in _STATE_ED:
-        return f"I'm {adverb}{verb}{rest}"
+        return f"{be} {adverb}{verb}{rest}"
     after = rest.split(maxsplit=1)[0].lower().strip(",.!") if rest.split() else ""
     past = is_past(verb) or (len(verb) > 4 and is_past_ed(verb))
     # "Jared and I went", "Ahmed is my brother": a name, not a past tense.
@@ -402,13 +404,10 @@ def sentences(text: str) -> list[str]:
             if _FIRST.search(sentence):
                 sentence = _TRAILING_VOCATIVE.sub("", _VOCATIVE.sub("", sentence))
         if sentence:
-            repaired = _with_subject(sentence)
             # After a dash, a piece with no subject goes on about what came before it, in
             # its tense: "It was hard work - getting sponsors, …" is what the user was
             # doing then, not news ("Been busy - moving house" stays "I'm moving house").
-            if after_past and repaired.startswith("I'm ") and not sentence.startswith("I'm "):
-                repaired = "I was " + repaired[4:]
-            out.append(repaired)
+            out.append(_with_subject(sentence, "I was" if after_past else "I'm"))
         after_past = bool(found and _DASH.fullmatch(found.group()) and _PAST.search(raw))
     return out
 

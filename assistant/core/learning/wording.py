@@ -32,12 +32,16 @@ _SINGULAR = [
 # In what the user tells about their life, "we" is the user and the people they live
 # with; in an instruction ("when we talk about code") it is the user and the assistant,
 # so the rules' wording (`third_person`) leaves it alone.
+_HOUSEHOLD = "the user and their family"
+# The forms of "we", each with the verb it carries: "we're" is "<who> are".
+_WE = [
+    (re.compile(r"\bwe're\b|\bwe are\b", re.I), " are"),
+    (re.compile(r"\bwe've\b", re.I), " have"),
+    (re.compile(r"\bwe'll\b", re.I), " will"),
+    (re.compile(r"\bwe'd\b", re.I), " would"),
+    (re.compile(r"\bwe\b", re.I), ""),
+]
 _PLURAL = [
-    (re.compile(r"\bwe're\b|\bwe are\b", re.I), "the user and their family are"),
-    (re.compile(r"\bwe've\b", re.I), "the user and their family have"),
-    (re.compile(r"\bwe'll\b", re.I), "the user and their family will"),
-    (re.compile(r"\bwe'd\b", re.I), "the user and their family would"),
-    (re.compile(r"\bwe\b", re.I), "the user and their family"),  # the forms of "we" end here
     (re.compile(r"\bour\b", re.I), "their"),
     (re.compile(r"\bours\b", re.I), "theirs"),
     (re.compile(r"\bourselves\b", re.I), "themselves"),
@@ -148,11 +152,13 @@ def _agree(match: re.Match[str]) -> str:
     return f"the user {adverb}{_third(verb)}"
 
 
-_OUR_FIRST = re.compile(r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*?)\bour\b", re.I)
+# The start of a sentence up to its first "our", with no other first-person word before it.
+_BEFORE_OUR = r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*?)\bour"
+_OUR_FIRST = re.compile(_BEFORE_OUR + r"\b", re.I)
 # "Our son Leo turns seven": the user's child ("the user and their family's son" is no one's
 # way of saying it). A pet or a house stays the household's.
 _OUR_CHILD = re.compile(
-    r"^((?:(?!\b(?:i|i'm|i've|me|my|we|we're|we've|us)\b).)*?)\bour "
+    _BEFORE_OUR + " "
     r"((?:(?:little|baby|eldest|oldest|youngest|middle|two|three|new|newborn) )?"
     r"(?:sons?|daughters?|kids?|child|children|bab(?:y|ies)|twins|boys?|girls?|"
     r"grandkids?|grandchildren|grand(?:son|daughter)s?|little ones?)\b)",
@@ -296,6 +302,13 @@ _COMPANION = re.compile(
 )
 
 
+def _we_as(text: str, who: str) -> str:
+    """Each "we" in `text` as `who` ("the user and their family")."""
+    for pattern, verb in _WE:
+        text = pattern.sub(who + verb, text)
+    return text
+
+
 def third_person_natural(sentence: str) -> str:
     """`third_person`, and "we" as the user and their family. An "our" before any other
     first-person word says whose ("Our dog Max died" -> "The user and their family's dog
@@ -305,13 +318,14 @@ def third_person_natural(sentence: str) -> str:
     lowered = sentence.lower()
     if "our" in lowered:
         sentence = _OUR_CHILD.sub(lambda m: f"{m.group(1)}the user's {m.group(2)}", sentence, 1)
-        sentence = _OUR_FIRST.sub(r"\1the user and their family's", sentence, count=1)
-    if "we" in lowered and (companion := _COMPANION.search(sentence)):
-        head, tail = sentence[: companion.end()], sentence[companion.end() :]
-        who = f"the user and their {(companion.group(1) or companion.group(2)).lower()}"
-        for pattern, replacement in _PLURAL[:5]:  # the forms of "we"
-            tail = pattern.sub(replacement.replace("the user and their family", who), tail)
-        sentence = head + tail
+        sentence = _OUR_FIRST.sub(rf"\1{_HOUSEHOLD}'s", sentence, count=1)
+    if "we" in lowered:
+        head, tail, companion = sentence, "", _COMPANION.search(sentence)
+        if companion:
+            head, tail = sentence[: companion.end()], sentence[companion.end() :]
+            with_whom = (companion.group(1) or companion.group(2)).lower()
+            tail = _we_as(tail, f"the user and their {with_whom}")
+        sentence = _we_as(head, _HOUSEHOLD) + tail
     for pattern, replacement in _PLURAL:
         sentence = pattern.sub(replacement, sentence)
     return third_person(sentence)
