@@ -13,7 +13,10 @@ from assistant.core.learning.speech import gate, sentences
 
 DROPPED = [
     ("I'm so excited!", "a passing feeling"),
-    ("I'm super thankful.", "a passing feeling"),
+    ("I'm super thankful.", "social"),
+    # Thanks in other words: gratitude is said to the moment, not filed away.
+    ("I'm truly grateful for all the support I've got from friends and mentors.", "social"),
+    ("I'm so lucky to have such a great support system around me.", "social"),
     ("I love how simple it is.", "needs its context"),
     ("I love how the light hits the water", "a reaction"),
     ("I find it so relaxing.", "needs its context"),
@@ -43,7 +46,9 @@ DROPPED = [
     ("I'm using it to stay organized.", "needs its context"),
     ("I'd love to visit them one day.", "needs its context"),
     ("Moments like these remind me to appreciate my family.", "needs its context"),
-    ("We're lucky to have places like that near our homes.", "needs its context"),
+    ("We have places like that near our homes.", "needs its context"),
+    # After a clause in front, "they" with no one named before it.
+    ("Even when times are hard, they always have my back.", "needs its context"),
     ("I had a little doll like this as a kid.", "needs its context"),
     ("We both have so much potential!", "about the other party"),
     ("I'll bring my recipes so we can both share desserts!", "about the other party"),
@@ -55,6 +60,7 @@ DROPPED = [
     ("I really like the idea and the acting.", "a reaction"),
     ("All my hard work is paying off.", "pep talk"),
     ("I'm gonna keep trying new things.", "pep talk"),
+    ("I believe the right resources can make a lasting impact.", "pep talk"),
     ("to have this outlet to share my stories.", "no subject"),
     ("I completely encourage it, it's such a blessing.", "needs its context"),
     ("I haven't seen pictures of them in a while!", "needs its context"),
@@ -102,6 +108,10 @@ KEPT = [
     "I had quite the experience at the dentist.",
     "I want to help people with disabilities.",
     "I always try to be home for dinner.",
+    "I was lucky to get tickets to the final at Wembley.",
+    "I'm grateful for my new job at Google.",  # thanks that names a fact
+    "When my parents visit, they always cook paella.",
+    "Even when work is hard, I go climbing on Fridays.",
 ]
 
 
@@ -121,6 +131,15 @@ def test_talk_preambles_and_names_of_the_listener_are_cut_not_the_fact() -> None
         "I could help.",
     ]
     assert sentences("Since our last chat, I've started pottery!") == ["I've started pottery!"]
+    # Fillers inside a sentence go; the same words meant as words stay.
+    assert sentences("From a distance I mean, since I'm allergic.") == [
+        "From a distance, since I'm allergic."
+    ]
+    assert sentences("Work has been mad, you know, deadlines everywhere.") == [
+        "Work has been mad, deadlines everywhere."
+    ]
+    assert sentences("I mean it when I say I love Rome.") == ["I mean it when I say I love Rome."]
+    assert sentences("I'll let you know!") == ["I'll let you know!"]
     assert sentences("To be honest my job is boring. Tbh I hate mornings.") == [
         "my job is boring.",
         "I hate mornings.",
@@ -214,6 +233,8 @@ def test_a_saying_with_an_ing_subject_is_not_given_the_user_as_its_subject() -> 
         ("Gonna be fun.", "Gonna be fun."),
         ("Was super nervous before my talk.", "I was super nervous before my talk."),
         ("Was a great show.", "Was a great show."),
+        ("Did you know I ran a marathon?", "Did you know I ran a marathon?"),  # asked
+        ("Love you guys!", "Love you guys!"),
         (
             "Always been interested in other cultures.",
             "I've always been interested in other cultures.",

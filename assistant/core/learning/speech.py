@@ -41,7 +41,9 @@ _LEADING = re.compile(
     r"ok|okay|well|so|and|but|plus|also|anyway|anyways|honestly|actually|totally|"
     r"sure|right|aw+|ah|um|uh|hmm|btw|by the way|thanks|thank you|cool|nice|great|"
     r"awesome|exactly|true|indeed|definitely|absolutely|agreed|same|good|glad|sweet|"
-    r"man|dude|guys|oh man|oh wow|you know|i mean|guess what|to be honest|tbh)\b[\s,!.:]*)+",
+    # "I mean, it was great" ("I mean it" is meant).
+    r"man|dude|guys|oh man|oh wow|you know|i mean(?=\s*[,.!:])|guess what|to be honest|"
+    r"tbh)\b[\s,!.:]*)+",
     re.I,
 )
 _PREAMBLE = re.compile(
@@ -49,6 +51,12 @@ _PREAMBLE = re.compile(
     r"update you|fill you in)(?: on| about| that)?|"
     r"since (?:we|i) (?:last )?(?:spoke|talked|chatted|chat)(?: last)?|"
     r"since (?:our|my) last (?:chat|talk|conversation))[,:]?\s+",
+    re.I,
+)
+# "From a distance I mean, since I'm allergic", "Work's been mad, you know, deadlines":
+# fillers inside a sentence ("Do you know?", "I mean it" are not).
+_FILLER = re.compile(
+    r",\s*(?:i mean|you know)(?:[,?]|(?=[.!]*$))|\s+i mean,",
     re.I,
 )
 _VOCATIVE = re.compile(r"^[A-Z][a-z]+[,!]\s+")
@@ -148,13 +156,57 @@ _ABOUT_THE_TALK = re.compile(
     re.I,
 )
 _PEP_TALK = re.compile(
-    r"\b(?:give up|keep (?:on )?going|make (?:a|an) (?:real |big |huge |positive )?"
+    r"\b(?:give up|keep (?:on )?going|make (?:a|an) (?:\w+ )?"
     r"(?:difference|impact)|keep (?:on )?believing|quit on|stay(?:ing)? (?:positive|determined|"
     r"focused|strong)|make it work|worth it|hold (?:me|us) back|keep (?:on )?pushing|"
     # "All my hard work is paying off", "I'm gonna keep trying new things"
     r"hard work|keep (?:on )?trying)\b",
     re.I,
 )
+# "I'm truly grateful for all the support", "I'm so lucky to have such great friends":
+# thanks in other words, said to the moment, not a fact a listener files away.
+_GRATITUDE = re.compile(
+    r"^(?:i|we)(?:'m| am|'re| are| feel| felt| was| were)? "
+    r"(?:(?:so|really|truly|very|super|incredibly|extremely|just|also|always|forever|"
+    r"beyond|deeply|eternally) )*"
+    r"(?:grateful|thankful|(?:lucky|blessed|fortunate) (?:to have|for))\b",
+    re.I,
+)
+# What people give thanks for without naming a fact: "…for all the support I've got
+# from friends and mentors" ("…grateful for my new job at Google" names one, and stays).
+_THANKED_FOR = wordset(
+    "support supportive help love kindness encouragement friends friend family mentors "
+    "mentor community people everyone folks loved ones system chance opportunity "
+    "opportunities experiences blessings around truly got gotten received"
+)
+
+
+def _gratitude(sentence: str) -> bool:
+    """Whether a sentence thanks for support or people rather than telling a fact."""
+    found = _GRATITUDE.match(sentence)
+    if found is None:
+        return False
+    rest = (w.strip("'") for w in anchors(sentence[found.end() :]))
+    return all(w in _THANKED_FOR or w in _GENERAL_WORDS or w in _FEELINGS for w in rest)
+
+
+# "Even when times are hard, they always have my back": after a clause in front, a
+# pronoun as the subject with no one named before it points back into the conversation
+# ("When my parents visit, they cook" names them).
+_FRONTED_POINTING = re.compile(
+    r"^(?:even |and |but )?(?:when|whenever|if|while|though|although|because|since|"
+    r"after|before|once)\b(?P<front>[^,]*),\s*(?:they|he|she)\b",
+    re.I,
+)
+_NAMES_SOMEONE = re.compile(r"\b(?i:my|our) \w+|\b[A-Z][a-z]+")
+
+
+def _pointing_after_front(sentence: str) -> bool:
+    """Whether a sentence's main subject is a pronoun that its front clause leaves unnamed."""
+    found = _FRONTED_POINTING.match(sentence)
+    return found is not None and _NAMES_SOMEONE.search(found.group("front")) is None
+
+
 # Words that name a passing feeling: "I'm so excited", "I'm super thankful" say how the
 # user felt in the moment, and nothing a listener would keep without what caused it.
 _FEELINGS = wordset(
@@ -378,6 +430,8 @@ def _with_subject(sentence: str, be: str = "I'm") -> str:
     if verb in _STATE_ED:
         return f"{be} {adverb}{verb}{rest}"
     after = rest.split(maxsplit=1)[0].lower().strip(",.!") if rest.split() else ""
+    if after in ("you", "u", "ya"):
+        return sentence  # "Did you know…", "Love you guys" are said to someone
     past = is_past(verb) or (len(verb) > 4 and is_past_ed(verb))
     # "Jared and I went", "Ahmed is my brother": a name, not a past tense.
     if past and after not in _AFTER_A_NAME:
@@ -398,7 +452,7 @@ def sentences(text: str) -> list[str]:
     for found in [*_SENTENCE.finditer(text), None]:
         end = found.start() if found else len(text)
         raw, at = text[at:end], found.end() if found else end
-        sentence = " ".join(raw.split()).strip(" ,;:")
+        sentence = _FILLER.sub(",", " ".join(raw.split())).strip(" ,;:")
         for _ in range(3):
             sentence = _PREAMBLE.sub("", _LEADING.sub("", sentence))
             if _FIRST.search(sentence):
@@ -463,7 +517,7 @@ def gate(sentence: str) -> str | None:
         return "question"
     if _QUESTION_START.match(sentence):
         return "question"
-    if _SOCIAL.match(sentence):
+    if _SOCIAL.match(sentence) or _gratitude(sentence):
         return "social"
     if len(words) < MIN_WORDS:
         return "fragment"
@@ -490,7 +544,7 @@ def gate(sentence: str) -> str | None:
         _BOTH_OF_US.search(sentence) and not _A_NAMED_PAIR.search(sentence)
     ):
         return "about the other party"
-    if _POINTING_SUBJECT.match(sentence):
+    if _POINTING_SUBJECT.match(sentence) or _pointing_after_front(sentence):
         return "needs its context"
     if _LIKE_THAT.search(sentence):
         return "needs its context"
