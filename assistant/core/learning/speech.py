@@ -160,7 +160,7 @@ _PEP_TALK = re.compile(
     r"(?:difference|impact)|keep (?:on )?believing|quit on|stay(?:ing)? (?:positive|determined|"
     r"focused|strong)|make it work|worth it|hold (?:me|us) back|keep (?:on )?pushing|"
     # "All my hard work is paying off", "I'm gonna keep trying new things"
-    r"hard work|keep (?:on )?trying)\b",
+    r"hard work|keep (?:on )?trying|keep (?:on )?(?:working |plugging |going )?at it)\b",
     re.I,
 )
 # "I'm truly grateful for all the support", "I'm so lucky to have such great friends":
@@ -261,7 +261,7 @@ _GENERAL_WORDS = wordset(
     "fantastic "
     "life people everyone everything something anything moment moments memories memory "
     "plan plans journey adventure experience feeling feelings world others part idea ideas "
-    "effort progress support encouragement "
+    "effort progress support encouragement times "
     "quite rather enough though although because while since until maybe probably perhaps "
     "actually literally basically seriously especially lately recently already anymore "
     "either whether without within through during before after around across toward "
@@ -310,7 +310,8 @@ _A_NAMED_PAIR = re.compile(r"\band (?:i|me)\b|\bmy \w+ and\b", re.I)
 _STOP = wordset(
     "a an the and or but so to of in on at for with from by about as into than then "
     "i me my mine myself we us our you your he him his she her they them their it its "
-    "this that these those there here what which who whom when where why how "
+    "this that these those there here there's there've there're "
+    "what which who whom when where why how "
     "is am are was were be been being have has had do does did done will would can "
     "could should might must may shall not no yes just really very so too also "
     "all any some more most much many lot lots such own same other one ones "
@@ -374,7 +375,7 @@ _GERUND_SUBJECT = re.compile(
     r"^\w+ing\b[^;]*?(?<!\bit )(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!\bi )(?<!\bwe )"
     r"(?<!\bthat )(?<!\bthis )(?<!\bthere )(?<!\bwhich )(?<!\bwho )"
     r"\b(?P<verb>takes|is|was|are|were|makes|made|can|could|will|would|gives|gave|helps|helped|keeps|kept|has|had|means|feels|felt|gets|got|brings|brought|"
-    r"reminds|reminded|looks|sounds|seems|went|changed|puts|must|might|may|should|shall|"
+    r"reminds|reminded|looks|sounds|seems|went|changed|puts|must|might|(?-i:may)|should|shall|"
     r"let|lets|opens|needs|teaches|shows|matters|costs|adds|isn't|wasn't|aren't|doesn't|"
     r"hasn't|won't|can't)\b|^\w+ing\b[^,;]*?\w's\b",
     re.I,
@@ -392,6 +393,17 @@ def _gerund_subject(sentence: str) -> bool:
     if found is None:
         return False
     return not (found.group("verb") and _OWN_SUBJECT.search(sentence[: found.start("verb")]))
+
+
+# "Reflecting on what went wrong could help me get back on track": an -ing phrase as the
+# subject of "could" weighs advice; it tells nothing that happened ("Working on my novel,
+# I could use a break" has its own subject, "a trip that could take us to Peru" is a
+# clause's).
+_MIGHT_HELP = re.compile(
+    r"^\w+ing\b.*?(?<!\bi)(?<!\bwe)(?<!\byou)(?<!\bhe)(?<!\bshe)(?<!\bthey)(?<!\bit)"
+    r"(?<!\bthat)(?<!\bwhich)(?<!\bwho) (?:could|would|might|(?-i:may)|should)\b",
+    re.I,
+)
 
 
 # "Gonna be a great night", "Gonna be fun": what the event will be like, not who.
@@ -523,7 +535,7 @@ def gate(sentence: str) -> str | None:
         return "fragment"
     if len(words) > MAX_WORDS:
         return "run-on"
-    if _HYPOTHETICAL.search(sentence):
+    if _HYPOTHETICAL.search(sentence) or _MIGHT_HELP.match(sentence):
         return "hypothetical"
     if _NO_SUBJECT.match(sentence) or (
         # "To have this outlet to share my stories": a purpose with no one doing it
