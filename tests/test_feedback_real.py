@@ -124,6 +124,20 @@ def test_regenerate_and_edit_are_recorded_as_signals(assistant: Assistant) -> No
     assert reformulation.text == "Name a warm colour."
 
 
+def test_a_regenerated_reply_is_no_longer_recalled_and_its_replacement_is(
+    assistant: Assistant,
+) -> None:
+    asked = turn(assistant, "What is the capital of Australia?")
+    before = turn(assistant, "Which city is Australia's capital?")
+    assert asked.reply.id in [h.id for h in before.context.messages]
+    *_, regenerated = assistant.regenerate(asked.conversation.id)
+    assert isinstance(regenerated, TurnFinished)
+    assistant.learn(regenerated)
+    after = [h.id for h in turn(assistant, "Which city is Australia's capital?").context.messages]
+    assert asked.reply.id not in after
+    assert regenerated.reply.id in after
+
+
 def test_memory_level_learns_facts_but_uses_no_corrections(
     home: Path, real_backend: ProcessBackend, embedder: Embedder
 ) -> None:

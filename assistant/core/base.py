@@ -145,7 +145,13 @@ class AssistantBase:
                 self._embedder = self._load_embedder()
                 llm = self._llm_extractor if self.settings.llm_extraction else None
                 search = self._documents.search if self._documents is not None else None
-                self._loop = LearningLoop(self.memory_store, self._embedder, llm, search)
+                self._loop = LearningLoop(
+                    self.memory_store,
+                    self._embedder,
+                    llm,
+                    search,
+                    withdrawn=self.store.inactive_message_ids,
+                )
             return self._loop
 
     def _embed(self, texts: Sequence[str]) -> list[list[float]]:
@@ -212,6 +218,11 @@ class AssistantBase:
         # build the next prompts afresh rather than from notes that quoted the files.
         self.store.drop_cache()
         self._prompts.documents_erased()
+
+    def _verdicts_changed(self) -> None:
+        """A reply was regenerated, a turn edited away, or a reply voted on."""
+        if self._loop is not None:
+            self._loop.verdicts_changed()
 
     def _memories_changed(self) -> None:
         if self._loop is not None:

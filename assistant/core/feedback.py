@@ -87,6 +87,7 @@ class Feedback(AssistantBase):
             level, verdict, self._reply_message(message_id), reason=reason.strip()
         )
         assert signal is not None
+        self._verdicts_changed()
         proposed = self._propose_rules(level) if verdict == "down" else []
         return FeedbackResult(signal, proposed=tuple(proposed))
 

@@ -163,6 +163,7 @@ class Turns(Feedback):
         )
         plan = self._plan(conversation, history, context)
         self.store.set_message_status([old_reply.id], "replaced")
+        self._verdicts_changed()
         self._signal(level, "regenerate", old_reply, reason="regenerated")
         yield from self._reply(conversation, None, plan, context, learning=level)
 
@@ -175,12 +176,14 @@ class Turns(Feedback):
             raise NotFoundError("there is no message to edit", "send a message first")
         edited = [m.id for m in history[last_user:]]
         self.store.set_message_status(edited, "edited")
+        self._verdicts_changed()
         for reply in history[last_user + 1 :]:
             self._signal(self.level(), "reformulation", reply, text=content)
         try:
             yield from self.send(content, conversation_id)
         except InputError:
             self.store.set_message_status(edited, "active")
+            self._verdicts_changed()
             raise
 
     def prefetch(self, draft: str) -> Future[list[float]] | None:
@@ -377,6 +380,7 @@ class Turns(Feedback):
 
     def learn(self, turn: TurnFinished) -> list[Memory]:
         """Learn from a finished turn (run it off the critical path: it embeds and writes)."""
-        if turn.learning == "off" or turn.user_message is None or turn.incognito:
+        if turn.learning == "off" or turn.incognito:
             return []
+        # A regenerated reply has no new user message: the reply alone is indexed.
         return self.learning_loop().learn(turn.user_message, turn.reply, turn.context)

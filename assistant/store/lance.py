@@ -228,6 +228,10 @@ class LanceStore:
         query = table.search().where("role = 'assistant' AND origin = 'chat'").select(columns)
         return [self._message(row) for row in query.limit(None).to_list()]
 
+    def inactive_message_ids(self) -> set[str]:
+        query = self.db.table(MESSAGES).search().where("status != 'active'").select(["id"])
+        return {row["id"] for row in query.limit(None).to_list()}
+
     def set_message_status(self, message_ids: Sequence[str], status: MessageStatus) -> None:
         if not message_ids:
             return

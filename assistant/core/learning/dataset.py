@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from assistant.core.learning.verdicts import latest_verdicts
 from assistant.core.records import Message, Signal
 from assistant.core.reply_context import ReplyContext
 
@@ -115,14 +116,12 @@ def collect(
 ) -> Collected:
     """Turn signals into examples; `message(id)` returns a stored message or None."""
     found = Collected()
-    verdicts: dict[str, Signal] = {}
     regenerated: dict[str, list[Signal]] = {}
-    for signal in signals:  # oldest first: the last verdict on a reply wins
-        if signal.kind in ("up", "down"):
-            verdicts[signal.message_id] = signal
-        elif signal.kind == "regenerate":
+    for signal in signals:
+        if signal.kind == "regenerate":
             regenerated.setdefault(signal.question_id, []).append(signal)
-    chosen = [s for s in verdicts.values() if s.kind == "up"]
+    # Oldest first: the last verdict on a reply wins.
+    chosen = [s for s in latest_verdicts(signals).values() if s.kind == "up"]
     corrections = [s for s in signals if s.kind == "correction" and s.text.strip()]
     for signal in [*chosen, *corrections]:
         reply = message(signal.message_id)

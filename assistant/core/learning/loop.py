@@ -10,7 +10,7 @@ user's own words only, and store them through the memory book.
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from assistant.core.learning.context_block import pack
@@ -26,6 +26,7 @@ from assistant.core.learning.recall import (
     Recaller,
     relevant,
 )
+from assistant.core.learning.verdicts import turned_down
 from assistant.core.ports.embedder import Embedder
 from assistant.core.ports.store import MemoryStore
 from assistant.core.records import Memory, Message, source_fingerprint, utc_now
@@ -34,6 +35,8 @@ from assistant.core.records import Memory, Message, source_fingerprint, utc_now
 LLMExtractor = Callable[[str], str]
 # The user's indexed documents: (query vector, query text, k) -> fused hits.
 DocumentSearch = Callable[[Sequence[float], str, int], list[Hit]]
+# The messages the user took back: a regenerated reply, an edited-away turn.
+Withdrawn = Callable[[], set[str]]
 MEMORY_HITS = 6
 MESSAGE_HITS = 3
 DOCUMENT_HITS = 3
@@ -133,6 +136,7 @@ class LearningLoop:
         embedder: Embedder,
         llm: LLMExtractor | None = None,
         documents: DocumentSearch | None = None,
+        withdrawn: Withdrawn = set,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -144,8 +148,12 @@ class LearningLoop:
         self.recaller = Recaller(store)
         self._preferences: list[Memory] | None = None
         self._distilled: set[str] = set()
+        self._load_withdrawn = withdrawn
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recall")
+        # Read off the turn's path (about 10 ms): now, while the model loads, and again
+        # as soon as a verdict changes; a turn waits only if it comes before the read ends.
+        self._turned_away: Future[set[str]] = self._pool.submit(self._read_turned_away)
 
     def preferences(self) -> list[Memory]:
         """Standing memories (preferences, rules, profile facts), cached until one changes."""
@@ -160,6 +168,25 @@ class LearningLoop:
         """Forget cached preferences (after any memory change)."""
         with self._lock:
             self._preferences = None
+
+    def verdicts_changed(self) -> None:
+        """Reread which replies the user turned away (after a regenerate, an edit or a
+        thumbs up or down)."""
+        with self._lock:
+            self._turned_away = self._pool.submit(self._read_turned_away)
+
+    def turned_away(self) -> set[str]:
+        """Messages never to recall: replies regenerated, turns edited away, replies whose
+        last vote is down. Fed back as "[earlier conversation]", such a reply would pass
+        a wrong answer off as something known."""
+        with self._lock:
+            pending = self._turned_away
+        return pending.result()
+
+    def _read_turned_away(self) -> set[str]:
+        votes = [*self.store.signals("up"), *self.store.signals("down")]
+        votes.sort(key=lambda s: s.at)
+        return self._load_withdrawn() | turned_down(votes)
 
     def context_for(
         self,
@@ -183,7 +210,9 @@ class LearningLoop:
         # Memory and message searches are independent and mostly outside the GIL
         # (NumPy, LanceDB's Rust core): run them side by side.
         memory_search = self._pool.submit(self.recaller.memories, vector, text, MEMORY_HITS)
-        message_hits = self.recaller.messages(vector, text, MESSAGE_HITS, conversation_id)
+        message_hits = self.recaller.messages(
+            vector, text, MESSAGE_HITS, conversation_id, self.turned_away()
+        )
         # A memory the message itself restates ("I have two cats" when "The user has two
         # cats" is known) tells the model nothing the message does not.
         restated = {slot(c.text, RESTATED_WORDS) for c in extract_rules(text)}
@@ -215,9 +244,12 @@ class LearningLoop:
             documents=tuple(h for h in used if h.kind == "document"),
         )
 
-    def learn(self, user: Message, reply: Message | None, context: RecallContext) -> list[Memory]:
-        """Index the turn and store what the user's own words teach."""
-        turn = [user] if user.content else []
+    def learn(
+        self, user: Message | None, reply: Message | None, context: RecallContext
+    ) -> list[Memory]:
+        """Index the turn and store what the user's own words teach (`user` is None for
+        a regenerated reply, which is indexed alone)."""
+        turn = [user] if user is not None and user.content else []
         if reply is not None:
             said = recallable(reply.content, injected_texts(reply.context))
             if said:
@@ -227,7 +259,7 @@ class LearningLoop:
             self.store.index_messages(turn, texts, self.embedder.embed(texts))
         used = [h.id for h in context.memories] + [m.id for m in context.preferences]
         self.store.touch_memories(used, utc_now())
-        if user.origin != "chat" or user.role != "user":
+        if user is None or user.origin != "chat" or user.role != "user":
             return []
         candidates = self.extractor.extract(user.content, user.created_at)
         if self.llm is not None:
@@ -272,7 +304,7 @@ class LearningLoop:
 
     def recall(self, query: str, k: int, exclude_conversation: str | None = None) -> list[Hit]:
         vector = self.embedder.embed([query])[0]
-        hits = self.recaller.search(vector, query, k, exclude_conversation)
+        hits = self.recaller.search(vector, query, k, exclude_conversation, self.turned_away())
         if self.documents is not None:
             hits += self.documents(vector, query, k)
         return sorted(hits, key=lambda h: h.score, reverse=True)[:k]

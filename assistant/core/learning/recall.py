@@ -6,7 +6,7 @@ scales), nudged by recency, and deduplicated by text.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -162,17 +162,25 @@ class Recaller:
         return fuse(dense, keyword)[:k]
 
     def messages(
-        self, vector: Sequence[float], text: str, k: int, exclude_conversation: str | None = None
+        self,
+        vector: Sequence[float],
+        text: str,
+        k: int,
+        exclude_conversation: str | None = None,
+        skip: Collection[str] = frozenset(),
     ) -> list[Hit]:
+        """The k best messages, leaving out the ids in `skip` before the cut."""
         dense = [
             Scored(_message_hit(s.item), s.score)
             for s in self.store.nearest_messages(vector, 2 * k, exclude_conversation)
+            if s.item.id not in skip
         ]
         words = keyword_query(text)
         keyword = (
             [
                 Scored(_message_hit(s.item), s.score)
                 for s in self.store.keyword_messages(words, 2 * k, exclude_conversation)
+                if s.item.id not in skip
             ]
             if words
             else []
@@ -180,10 +188,16 @@ class Recaller:
         return fuse(dense, keyword)[:k]
 
     def search(
-        self, vector: Sequence[float], text: str, k: int, exclude_conversation: str | None = None
+        self,
+        vector: Sequence[float],
+        text: str,
+        k: int,
+        exclude_conversation: str | None = None,
+        skip: Collection[str] = frozenset(),
     ) -> list[Hit]:
         """Memories and messages in one ranking (for `assistant recall`)."""
-        hits = self.memories(vector, text, k) + self.messages(vector, text, k, exclude_conversation)
+        messages = self.messages(vector, text, k, exclude_conversation, skip)
+        hits = self.memories(vector, text, k) + messages
         return sorted(hits, key=lambda h: h.score, reverse=True)[:k]
 
 

@@ -73,6 +73,10 @@ class Store(Protocol):
         """Mark messages replaced or edited away (kept for feedback, left out of context)."""
         ...
 
+    def inactive_message_ids(self) -> set[str]:
+        """Ids of the messages replaced (a regenerated reply) or edited away."""
+        ...
+
     def drop_cache(self) -> None:
         """Reread conversations and messages from disk from now on: rows were rewritten
         behind this store (a document removal erases replies' quotes of the file)."""
