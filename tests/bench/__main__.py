@@ -10,6 +10,7 @@ BENCHMARKS = [
     "bench_extraction",
     "bench_embedder",
     "bench_corrections",
+    "bench_turned_away",
     "bench_forget",
     "bench_train",
     "bench_footprint",

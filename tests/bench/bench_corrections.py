@@ -319,13 +319,18 @@ def injected(finished: TurnFinished) -> list[dict[str, Any]]:
     ]
 
 
-def main() -> None:
+def chosen_facts() -> list[Fact]:
+    """The first `--n` facts of the command line (all of them by default)."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=len(FACTS), help=f"corrections (<= {len(FACTS)})")
+    parser.add_argument("--n", type=int, default=len(FACTS), help=f"facts (<= {len(FACTS)})")
     args = parser.parse_args()
     if not 1 <= args.n <= len(FACTS):
         parser.error(f"--n must be between 1 and {len(FACTS)}")
-    facts = FACTS[: args.n]
+    return FACTS[: args.n]
+
+
+def main() -> None:
+    facts = chosen_facts()
     wall = time.perf_counter()
     embedder = load_embedder()
     with tempfile.TemporaryDirectory() as on_home, tempfile.TemporaryDirectory() as off_home:
