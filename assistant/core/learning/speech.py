@@ -20,6 +20,7 @@ from assistant.core.learning.extract import slot, unquoted
 from assistant.core.learning.wording import (
     is_past,
     is_past_ed,
+    names_someone_else,
     pronouns_after_first,
     spelled_out,
     third_person_natural,
@@ -198,13 +199,12 @@ _FRONTED_POINTING = re.compile(
     r"after|before|once)\b(?P<front>[^,]*),\s*(?:they|he|she)\b",
     re.I,
 )
-_NAMES_SOMEONE = re.compile(r"\b(?i:my|our) \w+|\b[A-Z][a-z]+")
 
 
 def _pointing_after_front(sentence: str) -> bool:
     """Whether a sentence's main subject is a pronoun that its front clause leaves unnamed."""
     found = _FRONTED_POINTING.match(sentence)
-    return found is not None and _NAMES_SOMEONE.search(found.group("front")) is None
+    return found is not None and not names_someone_else(sentence[: found.end("front")])
 
 
 # Words that name a passing feeling: "I'm so excited", "I'm super thankful" say how the

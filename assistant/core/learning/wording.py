@@ -188,7 +188,7 @@ _NOT_A_NAME = wordset(
 )
 
 
-def _names_someone_else(sentence: str) -> bool:
+def names_someone_else(sentence: str) -> bool:
     """Whether a sentence mentions anyone besides the user: a person word or a name."""
     if _OTHER_PEOPLE.search(sentence):
         return True
@@ -230,7 +230,7 @@ def _family_after_first(sentence: str) -> str:
     "their": "The user and their family love prepping the feast and talking about what
     they are thankful for". With anyone else in the sentence, "they" could be them."""
     found = list(_FAMILY.finditer(sentence))
-    if len(found) < 2 or _names_someone_else(_FAMILY.sub("", sentence).replace("family", "")):
+    if len(found) < 2 or names_someone_else(_FAMILY.sub("", sentence).replace("family", "")):
         return sentence
     out, at = [sentence[: found[0].end()]], found[0].end()
     for match in found[1:]:
@@ -259,7 +259,7 @@ def they_after_first(named: str) -> str:
     not "good for them and their family")."""
     sentence = pronouns_after_first(_family_after_first(named))
     first = re.search(r"\bthe user\b", sentence, re.I)
-    if first is None or _names_someone_else(named):
+    if first is None or names_someone_else(named):
         return sentence
     head, tail = sentence[: first.end()], sentence[first.end() :]
 
